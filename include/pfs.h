@@ -1,0 +1,138 @@
+/* pfs.h - the public C API of libpfs, the client of the pfs parallel file system.
+ * The only header an application includes. Every call returns 0 (or a byte
+ * count) on success and a negative errno-style code on failure. */
+#ifndef PFS_H
+#define PFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PFS_NAME_MAX 255          /* longest name of one directory entry */
+#define PFS_PATH_MAX 4096         /* longest absolute path */
+#define PFS_MAX_STRIPES 64        /* most targets one file may stripe over */
+#define PFS_ADDR_MAX 128          /* longest printable server address */
+
+/* Data placement patterns. */
+#define PFS_PATTERN_RAID0 1       /* plain striping, round-robin over targets */
+#define PFS_STRIPE_ALL UINT32_MAX /* stripe_count: every target that is up */
+
+typedef struct pfs_fs pfs_fs_t;     /* a connection to one file system */
+typedef struct pfs_file pfs_file_t; /* an open file */
+typedef struct pfs_dir pfs_dir_t;   /* an open directory stream */
+
+/* How a file's bytes are spread over targets. In a request, 0 means "use the
+ * default" for stripe_count/stripe_size and -1 for first_target means "let the
+ * MDS choose" (round robin over targets that are up and not full). A layout
+ * read back from a file has every field filled in. */
+struct pfs_layout {
+	uint32_t pattern;               /* PFS_PATTERN_* (0 in a request = RAID0) */
+	uint32_t stripe_count;          /* number of targets */
+	uint64_t stripe_size;           /* bytes per stripe, multiple of 4 KiB */
+	int32_t first_target;           /* target id of stripe 0, or -1 */
+	uint64_t fid;                   /* object id shared by the file's stripes */
+	uint32_t targets[PFS_MAX_STRIPES]; /* target id holding stripe i */
+};
+
+struct pfs_stat {
+	uint64_t ino;
+	uint32_t mode;                  /* S_IFREG or S_IFDIR | permission bits */
+	uint32_t nlink;
+	uint64_t size;                  /* for files: from the objects (glimpse) */
+	int64_t mtime_ns;               /* last namespace change time */
+	int64_t ctime_ns;
+};
+
+struct pfs_dirent {
+	uint64_t ino;
+	uint32_t mode;                  /* S_IFREG or S_IFDIR | permission bits */
+	char name[PFS_NAME_MAX + 1];
+};
+
+/* One storage target (an OSS) as seen by pfs_statfs. */
+struct pfs_target_stat {
+	uint32_t id;
+	int up;                         /* 1 when the target is serving */
+	uint64_t total_bytes;
+	uint64_t free_bytes;
+	uint64_t objects;
+	char addr[PFS_ADDR_MAX];        /* printable libfabric address */
+};
+
+/* A byte range of a file, for list I/O. */
+struct pfs_extent {
+	uint64_t off;
+	uint64_t len;
+};
+
+/* ---- connection ---- */
+
+/* Connect using the config at config_path, or, when NULL, the file named by
+ * $PFS_CONFIG, then $XDG_CONFIG_HOME/pfs/client.conf, then
+ * $HOME/.config/pfs/client.conf (the launcher writes the last one). */
+int pfs_connect(const char *config_path, pfs_fs_t **fs);
+int pfs_disconnect(pfs_fs_t *fs);
+/* A message for a negative error code returned by any pfs call. */
+const char *pfs_strerror(int err);
+/* The config file pfs_connect(NULL) would use, written into buf. */
+int pfs_config_path(char *buf, size_t len);
+
+/* ---- namespace (absolute paths, "/" is the root) ---- */
+
+int pfs_mkdir(pfs_fs_t *fs, const char *path, mode_t mode);
+int pfs_rmdir(pfs_fs_t *fs, const char *path);
+int pfs_unlink(pfs_fs_t *fs, const char *path);
+int pfs_rename(pfs_fs_t *fs, const char *from, const char *to);
+int pfs_stat(pfs_fs_t *fs, const char *path, struct pfs_stat *st);
+
+int pfs_opendir(pfs_fs_t *fs, const char *path, pfs_dir_t **dir);
+/* Returns 1 with *ent filled, 0 at the end, or a negative error. */
+int pfs_readdir(pfs_dir_t *dir, struct pfs_dirent *ent);
+int pfs_closedir(pfs_dir_t *dir);
+
+/* Layout of an existing file, or the default layout of a directory. */
+int pfs_getstripe(pfs_fs_t *fs, const char *path, struct pfs_layout *layout);
+/* On a directory: set the default new files inherit. On a path that does not
+ * exist: create an empty file with that layout (as lfs setstripe does). */
+int pfs_setstripe(pfs_fs_t *fs, const char *path, const struct pfs_layout *layout);
+
+/* Per-target capacity; fills up to max entries and returns the target count. */
+int pfs_statfs(pfs_fs_t *fs, struct pfs_target_stat *targets, int max);
+
+/* ---- files ---- */
+
+/* flags: O_RDONLY, O_WRONLY, O_RDWR, with O_CREAT, O_EXCL, O_TRUNC, O_APPEND
+ * is refused. layout applies when the file is created (NULL: inherit the
+ * parent directory's default). */
+int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
+	     const struct pfs_layout *layout, pfs_file_t **file);
+int pfs_close(pfs_file_t *file);
+
+ssize_t pfs_pread(pfs_file_t *file, void *buf, size_t len, uint64_t off);
+ssize_t pfs_pwrite(pfs_file_t *file, const void *buf, size_t len, uint64_t off);
+ssize_t pfs_preadv(pfs_file_t *file, const struct iovec *iov, int iovcnt, uint64_t off);
+ssize_t pfs_pwritev(pfs_file_t *file, const struct iovec *iov, int iovcnt, uint64_t off);
+
+/* List I/O: the memory segments, taken in order, are scattered to (or
+ * gathered from) the file extents, taken in order; both lists must add up to
+ * the same number of bytes. All targets are driven at once. A read returns
+ * the bytes up to end of file (holes read as zeros). */
+ssize_t pfs_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
+		     const struct pfs_extent *ext, size_t extcnt);
+ssize_t pfs_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
+		      const struct pfs_extent *ext, size_t extcnt);
+
+int pfs_fsync(pfs_file_t *file);
+int pfs_ftruncate(pfs_file_t *file, uint64_t size);
+int pfs_fstat(pfs_file_t *file, struct pfs_stat *st);
+int pfs_get_layout(pfs_file_t *file, struct pfs_layout *layout);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PFS_H */

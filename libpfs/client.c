@@ -1,0 +1,422 @@
+/* client.c - the libpfs connection: config, transport, MDS and target
+ * addressing, shared RPC helpers, path normalisation and error strings. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "client.h"
+#include "layout.h"
+
+/* ---- paths ---- */
+
+int client_path_norm(const char *in, char *out)
+{
+	size_t o = 0;
+	const char *p = in;
+
+	if (!in || in[0] != '/')
+		return -EINVAL;
+	while (*p) {
+		const char *s;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - s);
+		if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+			return -EINVAL;
+		if (n > PFS_NAME_MAX || o + 1 + n >= PFS_PATH_MAX)
+			return -ENAMETOOLONG;
+		out[o++] = '/';
+		memcpy(out + o, s, n);
+		o += n;
+	}
+	if (o == 0)
+		out[o++] = '/';
+	out[o] = '\0';
+	return 0;
+}
+
+/* ---- MDS RPCs ---- */
+
+int client_mds_call(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+		    void *rep, size_t *replen)
+{
+	*replen = 0;
+	return net_rpc(fs->ep, fs->mds, op, req, reqlen, rep, WIRE_MSG_MAX, replen);
+}
+
+int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+		    struct wire_attr *attr)
+{
+	void *rep;
+	size_t rlen;
+	int rc;
+
+	rep = malloc(WIRE_MSG_MAX);
+	if (!rep)
+		return -ENOMEM;
+	rc = client_mds_call(fs, op, req, reqlen, rep, &rlen);
+	if (rc)
+		goto out;
+	if (attr)
+		rc = wire_dec_attr(rep, rlen, attr);
+out:
+	free(rep);
+	return rc;
+}
+
+int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr)
+{
+	struct wire_path m;
+	uint8_t req[PFS_PATH_MAX + 16];
+	int len;
+
+	snprintf(m.path, sizeof(m.path), "%s", path);
+	len = wire_enc_path(req, sizeof(req), &m);
+	if (len < 0)
+		return len;
+	return client_mds_attr(fs, WIRE_OP_LOOKUP, req, (size_t)len, attr);
+}
+
+/* ---- targets ---- */
+
+/* Inserts every listed target's address and publishes the new table. */
+static int client_targets_apply(pfs_fs_t *fs, const struct wire_target_list *list)
+{
+	struct client_target *tab;
+	int rc = 0;
+
+	tab = calloc(WIRE_MAX_TARGETS, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < list->count; i++) {
+		const struct wire_target_info *t = &list->t[i];
+
+		if (t->id >= WIRE_MAX_TARGETS)
+			continue;
+		rc = net_insert(fs->ep, t->addr, t->addr_len, &tab[t->id].addr);
+		if (rc)
+			goto out;
+		tab[t->id].known = 1;
+		tab[t->id].up = t->up ? 1 : 0;
+	}
+	pthread_mutex_lock(&fs->lock);
+	memcpy(fs->targets, tab, WIRE_MAX_TARGETS * sizeof(*tab));
+	pthread_mutex_unlock(&fs->lock);
+out:
+	free(tab);
+	return rc;
+}
+
+int client_targets_refresh(pfs_fs_t *fs, struct wire_target_list *list)
+{
+	struct wire_target_list *own = NULL;
+	void *rep;
+	size_t rlen;
+	int rc;
+
+	rep = malloc(WIRE_MSG_MAX);
+	if (!list)
+		list = own = malloc(sizeof(*own));
+	if (!rep || !list) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = client_mds_call(fs, WIRE_OP_TARGET_LIST, NULL, 0, rep, &rlen);
+	if (rc)
+		goto out;
+	rc = wire_dec_target_list(rep, rlen, list);
+	if (rc)
+		goto out;
+	rc = client_targets_apply(fs, list);
+out:
+	free(own);
+	free(rep);
+	return rc;
+}
+
+static int client_target_get(pfs_fs_t *fs, uint32_t id, fi_addr_t *addr)
+{
+	int known;
+
+	pthread_mutex_lock(&fs->lock);
+	known = fs->targets[id].known;
+	*addr = fs->targets[id].addr;
+	pthread_mutex_unlock(&fs->lock);
+	return known;
+}
+
+int client_target_addr(pfs_fs_t *fs, uint32_t id, fi_addr_t *addr)
+{
+	int rc;
+
+	if (id >= WIRE_MAX_TARGETS)
+		return -ENXIO;
+	if (client_target_get(fs, id, addr))
+		return 0;
+	rc = client_targets_refresh(fs, NULL);
+	if (rc)
+		return rc;
+	return client_target_get(fs, id, addr) ? 0 : -ENXIO;
+}
+
+/* ---- object fan-out ---- */
+
+static int client_obj_start(pfs_fs_t *fs, const struct wire_layout *l, uint32_t i,
+			    uint16_t op, const uint64_t *sizes_in, struct net_call **call)
+{
+	uint8_t req[64];
+	fi_addr_t addr;
+	int len, rc;
+
+	rc = client_target_addr(fs, l->targets[i], &addr);
+	if (rc)
+		return rc;
+	if (op == WIRE_OP_OBJ_PUNCH) {
+		struct wire_obj_punch p = { .fid = l->fid, .stripe = i, .size = sizes_in[i] };
+
+		len = wire_enc_obj_punch(req, sizeof(req), &p);
+	} else {
+		struct wire_obj o = { .fid = l->fid, .stripe = i };
+
+		len = wire_enc_obj(req, sizeof(req), &o);
+	}
+	if (len < 0)
+		return len;
+	return net_call_start(fs->ep, addr, op, req, (size_t)len, 0, call);
+}
+
+/* Result of one fan-out call: transport error, then server status, then
+ * the optional size. */
+static int client_obj_finish(struct net_call *call, uint64_t *size)
+{
+	const void *payload;
+	size_t plen;
+	int status, rc;
+	struct wire_obj_size s;
+
+	rc = net_call_result(call, &status, &payload, &plen);
+	if (rc)
+		return rc;
+	if (status)
+		return status;
+	if (!size)
+		return 0;
+	rc = wire_dec_obj_size(payload, plen, &s);
+	if (rc)
+		return rc;
+	*size = s.size;
+	return 0;
+}
+
+int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
+		      const uint64_t *sizes_in, uint64_t *sizes_out)
+{
+	struct net_call *calls[PFS_MAX_STRIPES];
+	uint32_t n = 0, count = l->stripe_count;
+	int rc = 0, r;
+
+	if (count == 0 || count > PFS_MAX_STRIPES)
+		return -EINVAL;
+	for (n = 0; n < count; n++) {
+		rc = client_obj_start(fs, l, n, op, sizes_in, &calls[n]);
+		if (rc)
+			break;
+	}
+	if (n)
+		net_call_wait(fs->ep, calls, n);
+	for (uint32_t i = 0; i < n; i++) {
+		r = client_obj_finish(calls[i], sizes_out ? &sizes_out[i] : NULL);
+		if (r && !rc)
+			rc = r;
+		net_call_free(calls[i]);
+	}
+	return rc;
+}
+
+int client_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t *size)
+{
+	uint64_t objs[PFS_MAX_STRIPES], max = 0;
+	int rc;
+
+	rc = client_obj_fanout(fs, l, WIRE_OP_OBJ_GLIMPSE, NULL, objs);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < l->stripe_count; i++) {
+		uint64_t s = layout_file_size_from_obj(l, i, objs[i]);
+
+		if (s > max)
+			max = s;
+	}
+	*size = max;
+	return 0;
+}
+
+/* ---- connection ---- */
+
+static int client_resolve_mds(pfs_fs_t *fs)
+{
+	uint8_t raw[WIRE_ADDR_MAX];
+	size_t n = 0;
+	int rc;
+
+	if (fs->cfg.mds_addr[0]) {
+		rc = config_hex_decode(fs->cfg.mds_addr, raw, sizeof(raw), &n);
+		if (rc)
+			return rc;
+		return net_insert(fs->ep, raw, n, &fs->mds);
+	}
+	if (!fs->cfg.mds_host[0] || !fs->cfg.mds_port[0])
+		return -EINVAL;
+	return net_resolve(fs->ep, fs->cfg.mds_host, fs->cfg.mds_port, &fs->mds);
+}
+
+static int client_load_config(const char *config_path, struct pfs_config *cfg)
+{
+	char path[PFS_PATH_MAX], err[256];
+	int rc;
+
+	if (!config_path) {
+		rc = config_default_path(path, sizeof(path));
+		if (rc)
+			return rc;
+		config_path = path;
+	}
+	return config_parse_file(config_path, cfg, err, sizeof(err));
+}
+
+static int client_open_transport(pfs_fs_t *fs)
+{
+	struct net_opts opts;
+	void *rep;
+	size_t rlen;
+	int rc;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.provider = fs->cfg.provider[0] ? fs->cfg.provider : NULL;
+	opts.timeout_ms = fs->cfg.timeout_ms;
+	rc = net_open(&opts, &fs->ep);
+	if (rc)
+		return rc;
+	rc = client_resolve_mds(fs);
+	if (rc)
+		return rc;
+	rep = malloc(WIRE_MSG_MAX);
+	if (!rep)
+		return -ENOMEM;
+	rc = client_mds_call(fs, WIRE_OP_PING, NULL, 0, rep, &rlen);
+	free(rep);
+	if (rc)
+		return rc;
+	return client_targets_refresh(fs, NULL);
+}
+
+int pfs_connect(const char *config_path, pfs_fs_t **out)
+{
+	pfs_fs_t *fs;
+	int rc;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -ENOMEM;
+	pthread_mutex_init(&fs->lock, NULL);
+	rc = client_load_config(config_path, &fs->cfg);
+	if (rc)
+		goto out;
+	rc = client_open_transport(fs);
+out:
+	if (rc) {
+		pfs_disconnect(fs);
+		return rc;
+	}
+	*out = fs;
+	return 0;
+}
+
+int pfs_disconnect(pfs_fs_t *fs)
+{
+	if (!fs)
+		return -EINVAL;
+	if (fs->ep)
+		net_close(fs->ep);
+	pthread_mutex_destroy(&fs->lock);
+	free(fs);
+	return 0;
+}
+
+int pfs_config_path(char *buf, size_t len)
+{
+	if (!buf || len == 0)
+		return -EINVAL;
+	return config_default_path(buf, len);
+}
+
+/* ---- errors ---- */
+
+static const struct {
+	int err;
+	const char *msg;
+} client_errors[] = {
+	{ EPERM, "operation not permitted" },
+	{ ENOENT, "no such file or directory" },
+	{ EIO, "I/O error (data corrupted in transit or a storage failure)" },
+	{ ENXIO, "unknown storage target (not registered with the metadata server)" },
+	{ EBADF, "file not open for this kind of access" },
+	{ EAGAIN, "resource temporarily unavailable, try again" },
+	{ ENOMEM, "out of memory" },
+	{ EACCES, "permission denied" },
+	{ EFAULT, "bad address" },
+	{ EBUSY, "resource busy (the root directory cannot be removed)" },
+	{ EEXIST, "file exists" },
+	{ EXDEV, "cross-device link" },
+	{ ENODEV, "no such device" },
+	{ ENOTDIR, "not a directory" },
+	{ EISDIR, "is a directory" },
+	{ EINVAL, "invalid argument" },
+	{ EFBIG, "file too large" },
+	{ ENOSPC, "no space left: not enough storage targets up with free space" },
+	{ ERANGE, "result out of range" },
+	{ ENAMETOOLONG, "file name or path too long" },
+	{ ENOSYS, "function not implemented" },
+	{ ENOTEMPTY, "directory not empty" },
+	{ ENODATA, "no data available" },
+	{ EPROTO, "protocol error (malformed or unexpected message)" },
+	{ EBADMSG, "checksum mismatch: data corrupted in transit" },
+	{ EOVERFLOW, "value too large" },
+	{ EMSGSIZE, "message too long for the wire protocol" },
+	{ EPROTONOSUPPORT, "protocol version not supported" },
+	{ EOPNOTSUPP, "operation not supported by the server" },
+	{ EADDRNOTAVAIL, "cannot resolve server address" },
+	{ ENETDOWN, "network is down" },
+	{ ENETUNREACH, "network unreachable" },
+	{ ECONNABORTED, "connection aborted" },
+	{ ECONNRESET, "connection to a server lost" },
+	{ ENOBUFS, "no buffer space available in the transport" },
+	{ ENOTCONN, "not connected" },
+	{ ETIMEDOUT, "a server did not answer in time (timed out)" },
+	{ ECONNREFUSED, "connection refused: is the server running?" },
+	{ EHOSTDOWN, "server host is down" },
+	{ EHOSTUNREACH, "no route to server host" },
+	{ ECANCELED, "operation canceled" },
+};
+
+const char *pfs_strerror(int err)
+{
+	if (err == 0)
+		return "success";
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < sizeof(client_errors) / sizeof(client_errors[0]); i++)
+		if (client_errors[i].err == err)
+			return client_errors[i].msg;
+	return "unknown error";
+}

@@ -1,0 +1,88 @@
+/* client.h - libpfs internals shared by client.c, namespace.c, file.c and
+ * io.c: the connection, open files and directory streams, and helpers. */
+#ifndef PFS_CLIENT_H
+#define PFS_CLIENT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include "pfs.h"
+#include "config.h"
+#include "net.h"
+#include "wire.h"
+
+/* Largest payload a request may carry: the frame minus header and our
+ * source address. */
+#define CLIENT_REQ_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN - WIRE_ADDR_MAX)
+
+/* Files end below 2^62: object offsets on the wire stay below that. */
+#define CLIENT_FILE_MAX (1ull << 62)
+
+/* What the client knows about one storage target. */
+struct client_target {
+	int known;              /* in the last TARGET_LIST */
+	int up;
+	fi_addr_t addr;
+};
+
+/* A connection. The target table is guarded by lock; everything else is set
+ * at connect time and read-only afterwards. */
+struct pfs_fs {
+	struct pfs_config cfg;
+	struct net_ep *ep;
+	fi_addr_t mds;
+	pthread_mutex_t lock;
+	struct client_target targets[WIRE_MAX_TARGETS];
+};
+
+/* An open file. attr (and its layout) is fixed at open; lock guards the
+ * write bookkeeping used for the size hint at close. */
+struct pfs_file {
+	pfs_fs_t *fs;
+	struct wire_attr attr;
+	int flags;              /* the open flags */
+	pthread_mutex_t lock;
+	int dirty;              /* written or truncated since open */
+};
+
+/* A directory stream: one READDIR batch at a time (not thread safe, like
+ * POSIX readdir). */
+struct pfs_dir {
+	pfs_fs_t *fs;
+	char path[PFS_PATH_MAX];
+	struct wire_readdir_rep *batch;
+	uint32_t next;          /* next entry of batch to return */
+};
+
+/* Normalises an absolute path into out (PFS_PATH_MAX bytes): collapses "//",
+ * strips a trailing "/"; "." / ".." components or a relative path ->
+ * -EINVAL, too long -> -ENAMETOOLONG. */
+int client_path_norm(const char *in, char *out);
+
+/* One MDS RPC: sends req (reqlen bytes), copies the reply payload into rep
+ * (WIRE_MSG_MAX bytes) and its length into *replen. Returns the transport
+ * error or the server's status. */
+int client_mds_call(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+		    void *rep, size_t *replen);
+/* One MDS RPC whose reply is a wire_attr (attr may be NULL for an empty
+ * reply). req was encoded by the caller. */
+int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+		    struct wire_attr *attr);
+/* LOOKUP of a normalised path. */
+int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr);
+
+/* Fetches TARGET_LIST into list (may be NULL) and refreshes the table. */
+int client_targets_refresh(pfs_fs_t *fs, struct wire_target_list *list);
+/* fi_addr of target id, refreshing the table once when it is unknown;
+ * -ENXIO when the MDS does not know it either. */
+int client_target_addr(pfs_fs_t *fs, uint32_t id, fi_addr_t *addr);
+
+/* Sends op (OBJ_GLIMPSE, OBJ_SYNC, OBJ_PUNCH, OBJ_DESTROY) to every object
+ * of l at once. OBJ_PUNCH takes per-stripe sizes from sizes_in; replies that
+ * carry a wire_obj_size land in sizes_out (may be NULL). Returns 0 or the
+ * first error. */
+int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
+		      const uint64_t *sizes_in, uint64_t *sizes_out);
+/* File size from the objects: max over stripes of the size each implies. */
+int client_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t *size);
+
+#endif /* PFS_CLIENT_H */

@@ -1,0 +1,181 @@
+/* file.c - libpfs open files: open (with O_TRUNC by punching the objects),
+ * close (size hint to the MDS), fsync, ftruncate, fstat, get_layout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "client.h"
+#include "layout.h"
+
+/* Flags the library accepts; others that only matter to a kernel are
+ * ignored, O_APPEND is refused (no shared file offset to append at). */
+#define FILE_IGNORED_FLAGS (O_CLOEXEC | O_LARGEFILE | O_NOCTTY | O_NOFOLLOW)
+#define FILE_WIRE_FLAGS (O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC)
+
+static int file_check_flags(int flags)
+{
+	if ((flags & O_ACCMODE) == O_ACCMODE)
+		return -EINVAL;
+	if (flags & O_APPEND)
+		return -EINVAL;
+	if (flags & ~(FILE_WIRE_FLAGS | FILE_IGNORED_FLAGS))
+		return -EINVAL;
+	if ((flags & O_TRUNC) && (flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	return 0;
+}
+
+static int file_open_rpc(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
+			 const struct pfs_layout *layout, struct wire_attr *attr)
+{
+	struct wire_open *m;
+	uint8_t *req;
+	int rc, len;
+
+	m = calloc(1, sizeof(*m));
+	req = malloc(CLIENT_REQ_MAX);
+	if (!m || !req) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = client_path_norm(path, m->path);
+	if (rc)
+		goto out;
+	m->flags = (uint32_t)(flags & FILE_WIRE_FLAGS);
+	m->mode = (uint32_t)(mode & 07777);
+	if (layout) {
+		m->has_layout = 1;
+		layout_from_public(layout, &m->layout);
+		rc = layout_check_request(&m->layout);
+		if (rc)
+			goto out;
+	}
+	len = wire_enc_open(req, CLIENT_REQ_MAX, m);
+	rc = len < 0 ? len : client_mds_attr(fs, WIRE_OP_OPEN, req, (size_t)len, attr);
+out:
+	free(req);
+	free(m);
+	return rc;
+}
+
+int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
+	     const struct pfs_layout *layout, pfs_file_t **out)
+{
+	static const uint64_t zeros[PFS_MAX_STRIPES];
+	pfs_file_t *f;
+	int rc;
+
+	if (!fs || !out)
+		return -EINVAL;
+	*out = NULL;
+	rc = file_check_flags(flags);
+	if (rc)
+		return rc;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->fs = fs;
+	f->flags = flags;
+	pthread_mutex_init(&f->lock, NULL);
+	rc = file_open_rpc(fs, path, flags, mode, layout, &f->attr);
+	if (rc)
+		goto out;
+	if (!S_ISREG(f->attr.mode) || layout_check(&f->attr.layout)) {
+		rc = S_ISDIR(f->attr.mode) ? -EISDIR : -EPROTO;
+		goto out;
+	}
+	if (flags & O_TRUNC) {
+		rc = client_obj_fanout(fs, &f->attr.layout, WIRE_OP_OBJ_PUNCH, zeros, NULL);
+		f->dirty = 1;
+	}
+out:
+	if (rc) {
+		pthread_mutex_destroy(&f->lock);
+		free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+/* Tells the MDS the size the objects now imply; best effort. */
+static void file_send_size_hint(pfs_file_t *f)
+{
+	struct wire_set_size m = { .ino = f->attr.ino };
+	uint8_t req[32];
+	int len;
+
+	if (client_glimpse(f->fs, &f->attr.layout, &m.size))
+		return;
+	len = wire_enc_set_size(req, sizeof(req), &m);
+	if (len < 0)
+		return;
+	client_mds_attr(f->fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
+}
+
+int pfs_close(pfs_file_t *f)
+{
+	if (!f)
+		return -EINVAL;
+	if (f->dirty)
+		file_send_size_hint(f);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+	return 0;
+}
+
+int pfs_fsync(pfs_file_t *f)
+{
+	if (!f)
+		return -EINVAL;
+	return client_obj_fanout(f->fs, &f->attr.layout, WIRE_OP_OBJ_SYNC, NULL, NULL);
+}
+
+int pfs_ftruncate(pfs_file_t *f, uint64_t size)
+{
+	uint64_t sizes[PFS_MAX_STRIPES];
+	const struct wire_layout *l;
+
+	if (!f)
+		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (size > CLIENT_FILE_MAX)
+		return -EFBIG;
+	l = &f->attr.layout;
+	for (uint32_t i = 0; i < l->stripe_count; i++)
+		sizes[i] = layout_obj_size(l, i, size);
+	pthread_mutex_lock(&f->lock);
+	f->dirty = 1;
+	pthread_mutex_unlock(&f->lock);
+	return client_obj_fanout(f->fs, l, WIRE_OP_OBJ_PUNCH, sizes, NULL);
+}
+
+int pfs_fstat(pfs_file_t *f, struct pfs_stat *st)
+{
+	uint64_t size;
+	int rc;
+
+	if (!f || !st)
+		return -EINVAL;
+	rc = client_glimpse(f->fs, &f->attr.layout, &size);
+	if (rc)
+		return rc;
+	memset(st, 0, sizeof(*st));
+	st->ino = f->attr.ino;
+	st->mode = f->attr.mode;
+	st->nlink = f->attr.nlink;
+	st->size = size;
+	st->mtime_ns = f->attr.mtime_ns;
+	st->ctime_ns = f->attr.ctime_ns;
+	return 0;
+}
+
+int pfs_get_layout(pfs_file_t *f, struct pfs_layout *layout)
+{
+	if (!f || !layout)
+		return -EINVAL;
+	layout_to_public(&f->attr.layout, layout);
+	return 0;
+}

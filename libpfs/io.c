@@ -1,0 +1,656 @@
+/* io.c - libpfs data path: pread/pwrite/preadv/pwritev on top of list I/O,
+ * which splits extents per stripe object and drives every target at once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "checksum.h"
+#include "client.h"
+#include "layout.h"
+
+#define IO_WINDOW 64            /* RPCs in flight per call */
+
+/* One user memory segment (adjacent iovecs merged), registered for RMA
+ * when a bulk RPC touches it. */
+struct io_mem {
+	uint8_t *base;
+	uint64_t len;
+	struct net_mr *mr;
+	int need_mr;
+};
+
+/* Bytes that lie in one object and one memory segment. */
+struct io_piece {
+	uint32_t stripe;
+	uint32_t mem;
+	uint64_t obj_off;
+	uint64_t len;
+	uint8_t *ptr;
+};
+
+/* One object RPC: pieces [first, first + count) of io_ctx.rpc_pieces. */
+struct io_rpc {
+	uint32_t stripe;
+	size_t first;
+	size_t count;
+	uint32_t next;
+	uint32_t nseg;
+	uint64_t bytes;
+	uint64_t obj_end;       /* highest object byte touched + 1 */
+};
+
+/* A growable array. */
+struct io_vec {
+	void *p;
+	size_t n;
+	size_t cap;
+};
+
+struct io_ctx {
+	pfs_file_t *f;
+	const struct wire_layout *l;
+	int write;
+	struct io_mem *mem;
+	size_t nmem;
+	struct io_vec pieces;       /* struct io_piece, list order */
+	struct io_vec rpc_pieces;   /* struct io_piece, grouped per RPC */
+	struct io_vec rpcs;         /* struct io_rpc, grouped per stripe */
+	size_t *order;              /* start order: stripes interleaved */
+	struct net_call **calls;
+	struct wire_obj_io *msg;
+	uint8_t *enc;
+	uint8_t *inl;
+	int past_eof;
+};
+
+static void *io_vec_push(struct io_vec *v, size_t size)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		void *p = realloc(v->p, cap * size);
+
+		if (!p)
+			return NULL;
+		v->p = p;
+		v->cap = cap;
+	}
+	return (uint8_t *)v->p + size * v->n++;
+}
+
+/* ---- argument checks ---- */
+
+/* Sums the extents; each must end inside the file space. */
+static int io_ext_total(const struct pfs_extent *ext, size_t extcnt, uint64_t *total)
+{
+	uint64_t sum = 0;
+
+	if (extcnt && !ext)
+		return -EINVAL;
+	for (size_t i = 0; i < extcnt; i++) {
+		if (ext[i].len > CLIENT_FILE_MAX || ext[i].off > CLIENT_FILE_MAX - ext[i].len)
+			return -EFBIG;
+		sum += ext[i].len;
+		if (sum > (uint64_t)SSIZE_MAX)
+			return -EINVAL;
+	}
+	*total = sum;
+	return 0;
+}
+
+/* Copies the iovecs into ctx->mem, merging adjacent ones and dropping
+ * empty ones, and sums them. */
+static int io_mem_init(struct io_ctx *ctx, const struct iovec *iov, size_t cnt,
+		       uint64_t *total)
+{
+	uint64_t sum = 0;
+
+	if (cnt && !iov)
+		return -EINVAL;
+	ctx->mem = calloc(cnt ? cnt : 1, sizeof(*ctx->mem));
+	if (!ctx->mem)
+		return -ENOMEM;
+	for (size_t i = 0; i < cnt; i++) {
+		struct io_mem *last = ctx->nmem ? &ctx->mem[ctx->nmem - 1] : NULL;
+		uint8_t *base = iov[i].iov_base;
+
+		if (iov[i].iov_len == 0)
+			continue;
+		if (!base)
+			return -EFAULT;
+		sum += iov[i].iov_len;
+		if (sum > (uint64_t)SSIZE_MAX)
+			return -EINVAL;
+		if (last && last->base + last->len == base) {
+			last->len += iov[i].iov_len;
+			continue;
+		}
+		ctx->mem[ctx->nmem].base = base;
+		ctx->mem[ctx->nmem++].len = iov[i].iov_len;
+	}
+	*total = sum;
+	return 0;
+}
+
+/* ---- planning ---- */
+
+/* Appends a piece in list order, merging it into the previous one when both
+ * the object range and the memory continue it. */
+static int io_piece_add(struct io_ctx *ctx, const struct layout_piece *lp,
+			uint32_t mem, uint8_t *ptr)
+{
+	struct io_piece *p = ctx->pieces.n ? (struct io_piece *)ctx->pieces.p + ctx->pieces.n - 1
+					   : NULL;
+
+	if (p && p->stripe == lp->stripe && p->mem == mem &&
+	    p->obj_off + p->len == lp->obj_off && p->ptr + p->len == ptr) {
+		p->len += lp->len;
+		return 0;
+	}
+	p = io_vec_push(&ctx->pieces, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->stripe = lp->stripe;
+	p->mem = mem;
+	p->obj_off = lp->obj_off;
+	p->len = lp->len;
+	p->ptr = ptr;
+	return 0;
+}
+
+/* Walks the extents and the memory segments together, cutting at stripe
+ * boundaries. */
+static int io_split(struct io_ctx *ctx, const struct pfs_extent *ext, size_t extcnt)
+{
+	size_t mi = 0;
+	uint64_t moff = 0;
+	int rc;
+
+	for (size_t i = 0; i < extcnt; i++) {
+		uint64_t off = ext[i].off, rem = ext[i].len;
+
+		while (rem) {
+			struct layout_piece lp;
+			uint64_t room = ctx->mem[mi].len - moff;
+
+			layout_map(ctx->l, off, rem < room ? rem : room, &lp);
+			rc = io_piece_add(ctx, &lp, (uint32_t)mi, ctx->mem[mi].base + moff);
+			if (rc)
+				return rc;
+			off += lp.len;
+			rem -= lp.len;
+			moff += lp.len;
+			if (moff == ctx->mem[mi].len) {
+				mi++;
+				moff = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static int io_ext_joins(const struct io_piece *prev, const struct io_piece *p)
+{
+	return prev->obj_off + prev->len == p->obj_off;
+}
+
+static int io_seg_joins(const struct io_piece *prev, const struct io_piece *p)
+{
+	return prev->mem == p->mem && prev->ptr + prev->len == p->ptr;
+}
+
+static struct io_rpc *io_rpc_new(struct io_ctx *ctx, uint32_t stripe)
+{
+	struct io_rpc *r = io_vec_push(&ctx->rpcs, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->stripe = stripe;
+	r->first = ctx->rpc_pieces.n;
+	return r;
+}
+
+/* Adds as much of *p as fits to RPC *rp (opening a new RPC when the current
+ * one is full) and advances *p past it. */
+static int io_rpc_take(struct io_ctx *ctx, struct io_rpc **rp, struct io_piece *p)
+{
+	struct io_rpc *r = *rp;
+	struct io_piece *prev, *q;
+	uint64_t take;
+	int new_ext, new_seg;
+
+	prev = r->count ? (struct io_piece *)ctx->rpc_pieces.p + ctx->rpc_pieces.n - 1 : NULL;
+	new_ext = !prev || !io_ext_joins(prev, p);
+	new_seg = !prev || !io_seg_joins(prev, p);
+	if (r->bytes == WIRE_BULK_MAX || r->next + new_ext > WIRE_MAX_EXTENTS ||
+	    r->nseg + new_seg > WIRE_MAX_SEGS) {
+		r = *rp = io_rpc_new(ctx, p->stripe);
+		if (!r)
+			return -ENOMEM;
+		new_ext = new_seg = 1;
+	}
+	take = WIRE_BULK_MAX - r->bytes;
+	take = p->len < take ? p->len : take;
+	q = io_vec_push(&ctx->rpc_pieces, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	*q = *p;
+	q->len = take;
+	r->count++;
+	r->next += (uint32_t)new_ext;
+	r->nseg += (uint32_t)new_seg;
+	r->bytes += take;
+	if (q->obj_off + take > r->obj_end)
+		r->obj_end = q->obj_off + take;
+	p->obj_off += take;
+	p->ptr += take;
+	p->len -= take;
+	return 0;
+}
+
+/* Indices of the pieces grouped per stripe, list order kept (a counting
+ * sort); start[s] .. start[s + 1] are stripe s's. */
+static size_t *io_by_stripe(const struct io_ctx *ctx, size_t *start)
+{
+	const struct io_piece *all = ctx->pieces.p;
+	uint32_t nstripe = ctx->l->stripe_count;
+	size_t pos[PFS_MAX_STRIPES], *idx;
+
+	idx = malloc((ctx->pieces.n ? ctx->pieces.n : 1) * sizeof(*idx));
+	if (!idx)
+		return NULL;
+	memset(start, 0, (nstripe + 1) * sizeof(*start));
+	for (size_t i = 0; i < ctx->pieces.n; i++)
+		start[all[i].stripe + 1]++;
+	for (uint32_t s = 0; s < nstripe; s++) {
+		start[s + 1] += start[s];
+		pos[s] = start[s];
+	}
+	for (size_t i = 0; i < ctx->pieces.n; i++)
+		idx[pos[all[i].stripe]++] = i;
+	return idx;
+}
+
+/* Cuts the pieces of every stripe (in list order) into RPCs. */
+static int io_plan(struct io_ctx *ctx)
+{
+	const struct io_piece *all = ctx->pieces.p;
+	size_t start[PFS_MAX_STRIPES + 1], *idx;
+	int rc = 0;
+
+	idx = io_by_stripe(ctx, start);
+	if (!idx)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < ctx->l->stripe_count && !rc; s++) {
+		struct io_rpc *r = NULL;
+
+		for (size_t i = start[s]; i < start[s + 1] && !rc; i++) {
+			struct io_piece p = all[idx[i]];
+
+			if (!r && !(r = io_rpc_new(ctx, s))) {
+				rc = -ENOMEM;
+				break;
+			}
+			while (p.len && !rc)
+				rc = io_rpc_take(ctx, &r, &p);
+		}
+	}
+	free(idx);
+	return rc;
+}
+
+/* Start order: the first RPC of every stripe, then the second, ... so that
+ * the window keeps every target busy. */
+static int io_order(struct io_ctx *ctx)
+{
+	const struct io_rpc *r = ctx->rpcs.p;
+	size_t n = ctx->rpcs.n, k = 0;
+	size_t start[PFS_MAX_STRIPES + 1] = { 0 }, pos[PFS_MAX_STRIPES];
+	uint32_t nstripe = ctx->l->stripe_count;
+
+	ctx->order = malloc(n * sizeof(*ctx->order));
+	ctx->calls = calloc(n, sizeof(*ctx->calls));
+	if (!ctx->order || !ctx->calls)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		start[r[i].stripe + 1]++;
+	for (uint32_t s = 0; s < nstripe; s++) {
+		start[s + 1] += start[s];
+		pos[s] = start[s];
+	}
+	while (k < n) {
+		for (uint32_t s = 0; s < nstripe; s++)
+			if (pos[s] < start[s + 1])
+				ctx->order[k++] = pos[s]++;
+	}
+	return 0;
+}
+
+/* Registers every memory segment a bulk (RMA) RPC uses, once. */
+static int io_register(struct io_ctx *ctx)
+{
+	const struct io_rpc *r = ctx->rpcs.p;
+	const struct io_piece *p = ctx->rpc_pieces.p;
+	int access = ctx->write ? NET_MR_REMOTE_READ : NET_MR_REMOTE_WRITE;
+	int rc;
+
+	for (size_t i = 0; i < ctx->rpcs.n; i++) {
+		if (r[i].bytes <= WIRE_INLINE_MAX)
+			continue;
+		for (size_t j = r[i].first; j < r[i].first + r[i].count; j++)
+			ctx->mem[p[j].mem].need_mr = 1;
+	}
+	for (size_t m = 0; m < ctx->nmem; m++) {
+		if (!ctx->mem[m].need_mr)
+			continue;
+		rc = net_mr_reg(ctx->f->fs->ep, ctx->mem[m].base, ctx->mem[m].len, access,
+				&ctx->mem[m].mr);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- RPCs ---- */
+
+static uint32_t io_rpc_crc(const struct io_ctx *ctx, const struct io_rpc *r)
+{
+	const struct io_piece *p = (const struct io_piece *)ctx->rpc_pieces.p + r->first;
+	uint32_t crc = 0;
+
+	for (size_t i = 0; i < r->count; i++)
+		crc = checksum_crc32c(crc, p[i].ptr, p[i].len);
+	return crc;
+}
+
+/* Fills the request's extents and, for bulk RPCs, its segments. */
+static void io_rpc_describe(struct io_ctx *ctx, const struct io_rpc *r, int bulk)
+{
+	const struct io_piece *p = (const struct io_piece *)ctx->rpc_pieces.p + r->first;
+	struct wire_obj_io *m = ctx->msg;
+
+	m->next = m->nseg = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		if (i && io_ext_joins(&p[i - 1], &p[i]))
+			m->ext[m->next - 1].len += p[i].len;
+		else
+			m->ext[m->next++] = (struct wire_extent){ p[i].obj_off, p[i].len };
+		if (!bulk)
+			continue;
+		if (i && io_seg_joins(&p[i - 1], &p[i])) {
+			m->seg[m->nseg - 1].len += p[i].len;
+			continue;
+		}
+		m->seg[m->nseg].addr = net_mr_raddr(ctx->mem[p[i].mem].mr, p[i].ptr);
+		m->seg[m->nseg].key = net_mr_key(ctx->mem[p[i].mem].mr);
+		m->seg[m->nseg++].len = p[i].len;
+	}
+}
+
+/* Copies an inline write's data, in order, into ctx->inl. */
+static void io_gather(struct io_ctx *ctx, const struct io_rpc *r)
+{
+	const struct io_piece *p = (const struct io_piece *)ctx->rpc_pieces.p + r->first;
+	uint64_t o = 0;
+
+	for (size_t i = 0; i < r->count; i++) {
+		memcpy(ctx->inl + o, p[i].ptr, p[i].len);
+		o += p[i].len;
+	}
+}
+
+static int io_rpc_start(struct io_ctx *ctx, const struct io_rpc *r, struct net_call **call)
+{
+	struct wire_obj_io *m = ctx->msg;
+	int bulk = r->bytes > WIRE_INLINE_MAX;
+	fi_addr_t addr;
+	int rc, len;
+
+	rc = client_target_addr(ctx->f->fs, ctx->l->targets[r->stripe], &addr);
+	if (rc)
+		return rc;
+	m->fid = ctx->l->fid;
+	m->stripe = r->stripe;
+	m->crc = 0;
+	m->inline_len = 0;
+	m->inline_data = NULL;
+	io_rpc_describe(ctx, r, bulk);
+	if (ctx->write)
+		m->crc = io_rpc_crc(ctx, r);
+	if (ctx->write && !bulk) {
+		io_gather(ctx, r);
+		m->inline_len = (uint32_t)r->bytes;
+		m->inline_data = ctx->inl;
+	}
+	len = wire_enc_obj_io(ctx->enc, CLIENT_REQ_MAX, m);
+	if (len < 0)
+		return len;
+	return net_call_start(ctx->f->fs->ep, addr,
+			      ctx->write ? WIRE_OP_OBJ_WRITE : WIRE_OP_OBJ_READ,
+			      ctx->enc, (size_t)len, 0, call);
+}
+
+/* Scatters an inline read reply into the pieces. */
+static void io_scatter(struct io_ctx *ctx, const struct io_rpc *r, const uint8_t *data)
+{
+	const struct io_piece *p = (const struct io_piece *)ctx->rpc_pieces.p + r->first;
+	uint64_t o = 0;
+
+	for (size_t i = 0; i < r->count; i++) {
+		memcpy(p[i].ptr, data + o, p[i].len);
+		o += p[i].len;
+	}
+}
+
+/* Checks a read reply: data present and intact, end of object noted. */
+static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
+			const void *payload, size_t plen)
+{
+	struct wire_obj_io_rep rep;
+	int rc;
+
+	rc = wire_dec_obj_io_rep(payload, plen, &rep);
+	if (rc)
+		return rc;
+	if (r->bytes <= WIRE_INLINE_MAX) {
+		if (rep.inline_len != r->bytes)
+			return -EPROTO;
+		if (checksum_crc32c(0, rep.inline_data, rep.inline_len) != rep.crc)
+			return -EIO;
+		io_scatter(ctx, r, rep.inline_data);
+	} else if (io_rpc_crc(ctx, r) != rep.crc) {
+		return -EIO;
+	}
+	if (r->obj_end > rep.obj_size)
+		ctx->past_eof = 1;
+	return 0;
+}
+
+static int io_rpc_finish(struct io_ctx *ctx, const struct io_rpc *r, struct net_call *call)
+{
+	const void *payload;
+	size_t plen;
+	int status, rc;
+
+	rc = net_call_result(call, &status, &payload, &plen);
+	if (rc)
+		return rc;
+	if (status)
+		return status;
+	if (ctx->write)
+		return 0;
+	return io_read_done(ctx, r, payload, plen);
+}
+
+/* Starts every RPC, at most IO_WINDOW in flight, and collects the results
+ * oldest first. Returns the first error. */
+static int io_run(struct io_ctx *ctx)
+{
+	const struct io_rpc *r = ctx->rpcs.p;
+	size_t n = ctx->rpcs.n, started = 0, done = 0;
+	int err = 0, rc;
+
+	while (done < n) {
+		while (!err && started < n && started - done < IO_WINDOW) {
+			rc = io_rpc_start(ctx, &r[ctx->order[started]], &ctx->calls[started]);
+			if (rc) {
+				err = rc;
+				break;
+			}
+			started++;
+		}
+		if (done == started)
+			break;
+		net_call_wait(ctx->f->fs->ep, &ctx->calls[done], 1);
+		rc = io_rpc_finish(ctx, &r[ctx->order[done]], ctx->calls[done]);
+		if (rc && !err)
+			err = rc;
+		net_call_free(ctx->calls[done]);
+		ctx->calls[done++] = NULL;
+	}
+	return err;
+}
+
+/* ---- list I/O ---- */
+
+static int io_ctx_alloc(struct io_ctx *ctx)
+{
+	ctx->msg = malloc(sizeof(*ctx->msg));
+	ctx->enc = malloc(CLIENT_REQ_MAX);
+	ctx->inl = malloc(WIRE_INLINE_MAX);
+	return ctx->msg && ctx->enc && ctx->inl ? 0 : -ENOMEM;
+}
+
+static void io_ctx_free(struct io_ctx *ctx)
+{
+	for (size_t m = 0; m < ctx->nmem; m++)
+		if (ctx->mem[m].mr)
+			net_mr_close(ctx->mem[m].mr);
+	free(ctx->mem);
+	free(ctx->pieces.p);
+	free(ctx->rpc_pieces.p);
+	free(ctx->rpcs.p);
+	free(ctx->order);
+	free(ctx->calls);
+	free(ctx->msg);
+	free(ctx->enc);
+	free(ctx->inl);
+}
+
+/* Bytes of the extents, in list order, before the first byte at or past
+ * size: what a read returns once end of file is known. */
+static uint64_t io_eof_prefix(const struct pfs_extent *ext, size_t extcnt, uint64_t size)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < extcnt; i++) {
+		if (ext[i].off + ext[i].len <= size) {
+			n += ext[i].len;
+			continue;
+		}
+		if (ext[i].off < size)
+			n += size - ext[i].off;
+		break;
+	}
+	return n;
+}
+
+static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
+		       const struct pfs_extent *ext, size_t extcnt)
+{
+	struct io_ctx ctx = { .f = f, .write = write };
+	uint64_t mtotal = 0, etotal = 0, size;
+	int acc, rc;
+
+	if (!f)
+		return -EINVAL;
+	acc = f->flags & O_ACCMODE;
+	if (write ? acc == O_RDONLY : acc == O_WRONLY)
+		return -EBADF;
+	ctx.l = &f->attr.layout;
+	rc = io_mem_init(&ctx, mem, memcnt, &mtotal);
+	if (!rc)
+		rc = io_ext_total(ext, extcnt, &etotal);
+	if (!rc && mtotal != etotal)
+		rc = -EINVAL;
+	if (rc || etotal == 0)
+		goto out;
+	rc = io_ctx_alloc(&ctx);
+	if (!rc)
+		rc = io_split(&ctx, ext, extcnt);
+	if (!rc)
+		rc = io_plan(&ctx);
+	if (!rc)
+		rc = io_order(&ctx);
+	if (!rc)
+		rc = io_register(&ctx);
+	if (!rc && write) {
+		pthread_mutex_lock(&f->lock);
+		f->dirty = 1;
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (!rc)
+		rc = io_run(&ctx);
+	if (rc || write || !ctx.past_eof)
+		goto out;
+	rc = client_glimpse(f->fs, ctx.l, &size);
+	if (!rc)
+		etotal = io_eof_prefix(ext, extcnt, size);
+out:
+	io_ctx_free(&ctx);
+	return rc ? rc : (ssize_t)etotal;
+}
+
+ssize_t pfs_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
+		     const struct pfs_extent *ext, size_t extcnt)
+{
+	return io_list(file, 0, mem, memcnt, ext, extcnt);
+}
+
+ssize_t pfs_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
+		      const struct pfs_extent *ext, size_t extcnt)
+{
+	return io_list(file, 1, mem, memcnt, ext, extcnt);
+}
+
+/* ---- contiguous I/O ---- */
+
+static ssize_t io_vec_io(pfs_file_t *f, int write, const struct iovec *iov, int iovcnt,
+			 uint64_t off)
+{
+	struct pfs_extent e = { .off = off, .len = 0 };
+
+	if (iovcnt < 0 || (iovcnt && !iov))
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - e.len)
+			return -EINVAL;
+		e.len += iov[i].iov_len;
+	}
+	return io_list(f, write, iov, (size_t)iovcnt, &e, 1);
+}
+
+ssize_t pfs_pread(pfs_file_t *file, void *buf, size_t len, uint64_t off)
+{
+	struct iovec v = { .iov_base = buf, .iov_len = len };
+
+	return io_vec_io(file, 0, &v, 1, off);
+}
+
+ssize_t pfs_pwrite(pfs_file_t *file, const void *buf, size_t len, uint64_t off)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = len };
+
+	return io_vec_io(file, 1, &v, 1, off);
+}
+
+ssize_t pfs_preadv(pfs_file_t *file, const struct iovec *iov, int iovcnt, uint64_t off)
+{
+	return io_vec_io(file, 0, iov, iovcnt, off);
+}
+
+ssize_t pfs_pwritev(pfs_file_t *file, const struct iovec *iov, int iovcnt, uint64_t off)
+{
+	return io_vec_io(file, 1, iov, iovcnt, off);
+}

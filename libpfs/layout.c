@@ -1,0 +1,111 @@
+/* layout.c - striping math for RAID0 layouts: file range -> per-object
+ * pieces, object offset -> file offset, file size <-> object sizes. */
+#include <errno.h>
+#include <string.h>
+#include "layout.h"
+
+static int layout_size_ok(uint64_t size)
+{
+	return size >= LAYOUT_MIN_STRIPE_SIZE && size <= LAYOUT_MAX_STRIPE_SIZE &&
+	       size % LAYOUT_MIN_STRIPE_SIZE == 0;
+}
+
+int layout_check_request(const struct wire_layout *l)
+{
+	if (l->pattern != 0 && l->pattern != PFS_PATTERN_RAID0)
+		return -EINVAL;
+	if (l->stripe_count > PFS_MAX_STRIPES && l->stripe_count != PFS_STRIPE_ALL)
+		return -EINVAL;
+	if (l->stripe_size && !layout_size_ok(l->stripe_size))
+		return -EINVAL;
+	if (l->first_target < -1 || l->first_target >= WIRE_MAX_TARGETS)
+		return -EINVAL;
+	for (uint32_t i = 0; i < l->stripe_count && i < PFS_MAX_STRIPES; i++)
+		if (l->targets[i] >= WIRE_MAX_TARGETS)
+			return -EINVAL;
+	return 0;
+}
+
+int layout_check(const struct wire_layout *l)
+{
+	if (l->pattern != PFS_PATTERN_RAID0)
+		return -EINVAL;
+	if (l->stripe_count == 0 || l->stripe_count > PFS_MAX_STRIPES)
+		return -EINVAL;
+	if (!layout_size_ok(l->stripe_size))
+		return -EINVAL;
+	for (uint32_t i = 0; i < l->stripe_count; i++) {
+		if (l->targets[i] >= WIRE_MAX_TARGETS)
+			return -EINVAL;
+		for (uint32_t j = 0; j < i; j++)
+			if (l->targets[i] == l->targets[j])
+				return -EINVAL;
+	}
+	return 0;
+}
+
+void layout_map(const struct wire_layout *l, uint64_t off, uint64_t len,
+		struct layout_piece *piece)
+{
+	uint64_t ss = l->stripe_size, n = l->stripe_count;
+	uint64_t stripe_no = off / ss;        /* global stripe number */
+	uint64_t within = off % ss;
+	uint64_t room = ss - within;
+
+	piece->stripe = (uint32_t)(stripe_no % n);
+	piece->obj_off = (stripe_no / n) * ss + within;
+	piece->file_off = off;
+	piece->len = len < room ? len : room;
+}
+
+uint64_t layout_file_offset(const struct wire_layout *l, uint32_t stripe, uint64_t obj_off)
+{
+	uint64_t ss = l->stripe_size, row = obj_off / ss;
+
+	return (row * l->stripe_count + stripe) * ss + obj_off % ss;
+}
+
+uint64_t layout_obj_size(const struct wire_layout *l, uint32_t stripe, uint64_t size)
+{
+	uint64_t ss = l->stripe_size, n = l->stripe_count;
+	uint64_t row_bytes = ss * n;
+	uint64_t full_rows = size / row_bytes;
+	uint64_t rest = size % row_bytes;       /* bytes in the last, partial row */
+	uint64_t obj = full_rows * ss;
+	uint64_t start = (uint64_t)stripe * ss; /* where this stripe sits in a row */
+
+	if (rest > start)
+		obj += rest - start < ss ? rest - start : ss;
+	return obj;
+}
+
+uint64_t layout_file_size_from_obj(const struct wire_layout *l, uint32_t stripe, uint64_t obj_size)
+{
+	if (obj_size == 0)
+		return 0;
+	return layout_file_offset(l, stripe, obj_size - 1) + 1;
+}
+
+void layout_to_public(const struct wire_layout *w, struct pfs_layout *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->pattern = w->pattern;
+	p->stripe_count = w->stripe_count;
+	p->stripe_size = w->stripe_size;
+	p->first_target = w->first_target;
+	p->fid = w->fid;
+	for (uint32_t i = 0; i < w->stripe_count && i < PFS_MAX_STRIPES; i++)
+		p->targets[i] = w->targets[i];
+}
+
+void layout_from_public(const struct pfs_layout *p, struct wire_layout *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->pattern = p->pattern;
+	w->stripe_count = p->stripe_count;
+	w->stripe_size = p->stripe_size;
+	w->first_target = p->first_target;
+	w->fid = p->fid;
+	for (uint32_t i = 0; i < p->stripe_count && i < PFS_MAX_STRIPES; i++)
+		w->targets[i] = p->targets[i];
+}

@@ -1,0 +1,43 @@
+/* layout.h - striping math: mapping file byte ranges to (stripe, object
+ * offset) pieces and back, object sizes for a file size, and layout checks. */
+#ifndef PFS_LAYOUT_H
+#define PFS_LAYOUT_H
+
+#include <stdint.h>
+#include "wire.h"
+
+#define LAYOUT_DEFAULT_STRIPE_SIZE (1u << 20)
+#define LAYOUT_DEFAULT_STRIPE_COUNT 1
+#define LAYOUT_MIN_STRIPE_SIZE 4096u
+#define LAYOUT_MAX_STRIPE_SIZE (1ull << 32)
+
+/* One piece of a file range that lies in a single stripe object. */
+struct layout_piece {
+	uint32_t stripe;      /* index into layout targets */
+	uint64_t obj_off;     /* offset within that object */
+	uint64_t file_off;
+	uint64_t len;
+};
+
+/* Checks a complete layout (as stored on a file): pattern known, count in
+ * 1..PFS_MAX_STRIPES, stripe size a multiple of 4 KiB within bounds, targets
+ * distinct. Returns 0 or -EINVAL. */
+int layout_check(const struct wire_layout *l);
+/* Checks a layout request (zeros/-1 allowed for "default"). */
+int layout_check_request(const struct wire_layout *l);
+
+/* The first piece of [off, off+len) (len > 0): it ends at the first stripe
+ * boundary or at off+len. Callers loop advancing off by piece.len. */
+void layout_map(const struct wire_layout *l, uint64_t off, uint64_t len,
+		struct layout_piece *piece);
+/* File offset of byte obj_off of object stripe. */
+uint64_t layout_file_offset(const struct wire_layout *l, uint32_t stripe, uint64_t obj_off);
+/* Size object stripe has when the file is size bytes long. */
+uint64_t layout_obj_size(const struct wire_layout *l, uint32_t stripe, uint64_t size);
+/* File size implied by one object's size (0 when the object is empty). */
+uint64_t layout_file_size_from_obj(const struct wire_layout *l, uint32_t stripe, uint64_t obj_size);
+
+void layout_to_public(const struct wire_layout *w, struct pfs_layout *p);
+void layout_from_public(const struct pfs_layout *p, struct wire_layout *w);
+
+#endif /* PFS_LAYOUT_H */

@@ -1,0 +1,1114 @@
+/* net.c - one libfabric RDM endpoint carrying pfs RPCs and RMA bulk data.
+ * Completions are reaped with blocking fi_cq_sread by one thread at a time
+ * (a server's progress thread, or whichever client thread waits first), so
+ * an idle process sleeps in the kernel instead of polling. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <rdma/fi_cm.h>
+#include <rdma/fi_domain.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_rma.h>
+#include "log.h"
+#include "net.h"
+
+#define NET_FI_VERSION FI_VERSION(1, 11)
+#define NET_CALL_BUCKETS 256
+#define NET_PEER_BUCKETS 256
+#define NET_CQ_BATCH 16
+#define NET_SREAD_MAX_MS 1000   /* longest single sleep in fi_cq_sread */
+
+enum net_ctx_kind { NET_CTX_RX, NET_CTX_CALL_SEND, NET_CTX_REPLY_SEND, NET_CTX_RMA };
+
+/* Every operation posted to libfabric carries one of these as its context;
+ * fi_context2 first so providers that want FI_CONTEXT space have it. */
+struct net_ctx {
+	struct fi_context2 fictx;
+	enum net_ctx_kind kind;
+};
+
+/* A posted receive buffer; while it holds a request being served it is the
+ * net_req, and its tx buffer carries the reply. */
+struct net_req {
+	struct net_ctx ctx;
+	struct net_ep *ep;
+	uint8_t *rx;                 /* WIRE_MSG_MAX bytes */
+	uint8_t *tx;                 /* WIRE_MSG_MAX bytes, for the reply */
+	struct wire_hdr hdr;
+	fi_addr_t src;
+	int worker;
+	struct net_ctx reply_ctx;    /* NET_CTX_REPLY_SEND */
+	struct net_req *next;        /* work queue */
+};
+
+struct net_call {
+	struct net_ctx ctx;          /* NET_CTX_CALL_SEND */
+	struct net_ep *ep;
+	uint64_t reqid;
+	uint8_t *frame;
+	struct timespec deadline;
+	int sending;                 /* send completion not yet seen */
+	int done;                    /* reply, error or timeout recorded */
+	int freed;                   /* owner let go; free at send completion */
+	int result;                  /* transport result */
+	int status;                  /* server's status */
+	void *reply;
+	size_t reply_len;
+	struct net_call *next;       /* reqid bucket */
+};
+
+struct net_rma {
+	struct net_ctx ctx;
+	int done;
+	int result;
+	int abandoned;               /* waiter timed out: free at completion */
+};
+
+struct net_peer {
+	uint8_t addr[WIRE_ADDR_MAX];
+	size_t len;
+	fi_addr_t fi;
+	struct net_peer *next;
+};
+
+struct net_mr {
+	struct fid_mr *mr;
+	struct net_ep *ep;
+	uintptr_t base;
+};
+
+struct net_ep {
+	struct fi_info *info;
+	struct fid_fabric *fabric;
+	struct fid_domain *domain;
+	struct fid_cq *cq;
+	struct fid_av *av;
+	struct fid_ep *ep;
+	int timeout_ms;
+	uint64_t mr_mode;
+	uint64_t next_key;
+	uint8_t self[WIRE_ADDR_MAX];
+	size_t self_len;
+
+	pthread_mutex_t lock;        /* everything below */
+	pthread_cond_t cond;         /* broadcast after every dispatch */
+	int poller;                  /* a thread is inside fi_cq_sread */
+	uint64_t next_reqid;
+	struct net_call *calls[NET_CALL_BUCKETS];
+	struct net_peer *peers[NET_PEER_BUCKETS];
+	uint64_t dropped;
+
+	struct net_req *reqs;        /* rx_depth receive contexts */
+	int rx_depth;
+	struct fid_mr *rx_mr;        /* when FI_MR_LOCAL: all rx/tx buffers */
+	uint8_t *rx_mem;
+
+	/* serving */
+	int serving;
+	int stopping;
+	net_handler_fn handler;
+	void *handler_arg;
+	net_thread_init_fn thread_init;
+	void *thread_init_arg;
+	pthread_t progress_thread;
+	pthread_t *workers;
+	int nworkers;
+	struct net_req *queue_head, *queue_tail;
+	pthread_cond_t queue_cond;
+};
+
+struct net_worker_arg {
+	struct net_ep *ep;
+	int index;
+};
+
+/* ---- time ---- */
+
+static void net_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Milliseconds from now until ts (negative when past). */
+static long net_ms_until(const struct timespec *ts)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (ts->tv_sec - now.tv_sec) * 1000 + (ts->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static int net_errno(ssize_t fi_rc)
+{
+	if (fi_rc >= 0)
+		return 0;
+	if (fi_rc == -FI_ETIMEDOUT)
+		return -ETIMEDOUT;
+	if (-fi_rc < 4096)
+		return (int)fi_rc;
+	return -EIO;
+}
+
+/* ---- setup ---- */
+
+static const char *net_prov_name(const char *provider)
+{
+	if (!provider || !strcmp(provider, "tcp"))
+		return "tcp;ofi_rxm";
+	if (!strcmp(provider, "verbs"))
+		return "verbs;ofi_rxm";
+	return provider;
+}
+
+static struct fi_info *net_hints(const char *provider)
+{
+	struct fi_info *hints = fi_allocinfo();
+
+	if (!hints)
+		return NULL;
+	hints->caps = FI_MSG | FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ | FI_REMOTE_WRITE;
+	hints->mode = FI_CONTEXT | FI_CONTEXT2;
+	hints->ep_attr->type = FI_EP_RDM;
+	hints->domain_attr->threading = FI_THREAD_SAFE;
+	hints->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED |
+				      FI_MR_PROV_KEY | FI_MR_ENDPOINT;
+	hints->fabric_attr->prov_name = strdup(net_prov_name(provider));
+	return hints;
+}
+
+static int net_post_rx(struct net_ep *ep, struct net_req *r)
+{
+	void *desc = ep->rx_mr ? fi_mr_desc(ep->rx_mr) : NULL;
+	ssize_t rc;
+
+	do {
+		rc = fi_recv(ep->ep, r->rx, WIRE_MSG_MAX, desc, FI_ADDR_UNSPEC, &r->ctx);
+	} while (rc == -FI_EAGAIN && !ep->stopping);
+	return net_errno(rc);
+}
+
+static int net_setup_rx(struct net_ep *ep)
+{
+	size_t per = 2 * (size_t)WIRE_MSG_MAX;
+	int rc;
+
+	ep->reqs = calloc((size_t)ep->rx_depth, sizeof(*ep->reqs));
+	ep->rx_mem = aligned_alloc(4096, per * (size_t)ep->rx_depth);
+	if (!ep->reqs || !ep->rx_mem)
+		return -ENOMEM;
+	if (ep->mr_mode & FI_MR_LOCAL) {
+		rc = fi_mr_reg(ep->domain, ep->rx_mem, per * (size_t)ep->rx_depth,
+			       FI_SEND | FI_RECV, 0, ep->next_key++, 0, &ep->rx_mr, NULL);
+		if (rc)
+			return net_errno(rc);
+		if (ep->mr_mode & FI_MR_ENDPOINT) {
+			rc = fi_mr_bind(ep->rx_mr, &ep->ep->fid, 0);
+			if (!rc)
+				rc = fi_mr_enable(ep->rx_mr);
+			if (rc)
+				return net_errno(rc);
+		}
+	}
+	for (int i = 0; i < ep->rx_depth; i++) {
+		struct net_req *r = &ep->reqs[i];
+
+		r->ctx.kind = NET_CTX_RX;
+		r->reply_ctx.kind = NET_CTX_REPLY_SEND;
+		r->ep = ep;
+		r->rx = ep->rx_mem + per * (size_t)i;
+		r->tx = r->rx + WIRE_MSG_MAX;
+		rc = net_post_rx(ep, r);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
+{
+	struct fi_cq_attr cq_attr = { .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_UNSPEC,
+				      .size = 4096 };
+	struct fi_av_attr av_attr = { .type = FI_AV_UNSPEC };
+	struct fi_info *hints = net_hints(opts->provider);
+	uint64_t flags = opts->node || opts->service ? FI_SOURCE : 0;
+	int rc;
+
+	if (!hints)
+		return -ENOMEM;
+	rc = fi_getinfo(NET_FI_VERSION, opts->node, opts->service, flags, hints, &ep->info);
+	fi_freeinfo(hints);
+	if (rc) {
+		log_msg(LOG_ERR, "fi_getinfo(%s, %s:%s): %s", net_prov_name(opts->provider),
+			opts->node ? opts->node : "-", opts->service ? opts->service : "-",
+			fi_strerror(-rc));
+		return rc == -FI_ENODATA ? -ENODEV : net_errno(rc);
+	}
+	ep->mr_mode = ep->info->domain_attr->mr_mode;
+	rc = fi_fabric(ep->info->fabric_attr, &ep->fabric, NULL);
+	if (!rc)
+		rc = fi_domain(ep->fabric, ep->info, &ep->domain, NULL);
+	if (!rc)
+		rc = fi_cq_open(ep->domain, &cq_attr, &ep->cq, NULL);
+	if (!rc)
+		rc = fi_av_open(ep->domain, &av_attr, &ep->av, NULL);
+	if (!rc)
+		rc = fi_endpoint(ep->domain, ep->info, &ep->ep, NULL);
+	if (!rc)
+		rc = fi_ep_bind(ep->ep, &ep->cq->fid, FI_TRANSMIT | FI_RECV);
+	if (!rc)
+		rc = fi_ep_bind(ep->ep, &ep->av->fid, 0);
+	if (!rc)
+		rc = fi_enable(ep->ep);
+	if (rc) {
+		log_msg(LOG_ERR, "libfabric setup: %s", fi_strerror(-rc));
+		return net_errno(rc);
+	}
+	ep->self_len = sizeof(ep->self);
+	rc = fi_getname(&ep->ep->fid, ep->self, &ep->self_len);
+	return net_errno(rc);
+}
+
+int net_open(const struct net_opts *opts, struct net_ep **out)
+{
+	struct net_ep *ep = calloc(1, sizeof(*ep));
+	pthread_condattr_t ca;
+	int rc;
+
+	if (!ep)
+		return -ENOMEM;
+	ep->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 10000;
+	ep->rx_depth = opts->rx_depth > 0 ? opts->rx_depth : 64;
+	ep->next_key = 1;
+	ep->next_reqid = ((uint64_t)time(NULL) << 20) ^ ((uint64_t)(uintptr_t)ep >> 4);
+	pthread_mutex_init(&ep->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ep->cond, &ca);
+	pthread_cond_init(&ep->queue_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = net_open_fabric(ep, opts);
+	if (!rc)
+		rc = net_setup_rx(ep);
+	if (rc) {
+		net_close(ep);
+		return rc;
+	}
+	*out = ep;
+	return 0;
+}
+
+static void net_free_tables(struct net_ep *ep)
+{
+	for (int b = 0; b < NET_CALL_BUCKETS; b++) {
+		while (ep->calls[b]) {
+			struct net_call *c = ep->calls[b];
+
+			ep->calls[b] = c->next;
+			free(c->frame);
+			free(c->reply);
+			free(c);
+		}
+	}
+	for (int b = 0; b < NET_PEER_BUCKETS; b++) {
+		while (ep->peers[b]) {
+			struct net_peer *p = ep->peers[b];
+
+			ep->peers[b] = p->next;
+			free(p);
+		}
+	}
+}
+
+static void net_stop_threads(struct net_ep *ep)
+{
+	if (!ep->serving)
+		return;
+	pthread_mutex_lock(&ep->lock);
+	ep->stopping = 1;
+	pthread_cond_broadcast(&ep->queue_cond);
+	pthread_cond_broadcast(&ep->cond);
+	pthread_mutex_unlock(&ep->lock);
+	for (int i = 0; i < ep->nworkers; i++)
+		pthread_join(ep->workers[i], NULL);
+	/* The progress thread wakes within NET_SREAD_MAX_MS. */
+	pthread_join(ep->progress_thread, NULL);
+	free(ep->workers);
+	ep->serving = 0;
+}
+
+void net_close(struct net_ep *ep)
+{
+	if (!ep)
+		return;
+	net_stop_threads(ep);
+	ep->stopping = 1;
+	if (ep->ep)
+		fi_close(&ep->ep->fid);
+	if (ep->rx_mr)
+		fi_close(&ep->rx_mr->fid);
+	if (ep->av)
+		fi_close(&ep->av->fid);
+	if (ep->cq)
+		fi_close(&ep->cq->fid);
+	if (ep->domain)
+		fi_close(&ep->domain->fid);
+	if (ep->fabric)
+		fi_close(&ep->fabric->fid);
+	if (ep->info)
+		fi_freeinfo(ep->info);
+	net_free_tables(ep);
+	free(ep->reqs);
+	free(ep->rx_mem);
+	pthread_cond_destroy(&ep->cond);
+	pthread_cond_destroy(&ep->queue_cond);
+	pthread_mutex_destroy(&ep->lock);
+	free(ep);
+}
+
+int net_getname(struct net_ep *ep, void *addr, size_t *len)
+{
+	if (*len < ep->self_len)
+		return -ENOSPC;
+	memcpy(addr, ep->self, ep->self_len);
+	*len = ep->self_len;
+	return 0;
+}
+
+int net_timeout_ms(const struct net_ep *ep)
+{
+	return ep->timeout_ms;
+}
+
+uint64_t net_dropped(const struct net_ep *ep)
+{
+	return ep->dropped;
+}
+
+/* ---- addresses ---- */
+
+static unsigned net_hash(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h % NET_PEER_BUCKETS;
+}
+
+int net_insert(struct net_ep *ep, const void *addr, size_t len, fi_addr_t *out)
+{
+	unsigned b = net_hash(addr, len);
+	struct net_peer *p;
+	int rc = 0;
+
+	if (len == 0 || len > WIRE_ADDR_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&ep->lock);
+	for (p = ep->peers[b]; p; p = p->next)
+		if (p->len == len && !memcmp(p->addr, addr, len))
+			goto found;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (fi_av_insert(ep->av, addr, 1, &p->fi, 0, NULL) != 1) {
+		free(p);
+		rc = -EINVAL;
+		goto out;
+	}
+	memcpy(p->addr, addr, len);
+	p->len = len;
+	p->next = ep->peers[b];
+	ep->peers[b] = p;
+found:
+	*out = p->fi;
+out:
+	pthread_mutex_unlock(&ep->lock);
+	return rc;
+}
+
+int net_resolve(struct net_ep *ep, const char *host, const char *port, fi_addr_t *out)
+{
+	struct fi_info *hints = fi_dupinfo(ep->info), *info = NULL;
+	int rc;
+
+	if (!hints)
+		return -ENOMEM;
+	free(hints->src_addr);
+	hints->src_addr = NULL;
+	hints->src_addrlen = 0;
+	free(hints->dest_addr);
+	hints->dest_addr = NULL;
+	hints->dest_addrlen = 0;
+	rc = fi_getinfo(NET_FI_VERSION, host, port, 0, hints, &info);
+	fi_freeinfo(hints);
+	if (rc)
+		return rc == -FI_ENODATA ? -EHOSTUNREACH : net_errno(rc);
+	if (!info->dest_addr)
+		rc = -EHOSTUNREACH;
+	else
+		rc = net_insert(ep, info->dest_addr, info->dest_addrlen, out);
+	fi_freeinfo(info);
+	return rc;
+}
+
+void net_addr_str(struct net_ep *ep, const void *addr, size_t len, char *buf, size_t buflen)
+{
+	size_t n = buflen;
+
+	if (!buflen)
+		return;
+	buf[0] = '\0';
+	fi_av_straddr(ep->av, addr, buf, &n);
+	buf[buflen - 1] = '\0';
+	(void)len;
+}
+
+/* ---- memory registration ---- */
+
+int net_mr_reg(struct net_ep *ep, void *buf, size_t len, int access, struct net_mr **out)
+{
+	struct net_mr *m = calloc(1, sizeof(*m));
+	uint64_t acc = 0, key;
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	if (access & NET_MR_REMOTE_READ)
+		acc |= FI_REMOTE_READ | FI_SEND;
+	if (access & NET_MR_REMOTE_WRITE)
+		acc |= FI_REMOTE_WRITE | FI_RECV;
+	if (access & NET_MR_LOCAL)
+		acc |= FI_READ | FI_WRITE | FI_SEND | FI_RECV;
+	pthread_mutex_lock(&ep->lock);
+	key = ep->next_key++;
+	pthread_mutex_unlock(&ep->lock);
+	rc = fi_mr_reg(ep->domain, buf, len, acc, 0, key, 0, &m->mr, NULL);
+	if (!rc && (ep->mr_mode & FI_MR_ENDPOINT)) {
+		rc = fi_mr_bind(m->mr, &ep->ep->fid, 0);
+		if (!rc)
+			rc = fi_mr_enable(m->mr);
+	}
+	if (rc) {
+		if (m->mr)
+			fi_close(&m->mr->fid);
+		free(m);
+		return net_errno(rc);
+	}
+	m->ep = ep;
+	m->base = (uintptr_t)buf;
+	*out = m;
+	return 0;
+}
+
+void net_mr_close(struct net_mr *m)
+{
+	if (!m)
+		return;
+	fi_close(&m->mr->fid);
+	free(m);
+}
+
+uint64_t net_mr_key(const struct net_mr *m)
+{
+	return fi_mr_key(m->mr);
+}
+
+uint64_t net_mr_raddr(const struct net_mr *m, const void *ptr)
+{
+	if (m->ep->mr_mode & FI_MR_VIRT_ADDR)
+		return (uint64_t)(uintptr_t)ptr;
+	return (uint64_t)((uintptr_t)ptr - m->base);
+}
+
+static void *net_mr_desc(struct net_mr *m)
+{
+	return m ? fi_mr_desc(m->mr) : NULL;
+}
+
+/* ---- completion dispatch ---- */
+
+static struct net_call *net_call_find(struct net_ep *ep, uint64_t reqid)
+{
+	struct net_call *c;
+
+	for (c = ep->calls[reqid % NET_CALL_BUCKETS]; c; c = c->next)
+		if (c->reqid == reqid)
+			return c;
+	return NULL;
+}
+
+static void net_call_unlink(struct net_ep *ep, struct net_call *call)
+{
+	struct net_call **pp = &ep->calls[call->reqid % NET_CALL_BUCKETS];
+
+	while (*pp && *pp != call)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = call->next;
+}
+
+static void net_call_destroy(struct net_call *call)
+{
+	free(call->frame);
+	free(call->reply);
+	free(call);
+}
+
+/* A reply frame: hand its payload to the waiting call (copied, since the
+ * receive buffer is reposted at once). Late or unknown replies are dropped. */
+static void net_on_reply(struct net_ep *ep, const struct wire_hdr *h, const uint8_t *frame)
+{
+	struct net_call *c;
+	void *copy = NULL;
+
+	if (h->payload_len) {
+		copy = malloc(h->payload_len);
+		if (copy)
+			memcpy(copy, frame + WIRE_HDR_LEN + h->src_len, h->payload_len);
+	}
+	pthread_mutex_lock(&ep->lock);
+	c = net_call_find(ep, h->reqid);
+	if (!c || c->done) {
+		pthread_mutex_unlock(&ep->lock);
+		free(copy);
+		return;
+	}
+	c->done = 1;
+	if (h->payload_len && !copy) {
+		c->result = -ENOMEM;
+	} else {
+		c->status = h->status;
+		c->reply = copy;
+		c->reply_len = h->payload_len;
+	}
+	pthread_mutex_unlock(&ep->lock);
+}
+
+static void net_enqueue(struct net_ep *ep, struct net_req *r)
+{
+	pthread_mutex_lock(&ep->lock);
+	r->next = NULL;
+	if (ep->queue_tail)
+		ep->queue_tail->next = r;
+	else
+		ep->queue_head = r;
+	ep->queue_tail = r;
+	pthread_cond_signal(&ep->queue_cond);
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/* A frame arrived in r: a reply completes a call; a request goes to the
+ * workers when serving. Anything malformed is counted and dropped. */
+static void net_on_recv(struct net_ep *ep, struct net_req *r, size_t len)
+{
+	int rc = wire_hdr_decode(&r->hdr, r->rx, len);
+
+	if (rc)
+		goto drop;
+	if (r->hdr.flags & WIRE_FLAG_REPLY) {
+		net_on_reply(ep, &r->hdr, r->rx);
+		goto repost;
+	}
+	if (!ep->serving || r->hdr.src_len == 0)
+		goto drop;
+	if (net_insert(ep, r->rx + WIRE_HDR_LEN, r->hdr.src_len, &r->src))
+		goto drop;
+	net_enqueue(ep, r);
+	return;
+drop:
+	pthread_mutex_lock(&ep->lock);
+	ep->dropped++;
+	pthread_mutex_unlock(&ep->lock);
+	log_msg(LOG_DEBUG, "dropped a malformed frame of %zu bytes (%d)", len, rc);
+repost:
+	if (!ep->stopping)
+		net_post_rx(ep, r);
+}
+
+static void net_on_call_sent(struct net_ep *ep, struct net_call *c, int err)
+{
+	pthread_mutex_lock(&ep->lock);
+	c->sending = 0;
+	if (err && !c->done) {
+		c->done = 1;
+		c->result = err;
+	}
+	if (c->freed) {
+		net_call_unlink(ep, c);
+		pthread_mutex_unlock(&ep->lock);
+		net_call_destroy(c);
+		return;
+	}
+	pthread_mutex_unlock(&ep->lock);
+}
+
+static void net_on_rma(struct net_ep *ep, struct net_rma *op, int err)
+{
+	pthread_mutex_lock(&ep->lock);
+	if (op->abandoned) {
+		pthread_mutex_unlock(&ep->lock);
+		free(op);
+		return;
+	}
+	op->done = 1;
+	op->result = err;
+	pthread_mutex_unlock(&ep->lock);
+}
+
+static void net_dispatch(struct net_ep *ep, struct net_ctx *ctx, size_t len, int err)
+{
+	switch (ctx->kind) {
+	case NET_CTX_RX: {
+		struct net_req *r = (struct net_req *)ctx;
+
+		if (err) {
+			if (!ep->stopping && err != -ECANCELED)
+				net_post_rx(ep, r);
+			return;
+		}
+		net_on_recv(ep, r, len);
+		return;
+	}
+	case NET_CTX_CALL_SEND:
+		net_on_call_sent(ep, (struct net_call *)ctx, err);
+		return;
+	case NET_CTX_REPLY_SEND: {
+		/* The reply left (or failed): the buffer can take a new request. */
+		struct net_req *r = (struct net_req *)((char *)ctx - offsetof(struct net_req, reply_ctx));
+
+		if (!ep->stopping)
+			net_post_rx(ep, r);
+		return;
+	}
+	case NET_CTX_RMA:
+		net_on_rma(ep, (struct net_rma *)ctx, err);
+		return;
+	}
+}
+
+static void net_read_error(struct net_ep *ep)
+{
+	struct fi_cq_err_entry e = { 0 };
+
+	if (fi_cq_readerr(ep->cq, &e, 0) != 1 || !e.op_context)
+		return;
+	log_msg(LOG_DEBUG, "completion error: %s", fi_strerror(e.err));
+	net_dispatch(ep, e.op_context, 0, e.err == FI_ECANCELED ? -ECANCELED :
+		     e.err == FI_ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET);
+}
+
+/* Reaps completions, sleeping up to ms in the kernel (0: do not sleep), and
+ * dispatches them, then wakes every waiter. */
+static void net_progress(struct net_ep *ep, int ms)
+{
+	struct fi_cq_msg_entry ent[NET_CQ_BATCH];
+	ssize_t n;
+
+	if (ms > 0)
+		n = fi_cq_sread(ep->cq, ent, NET_CQ_BATCH, NULL, ms);
+	else
+		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
+	if (n == -FI_EAVAIL)
+		net_read_error(ep);
+	for (ssize_t i = 0; i < n; i++)
+		net_dispatch(ep, ent[i].op_context, ent[i].len, 0);
+	pthread_mutex_lock(&ep->lock);
+	pthread_cond_broadcast(&ep->cond);
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/* With ep->lock held: wait for progress until ts. One thread at a time
+ * sleeps in the CQ; the others (and every thread of a serving endpoint,
+ * whose progress thread owns the CQ) sleep on the condition variable that
+ * each dispatch round broadcasts. */
+static void net_wait_locked(struct net_ep *ep, const struct timespec *ts)
+{
+	long ms = net_ms_until(ts);
+
+	if (ms <= 0)
+		return;
+	if (ep->serving || ep->poller) {
+		pthread_cond_timedwait(&ep->cond, &ep->lock, ts);
+		return;
+	}
+	ep->poller = 1;
+	pthread_mutex_unlock(&ep->lock);
+	net_progress(ep, ms > NET_SREAD_MAX_MS ? NET_SREAD_MAX_MS : (int)ms);
+	pthread_mutex_lock(&ep->lock);
+	ep->poller = 0;
+	pthread_cond_broadcast(&ep->cond);
+}
+
+/* Posting may meet a full queue (-FI_EAGAIN): reap completions, try again. */
+static void net_backoff(struct net_ep *ep)
+{
+	struct timespec ts;
+
+	if (ep->serving) {
+		net_deadline(&ts, 1);
+		pthread_mutex_lock(&ep->lock);
+		pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
+		pthread_mutex_unlock(&ep->lock);
+		return;
+	}
+	net_progress(ep, 0);
+}
+
+/* ---- client side ---- */
+
+static size_t net_frame(struct net_ep *ep, uint8_t *buf, uint16_t opcode, uint32_t flags,
+			int32_t status, uint64_t reqid, const void *payload, size_t plen,
+			int with_src)
+{
+	struct wire_hdr h = {
+		.magic = WIRE_MAGIC, .version = WIRE_VERSION, .opcode = opcode,
+		.flags = flags, .status = status, .reqid = reqid,
+		.payload_len = (uint32_t)plen,
+		.src_len = with_src ? (uint16_t)ep->self_len : 0,
+	};
+
+	wire_hdr_encode(&h, buf, WIRE_HDR_LEN);
+	if (with_src)
+		memcpy(buf + WIRE_HDR_LEN, ep->self, ep->self_len);
+	if (plen)
+		memcpy(buf + WIRE_HDR_LEN + h.src_len, payload, plen);
+	return WIRE_HDR_LEN + h.src_len + plen;
+}
+
+static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
+		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
+{
+	ssize_t rc;
+
+	for (;;) {
+		rc = fi_send(ep->ep, buf, len, desc, dest, ctx);
+		if (rc != -FI_EAGAIN)
+			return net_errno(rc);
+		if (net_ms_until(deadline) <= 0)
+			return -ETIMEDOUT;
+		net_backoff(ep);
+	}
+}
+
+int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
+		   const void *payload, size_t plen, int timeout_ms, struct net_call **out)
+{
+	struct net_call *c;
+	size_t len;
+	int rc;
+
+	if (WIRE_HDR_LEN + ep->self_len + plen > WIRE_MSG_MAX)
+		return -EMSGSIZE;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->frame = malloc(WIRE_HDR_LEN + ep->self_len + plen);
+	if (!c->frame) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->ctx.kind = NET_CTX_CALL_SEND;
+	c->ep = ep;
+	net_deadline(&c->deadline, timeout_ms > 0 ? timeout_ms : ep->timeout_ms);
+	pthread_mutex_lock(&ep->lock);
+	c->reqid = ep->next_reqid++;
+	c->sending = 1;
+	c->next = ep->calls[c->reqid % NET_CALL_BUCKETS];
+	ep->calls[c->reqid % NET_CALL_BUCKETS] = c;
+	pthread_mutex_unlock(&ep->lock);
+	len = net_frame(ep, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1);
+	rc = net_send(ep, c->frame, len, NULL, dest, &c->ctx, &c->deadline);
+	if (rc) {
+		pthread_mutex_lock(&ep->lock);
+		c->sending = 0;
+		c->done = 1;
+		c->result = rc;
+		pthread_mutex_unlock(&ep->lock);
+	}
+	*out = c;
+	return 0;
+}
+
+/* With ep->lock held: the earliest deadline among unfinished calls, marking
+ * calls already past theirs as timed out. Returns 0 when all are done. */
+static int net_calls_pending(struct net_call **calls, size_t n, struct timespec *first)
+{
+	int pending = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct net_call *c = calls[i];
+
+		if (c->done)
+			continue;
+		if (net_ms_until(&c->deadline) <= 0) {
+			c->done = 1;
+			c->result = -ETIMEDOUT;
+			continue;
+		}
+		if (!pending || c->deadline.tv_sec < first->tv_sec ||
+		    (c->deadline.tv_sec == first->tv_sec && c->deadline.tv_nsec < first->tv_nsec))
+			*first = c->deadline;
+		pending = 1;
+	}
+	return pending;
+}
+
+int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
+{
+	struct timespec first;
+
+	pthread_mutex_lock(&ep->lock);
+	while (net_calls_pending(calls, n, &first))
+		net_wait_locked(ep, &first);
+	pthread_mutex_unlock(&ep->lock);
+	return 0;
+}
+
+int net_call_result(struct net_call *c, int *status, const void **payload, size_t *plen)
+{
+	if (c->result)
+		return c->result;
+	*status = c->status;
+	*payload = c->reply;
+	*plen = c->reply_len;
+	return 0;
+}
+
+void net_call_free(struct net_call *c)
+{
+	struct net_ep *ep;
+
+	if (!c)
+		return;
+	ep = c->ep;
+	pthread_mutex_lock(&ep->lock);
+	if (c->sending) {
+		/* libfabric still owns the frame: free at its completion. */
+		c->freed = 1;
+		c->done = 1;
+		pthread_mutex_unlock(&ep->lock);
+		return;
+	}
+	net_call_unlink(ep, c);
+	pthread_mutex_unlock(&ep->lock);
+	net_call_destroy(c);
+}
+
+int net_rpc(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
+	    const void *payload, size_t plen, void *reply, size_t rcap, size_t *rlen)
+{
+	struct net_call *c;
+	const void *rp;
+	size_t n = 0;
+	int rc, status = 0;
+
+	rc = net_call_start(ep, dest, opcode, payload, plen, 0, &c);
+	if (rc)
+		return rc;
+	net_call_wait(ep, &c, 1);
+	rc = net_call_result(c, &status, &rp, &n);
+	if (rc)
+		goto out;
+	if (n > rcap) {
+		rc = -EMSGSIZE;
+		goto out;
+	}
+	if (n)
+		memcpy(reply, rp, n);
+	rc = status;
+out:
+	if (rlen)
+		*rlen = rc ? 0 : n;
+	net_call_free(c);
+	return rc;
+}
+
+/* ---- server side ---- */
+
+void net_set_thread_init(struct net_ep *ep, net_thread_init_fn fn, void *arg)
+{
+	ep->thread_init = fn;
+	ep->thread_init_arg = arg;
+}
+
+static void *net_progress_main(void *arg)
+{
+	struct net_ep *ep = arg;
+
+	if (ep->thread_init)
+		ep->thread_init(-1, ep->thread_init_arg);
+	while (!ep->stopping)
+		net_progress(ep, NET_SREAD_MAX_MS);
+	return NULL;
+}
+
+static struct net_req *net_dequeue(struct net_ep *ep)
+{
+	struct net_req *r;
+
+	pthread_mutex_lock(&ep->lock);
+	while (!ep->queue_head && !ep->stopping)
+		pthread_cond_wait(&ep->queue_cond, &ep->lock);
+	r = ep->queue_head;
+	if (r && !ep->stopping) {
+		ep->queue_head = r->next;
+		if (!ep->queue_head)
+			ep->queue_tail = NULL;
+	} else {
+		r = NULL;
+	}
+	pthread_mutex_unlock(&ep->lock);
+	return r;
+}
+
+static void *net_worker_main(void *p)
+{
+	struct net_worker_arg *wa = p;
+	struct net_ep *ep = wa->ep;
+	int index = wa->index;
+	struct net_req *r;
+
+	free(wa);
+	if (ep->thread_init)
+		ep->thread_init(index, ep->thread_init_arg);
+	while ((r = net_dequeue(ep)) != NULL) {
+		r->worker = index;
+		ep->handler(r, ep->handler_arg);
+	}
+	return NULL;
+}
+
+int net_serve(struct net_ep *ep, int nworkers, net_handler_fn fn, void *arg)
+{
+	if (nworkers < 1 || nworkers > 256 || ep->serving)
+		return -EINVAL;
+	ep->workers = calloc((size_t)nworkers, sizeof(*ep->workers));
+	if (!ep->workers)
+		return -ENOMEM;
+	ep->handler = fn;
+	ep->handler_arg = arg;
+	ep->serving = 1;
+	if (pthread_create(&ep->progress_thread, NULL, net_progress_main, ep)) {
+		ep->serving = 0;
+		free(ep->workers);
+		return -EAGAIN;
+	}
+	for (int i = 0; i < nworkers; i++) {
+		struct net_worker_arg *wa = malloc(sizeof(*wa));
+
+		if (!wa || pthread_create(&ep->workers[i], NULL, net_worker_main, wa)) {
+			free(wa);
+			ep->nworkers = i;
+			net_stop_threads(ep);
+			return -EAGAIN;
+		}
+		wa->ep = ep;
+		wa->index = i;
+		ep->nworkers = i + 1;
+	}
+	return 0;
+}
+
+void net_req_info(const struct net_req *r, struct net_req_info *info)
+{
+	info->opcode = r->hdr.opcode;
+	info->reqid = r->hdr.reqid;
+	info->src = r->src;
+	info->payload = r->rx + WIRE_HDR_LEN + r->hdr.src_len;
+	info->plen = r->hdr.payload_len;
+}
+
+int net_req_worker(const struct net_req *r)
+{
+	return r->worker;
+}
+
+int net_reply(struct net_req *r, int status, const void *payload, size_t plen)
+{
+	struct net_ep *ep = r->ep;
+	struct timespec deadline;
+	size_t len;
+	int rc;
+
+	if (status > 0 || status < -4095)
+		status = -EIO;
+	if (WIRE_HDR_LEN + plen > WIRE_MSG_MAX) {
+		status = -EMSGSIZE;
+		plen = 0;
+	}
+	len = net_frame(ep, r->tx, r->hdr.opcode, WIRE_FLAG_REPLY, status, r->hdr.reqid,
+			payload, status ? 0 : plen, 0);
+	net_deadline(&deadline, ep->timeout_ms);
+	rc = net_send(ep, r->tx, len, ep->rx_mr ? fi_mr_desc(ep->rx_mr) : NULL, r->src,
+		      &r->reply_ctx, &deadline);
+	if (rc && !ep->stopping)
+		net_post_rx(ep, r);   /* no completion will come: recycle now */
+	return rc;
+}
+
+static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, size_t len,
+		   struct net_mr *lmr, uint64_t raddr, uint64_t rkey)
+{
+	struct net_rma *op = calloc(1, sizeof(*op));
+	struct timespec deadline;
+	ssize_t rc;
+	int result;
+
+	if (!op)
+		return -ENOMEM;
+	op->ctx.kind = NET_CTX_RMA;
+	net_deadline(&deadline, ep->timeout_ms);
+	for (;;) {
+		if (write)
+			rc = fi_write(ep->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
+		else
+			rc = fi_read(ep->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
+		if (rc != -FI_EAGAIN)
+			break;
+		if (net_ms_until(&deadline) <= 0) {
+			free(op);
+			return -ETIMEDOUT;
+		}
+		net_backoff(ep);
+	}
+	if (rc) {
+		free(op);
+		return net_errno(rc);
+	}
+	pthread_mutex_lock(&ep->lock);
+	while (!op->done && net_ms_until(&deadline) > 0)
+		net_wait_locked(ep, &deadline);
+	if (!op->done) {
+		op->abandoned = 1;    /* the completion frees it */
+		pthread_mutex_unlock(&ep->lock);
+		return -ETIMEDOUT;
+	}
+	result = op->result;
+	pthread_mutex_unlock(&ep->lock);
+	free(op);
+	return result;
+}
+
+int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,
+		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey)
+{
+	return net_rma(ep, 0, peer, local, len, lmr, raddr, rkey);
+}
+
+int net_rma_write(struct net_ep *ep, fi_addr_t peer, const void *local, size_t len,
+		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey)
+{
+	return net_rma(ep, 1, peer, (void *)local, len, lmr, raddr, rkey);
+}

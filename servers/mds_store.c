@@ -1,0 +1,1166 @@
+/* mds_store.c - the MDS namespace in LMDB: path resolution from the root, one
+ * write transaction per namespace change, the target table and destroy queue. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <lmdb.h>
+#include "log.h"
+#include "mds_store.h"
+
+#define STORE_MAPSIZE (8ull << 30)   /* sparse; the file grows as used */
+#define STORE_FILE "mds.lmdb"
+#define INODE_VERSION 1
+#define DKEY_MAX (8 + PFS_NAME_MAX)
+
+/* Named databases:
+ *   inodes   be64 ino             -> struct store_inode
+ *   dirents  be64 parent + name   -> struct store_dent (memcmp order = readdir order)
+ *   meta     "next_ino"           -> u64
+ *   targets  be32 id              -> struct mds_target_rec
+ *   destroy  be64 fid             -> struct mds_destroy_ent */
+struct mds_store {
+	MDB_env *env;
+	MDB_dbi inodes;
+	MDB_dbi dirents;
+	MDB_dbi meta;
+	MDB_dbi targets;
+	MDB_dbi destroy;
+};
+
+struct store_inode {
+	uint32_t version;
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t pad;
+	uint64_t size_hint;
+	int64_t mtime_ns;
+	int64_t ctime_ns;
+	struct wire_layout layout;   /* files: the layout; dirs: the default */
+};
+
+struct store_dent {
+	uint64_t ino;
+	uint32_t mode;
+	uint32_t pad;
+};
+
+struct store_key {
+	uint8_t b[DKEY_MAX];
+	size_t len;
+};
+
+/* The result of resolving a path: the parent directory, the final name and,
+ * when the entry exists, its ino and mode. watch: an ino whose presence among
+ * the directories walked through (including the parent) sets saw_watch. */
+struct walk {
+	char buf[PFS_PATH_MAX];
+	uint64_t parent;
+	const char *name;
+	uint64_t ino;                /* 0 when missing */
+	uint32_t mode;
+	uint64_t watch;
+	int saw_watch;
+};
+
+/* ---- small helpers ---- */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int store_err(int rc, const char *what)
+{
+	if (rc == 0)
+		return 0;
+	log_msg(LOG_ERR, "lmdb %s: %s", what, mdb_strerror(rc));
+	if (rc == MDB_MAP_FULL)
+		return -ENOSPC;
+	if (rc > 0)
+		return -rc;
+	return -EIO;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void key_ino(struct store_key *k, uint64_t ino)
+{
+	put_be64(k->b, ino);
+	k->len = 8;
+}
+
+static void key_dent(struct store_key *k, uint64_t parent, const char *name)
+{
+	size_t n = strnlen(name, PFS_NAME_MAX);
+
+	put_be64(k->b, parent);
+	memcpy(k->b + 8, name, n);
+	k->len = 8 + n;
+}
+
+static MDB_val mval(const void *p, size_t n)
+{
+	MDB_val v = { .mv_size = n, .mv_data = (void *)p };
+
+	return v;
+}
+
+static void layout_unset(struct wire_layout *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->first_target = -1;
+}
+
+static int txn_begin(struct mds_store *s, int rdonly, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
+
+	return store_err(rc, "txn_begin");
+}
+
+/* Commits when rc >= 0 (returning rc, or the commit error), aborts otherwise. */
+static int txn_finish(MDB_txn *txn, int rc)
+{
+	int crc;
+
+	if (rc < 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	crc = mdb_txn_commit(txn);
+	if (crc)
+		return store_err(crc, "commit");
+	return rc;
+}
+
+/* ---- records ---- */
+
+static int inode_get(struct mds_store *s, MDB_txn *txn, uint64_t ino, struct store_inode *in)
+{
+	struct store_key k;
+	MDB_val key, val;
+	int rc;
+
+	key_ino(&k, ino);
+	key = mval(k.b, k.len);
+	rc = mdb_get(txn, s->inodes, &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc)
+		return store_err(rc, "inode get");
+	if (val.mv_size != sizeof(*in)) {
+		log_msg(LOG_ERR, "inode %llu: bad record size %zu",
+			(unsigned long long)ino, val.mv_size);
+		return -EIO;
+	}
+	memcpy(in, val.mv_data, sizeof(*in));
+	if (in->version != INODE_VERSION) {
+		log_msg(LOG_ERR, "inode %llu: unknown version %u",
+			(unsigned long long)ino, in->version);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int inode_put(struct mds_store *s, MDB_txn *txn, uint64_t ino, const struct store_inode *in)
+{
+	struct store_key k;
+	MDB_val key, val;
+
+	key_ino(&k, ino);
+	key = mval(k.b, k.len);
+	val = mval(in, sizeof(*in));
+	return store_err(mdb_put(txn, s->inodes, &key, &val, 0), "inode put");
+}
+
+static int inode_del(struct mds_store *s, MDB_txn *txn, uint64_t ino)
+{
+	struct store_key k;
+	MDB_val key;
+
+	key_ino(&k, ino);
+	key = mval(k.b, k.len);
+	return store_err(mdb_del(txn, s->inodes, &key, NULL), "inode del");
+}
+
+static int dent_get(struct mds_store *s, MDB_txn *txn, uint64_t parent, const char *name,
+		    struct store_dent *d)
+{
+	struct store_key k;
+	MDB_val key, val;
+	int rc;
+
+	key_dent(&k, parent, name);
+	key = mval(k.b, k.len);
+	rc = mdb_get(txn, s->dirents, &key, &val);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc)
+		return store_err(rc, "dirent get");
+	if (val.mv_size != sizeof(*d))
+		return -EIO;
+	memcpy(d, val.mv_data, sizeof(*d));
+	return 0;
+}
+
+static int dent_put(struct mds_store *s, MDB_txn *txn, uint64_t parent, const char *name,
+		    uint64_t ino, uint32_t mode)
+{
+	struct store_dent d = { .ino = ino, .mode = mode };
+	struct store_key k;
+	MDB_val key, val;
+
+	key_dent(&k, parent, name);
+	key = mval(k.b, k.len);
+	val = mval(&d, sizeof(d));
+	return store_err(mdb_put(txn, s->dirents, &key, &val, 0), "dirent put");
+}
+
+static int dent_del(struct mds_store *s, MDB_txn *txn, uint64_t parent, const char *name)
+{
+	struct store_key k;
+	MDB_val key;
+
+	key_dent(&k, parent, name);
+	key = mval(k.b, k.len);
+	return store_err(mdb_del(txn, s->dirents, &key, NULL), "dirent del");
+}
+
+/* 1 when directory ino has no entries, 0 when it has, or an error. */
+static int dir_is_empty(struct mds_store *s, MDB_txn *txn, uint64_t ino)
+{
+	struct store_key k;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	int rc;
+
+	key_ino(&k, ino);
+	key = mval(k.b, k.len);
+	rc = mdb_cursor_open(txn, s->dirents, &cur);
+	if (rc)
+		return store_err(rc, "cursor");
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc)
+		return store_err(rc, "cursor get");
+	return !(key.mv_size >= 8 && memcmp(key.mv_data, k.b, 8) == 0);
+}
+
+static int next_ino(struct mds_store *s, MDB_txn *txn, uint64_t *ino)
+{
+	static const char name[] = "next_ino";
+	MDB_val key = mval(name, sizeof(name) - 1), val;
+	uint64_t next = MDS_ROOT_INO + 1;
+	int rc;
+
+	rc = mdb_get(txn, s->meta, &key, &val);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_err(rc, "meta get");
+	if (rc == 0) {
+		if (val.mv_size != sizeof(next))
+			return -EIO;
+		memcpy(&next, val.mv_data, sizeof(next));
+	}
+	*ino = next;
+	next++;
+	val = mval(&next, sizeof(next));
+	return store_err(mdb_put(txn, s->meta, &key, &val, 0), "meta put");
+}
+
+static void attr_fill(uint64_t ino, const struct store_inode *in, struct wire_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = ino;
+	a->mode = in->mode;
+	a->nlink = in->nlink;
+	a->size_hint = in->size_hint;
+	a->mtime_ns = in->mtime_ns;
+	a->ctime_ns = in->ctime_ns;
+	a->layout = in->layout;
+}
+
+/* ---- path resolution ---- */
+
+/* Splits w->buf into NUL-separated components and validates each. */
+static int walk_parse(struct walk *w, const char *path)
+{
+	size_t len = strnlen(path, PFS_PATH_MAX);
+	char *p;
+
+	if (len == 0 || len >= PFS_PATH_MAX || path[0] != '/')
+		return -EINVAL;
+	memcpy(w->buf, path, len + 1);
+	for (p = w->buf + 1; p <= w->buf + len; ) {
+		char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (n == 0)
+			return -EINVAL;
+		if (n > PFS_NAME_MAX)
+			return -ENAMETOOLONG;
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return -EINVAL;
+		if (slash)
+			*slash = '\0';
+		p += n + 1;
+	}
+	return 0;
+}
+
+static int walk(struct mds_store *s, MDB_txn *txn, const char *path, uint64_t watch,
+		struct walk *w)
+{
+	const char *end, *p;
+	uint64_t cur = MDS_ROOT_INO;
+	struct store_dent d;
+	int rc;
+
+	w->watch = watch;
+	w->saw_watch = 0;
+	if (strcmp(path, "/") == 0) {
+		w->parent = 0;
+		w->name = "";
+		w->ino = MDS_ROOT_INO;
+		w->mode = S_IFDIR | 0755;
+		return 0;
+	}
+	rc = walk_parse(w, path);
+	if (rc)
+		return rc;
+	end = w->buf + strlen(path);
+	for (p = w->buf + 1; p + strlen(p) < end; p += strlen(p) + 1) {
+		rc = dent_get(s, txn, cur, p, &d);
+		if (rc)
+			return rc;
+		if (!S_ISDIR(d.mode))
+			return -ENOTDIR;
+		cur = d.ino;
+		if (cur == watch)
+			w->saw_watch = 1;
+	}
+	w->parent = cur;
+	w->name = p;
+	rc = dent_get(s, txn, cur, p, &d);
+	if (rc == -ENOENT) {
+		w->ino = 0;
+		w->mode = 0;
+		return 0;
+	}
+	if (rc)
+		return rc;
+	w->ino = d.ino;
+	w->mode = d.mode;
+	return 0;
+}
+
+/* Sets mtime/ctime of directory ino to now and adjusts nlink by dlink. */
+static int dir_touch(struct mds_store *s, MDB_txn *txn, uint64_t ino, int dlink)
+{
+	struct store_inode in;
+	int rc;
+
+	rc = inode_get(s, txn, ino, &in);
+	if (rc)
+		return rc;
+	in.mtime_ns = in.ctime_ns = now_ns();
+	in.nlink = (uint32_t)((int64_t)in.nlink + dlink);
+	return inode_put(s, txn, ino, &in);
+}
+
+static int destroy_queue(struct mds_store *s, MDB_txn *txn, const struct wire_layout *l)
+{
+	struct mds_destroy_ent e;
+	struct store_key k;
+	MDB_val key, val;
+
+	memset(&e, 0, sizeof(e));
+	e.fid = l->fid;
+	e.count = l->stripe_count > PFS_MAX_STRIPES ? PFS_MAX_STRIPES : l->stripe_count;
+	memcpy(e.targets, l->targets, sizeof(e.targets));
+	if (e.count == 0)
+		return 0;
+	key_ino(&k, e.fid);
+	key = mval(k.b, k.len);
+	val = mval(&e, sizeof(e));
+	return store_err(mdb_put(txn, s->destroy, &key, &val, 0), "destroy put");
+}
+
+/* ---- open / close ---- */
+
+static int open_dbis(struct mds_store *s, MDB_txn *txn)
+{
+	static const char *names[] = { "inodes", "dirents", "meta", "targets", "destroy" };
+	MDB_dbi *dbis[] = { &s->inodes, &s->dirents, &s->meta, &s->targets, &s->destroy };
+	int rc;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i]);
+		if (rc)
+			return store_err(rc, "dbi_open");
+	}
+	return 0;
+}
+
+static int make_root(struct mds_store *s, MDB_txn *txn)
+{
+	struct store_inode in;
+	int rc;
+
+	rc = inode_get(s, txn, MDS_ROOT_INO, &in);
+	if (rc != -ENOENT)
+		return rc;
+	memset(&in, 0, sizeof(in));
+	in.version = INODE_VERSION;
+	in.mode = S_IFDIR | 0755;
+	in.nlink = 2;
+	in.mtime_ns = in.ctime_ns = now_ns();
+	layout_unset(&in.layout);
+	log_msg(LOG_INFO, "creating a new namespace");
+	return inode_put(s, txn, MDS_ROOT_INO, &in);
+}
+
+static int env_open(const char *dir, MDB_env **env)
+{
+	char path[PATH_MAX];
+	int rc, dead = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	rc = mdb_env_create(env);
+	if (rc)
+		return store_err(rc, "env_create");
+	rc = mdb_env_set_mapsize(*env, STORE_MAPSIZE);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(*env, 8);
+	if (!rc)
+		rc = mdb_env_open(*env, path, MDB_NOTLS | MDB_NOSUBDIR, 0644);
+	if (rc) {
+		mdb_env_close(*env);
+		*env = NULL;
+		return store_err(rc, "env_open");
+	}
+	mdb_reader_check(*env, &dead);
+	if (dead)
+		log_msg(LOG_INFO, "cleared %d stale lmdb readers", dead);
+	return 0;
+}
+
+int mds_store_open(const char *dir, struct mds_store **out)
+{
+	struct mds_store *s;
+	MDB_txn *txn;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	rc = env_open(dir, &s->env);
+	if (rc)
+		goto out_free;
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		goto out_env;
+	rc = open_dbis(s, txn);
+	if (!rc)
+		rc = make_root(s, txn);
+	rc = txn_finish(txn, rc);
+	if (rc)
+		goto out_env;
+	*out = s;
+	return 0;
+out_env:
+	mdb_env_close(s->env);
+out_free:
+	free(s);
+	return rc;
+}
+
+void mds_store_close(struct mds_store *s)
+{
+	if (!s)
+		return;
+	mdb_env_close(s->env);
+	free(s);
+}
+
+/* ---- namespace operations ---- */
+
+static int do_lookup(struct mds_store *s, MDB_txn *txn, const char *path, struct wire_attr *a)
+{
+	struct store_inode in;
+	struct walk w;
+	int rc;
+
+	rc = walk(s, txn, path, 0, &w);
+	if (rc)
+		return rc;
+	if (!w.ino)
+		return -ENOENT;
+	rc = inode_get(s, txn, w.ino, &in);
+	if (rc)
+		return rc;
+	attr_fill(w.ino, &in, a);
+	return 0;
+}
+
+int mds_store_lookup(struct mds_store *s, const char *path, struct wire_attr *a)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 1, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_lookup(s, txn, path, a));
+}
+
+/* A new file's layout: request fields, else the parent's default, else the
+ * fs default, field by field. */
+static void layout_merge(const struct wire_layout *req, const struct wire_layout *dir,
+			 struct wire_layout *l)
+{
+	struct wire_layout none;
+
+	layout_unset(&none);
+	if (!req)
+		req = &none;
+	layout_unset(l);
+	l->pattern = req->pattern ? req->pattern :
+		     dir->pattern ? dir->pattern : PFS_PATTERN_RAID0;
+	l->stripe_count = req->stripe_count ? req->stripe_count :
+			  dir->stripe_count ? dir->stripe_count : 1;
+	l->stripe_size = req->stripe_size ? req->stripe_size :
+			 dir->stripe_size ? dir->stripe_size : (1u << 20);
+	l->first_target = req->first_target >= 0 ? req->first_target : dir->first_target;
+}
+
+static int create_file(struct mds_store *s, MDB_txn *txn, const struct walk *w,
+		       uint32_t mode, const struct wire_layout *req,
+		       const struct mds_layout_ops *ops, struct wire_attr *a)
+{
+	struct store_inode parent, in;
+	uint64_t ino;
+	int rc;
+
+	rc = inode_get(s, txn, w->parent, &parent);
+	if (rc)
+		return rc;
+	memset(&in, 0, sizeof(in));
+	layout_merge(req, &parent.layout, &in.layout);
+	rc = next_ino(s, txn, &ino);
+	if (rc)
+		return rc;
+	in.layout.fid = ino;
+	rc = ops->alloc(ops->arg, &in.layout);
+	if (rc)
+		return rc;
+	in.version = INODE_VERSION;
+	in.mode = S_IFREG | (mode & 07777);
+	in.nlink = 1;
+	in.mtime_ns = in.ctime_ns = now_ns();
+	rc = inode_put(s, txn, ino, &in);
+	if (!rc)
+		rc = dent_put(s, txn, w->parent, w->name, ino, in.mode);
+	if (!rc)
+		rc = dir_touch(s, txn, w->parent, 0);
+	if (rc)
+		return rc;
+	attr_fill(ino, &in, a);
+	return 0;
+}
+
+static int do_open(struct mds_store *s, MDB_txn *txn, const struct wire_open *req,
+		   const struct mds_layout_ops *ops, struct wire_attr *a)
+{
+	struct store_inode in;
+	struct walk w;
+	int rc;
+
+	rc = walk(s, txn, req->path, 0, &w);
+	if (rc)
+		return rc;
+	if (w.ino) {
+		if (S_ISDIR(w.mode))
+			return -EISDIR;
+		if ((req->flags & O_CREAT) && (req->flags & O_EXCL))
+			return -EEXIST;
+		rc = inode_get(s, txn, w.ino, &in);
+		if (rc)
+			return rc;
+		attr_fill(w.ino, &in, a);
+		return 0;
+	}
+	if (!(req->flags & O_CREAT))
+		return -ENOENT;
+	return create_file(s, txn, &w, req->mode, req->has_layout ? &req->layout : NULL,
+			   ops, a);
+}
+
+int mds_store_open_file(struct mds_store *s, const struct wire_open *req,
+			const struct mds_layout_ops *ops, struct wire_attr *a)
+{
+	MDB_txn *txn;
+	int rc;
+
+	/* read-only unless the open may create */
+	rc = txn_begin(s, !(req->flags & O_CREAT), &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_open(s, txn, req, ops, a));
+}
+
+static int do_mkdir(struct mds_store *s, MDB_txn *txn, const char *path, uint32_t mode,
+		    struct wire_attr *a)
+{
+	struct store_inode in;
+	struct walk w;
+	uint64_t ino;
+	int rc;
+
+	rc = walk(s, txn, path, 0, &w);
+	if (rc)
+		return rc;
+	if (w.ino)
+		return -EEXIST;
+	rc = next_ino(s, txn, &ino);
+	if (rc)
+		return rc;
+	memset(&in, 0, sizeof(in));
+	in.version = INODE_VERSION;
+	in.mode = S_IFDIR | (mode & 07777);
+	in.nlink = 2;
+	in.mtime_ns = in.ctime_ns = now_ns();
+	layout_unset(&in.layout);
+	rc = inode_put(s, txn, ino, &in);
+	if (!rc)
+		rc = dent_put(s, txn, w.parent, w.name, ino, in.mode);
+	if (!rc)
+		rc = dir_touch(s, txn, w.parent, 1);
+	if (rc)
+		return rc;
+	attr_fill(ino, &in, a);
+	return 0;
+}
+
+int mds_store_mkdir(struct mds_store *s, const char *path, uint32_t mode, struct wire_attr *a)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_mkdir(s, txn, path, mode, a));
+}
+
+static int do_rmdir(struct mds_store *s, MDB_txn *txn, const char *path)
+{
+	struct walk w;
+	int rc;
+
+	rc = walk(s, txn, path, 0, &w);
+	if (rc)
+		return rc;
+	if (w.ino == MDS_ROOT_INO)
+		return -EBUSY;
+	if (!w.ino)
+		return -ENOENT;
+	if (!S_ISDIR(w.mode))
+		return -ENOTDIR;
+	rc = dir_is_empty(s, txn, w.ino);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOTEMPTY;
+	rc = dent_del(s, txn, w.parent, w.name);
+	if (!rc)
+		rc = inode_del(s, txn, w.ino);
+	if (!rc)
+		rc = dir_touch(s, txn, w.parent, -1);
+	return rc;
+}
+
+int mds_store_rmdir(struct mds_store *s, const char *path)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_rmdir(s, txn, path));
+}
+
+/* Removes file ino's inode and queues its objects for destruction. */
+static int file_drop(struct mds_store *s, MDB_txn *txn, uint64_t ino)
+{
+	struct store_inode in;
+	int rc;
+
+	rc = inode_get(s, txn, ino, &in);
+	if (rc)
+		return rc;
+	rc = inode_del(s, txn, ino);
+	if (!rc)
+		rc = destroy_queue(s, txn, &in.layout);
+	return rc;
+}
+
+static int do_unlink(struct mds_store *s, MDB_txn *txn, const char *path, int *queued)
+{
+	struct walk w;
+	int rc;
+
+	rc = walk(s, txn, path, 0, &w);
+	if (rc)
+		return rc;
+	if (!w.ino)
+		return -ENOENT;
+	if (S_ISDIR(w.mode))
+		return -EISDIR;
+	rc = dent_del(s, txn, w.parent, w.name);
+	if (!rc)
+		rc = file_drop(s, txn, w.ino);
+	if (!rc)
+		rc = dir_touch(s, txn, w.parent, 0);
+	if (!rc)
+		*queued = 1;
+	return rc;
+}
+
+int mds_store_unlink(struct mds_store *s, const char *path, int *queued)
+{
+	MDB_txn *txn;
+	int rc;
+
+	*queued = 0;
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	rc = txn_finish(txn, do_unlink(s, txn, path, queued));
+	if (rc)
+		*queued = 0;
+	return rc;
+}
+
+/* Removes what the rename target currently names; *dlink gets the change to
+ * the target parent's link count. */
+static int rename_replace(struct mds_store *s, MDB_txn *txn, const struct walk *src,
+			  const struct walk *dst, int *queued, int *dlink)
+{
+	int rc;
+
+	*dlink = 0;
+	if (!dst->ino)
+		return 0;
+	if (S_ISDIR(src->mode) && !S_ISDIR(dst->mode))
+		return -ENOTDIR;
+	if (!S_ISDIR(src->mode) && S_ISDIR(dst->mode))
+		return -EISDIR;
+	if (!S_ISDIR(dst->mode)) {
+		rc = file_drop(s, txn, dst->ino);
+		if (!rc)
+			*queued = 1;
+		return rc;
+	}
+	rc = dir_is_empty(s, txn, dst->ino);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOTEMPTY;
+	*dlink = -1;
+	return inode_del(s, txn, dst->ino);
+}
+
+static int rename_parents(struct mds_store *s, MDB_txn *txn, const struct walk *src,
+			  const struct walk *dst, int dlink)
+{
+	int isdir = S_ISDIR(src->mode) ? 1 : 0;
+	int rc;
+
+	if (src->parent == dst->parent)
+		return dir_touch(s, txn, src->parent, dlink);
+	rc = dir_touch(s, txn, src->parent, -isdir);
+	if (!rc)
+		rc = dir_touch(s, txn, dst->parent, isdir + dlink);
+	return rc;
+}
+
+static int do_rename(struct mds_store *s, MDB_txn *txn, const char *from, const char *to,
+		     int *queued)
+{
+	struct store_inode in;
+	struct walk *src, *dst;
+	int rc, dlink;
+
+	src = malloc(2 * sizeof(*src));
+	if (!src)
+		return -ENOMEM;
+	dst = src + 1;
+	rc = walk(s, txn, from, 0, src);
+	if (rc)
+		goto out;
+	rc = -ENOENT;
+	if (!src->ino)
+		goto out;
+	rc = -EBUSY;
+	if (src->ino == MDS_ROOT_INO)
+		goto out;
+	rc = walk(s, txn, to, S_ISDIR(src->mode) ? src->ino : 0, dst);
+	if (rc)
+		goto out;
+	if (dst->ino == src->ino)
+		goto out;          /* rc == 0: rename to itself */
+	rc = -EBUSY;
+	if (dst->ino == MDS_ROOT_INO)
+		goto out;
+	rc = -EINVAL;
+	if (dst->saw_watch)
+		goto out;
+	rc = rename_replace(s, txn, src, dst, queued, &dlink);
+	if (!rc)
+		rc = dent_del(s, txn, src->parent, src->name);
+	if (!rc)
+		rc = dent_put(s, txn, dst->parent, dst->name, src->ino, src->mode);
+	if (!rc)
+		rc = rename_parents(s, txn, src, dst, dlink);
+	if (!rc)
+		rc = inode_get(s, txn, src->ino, &in);
+	if (rc)
+		goto out;
+	in.ctime_ns = now_ns();
+	rc = inode_put(s, txn, src->ino, &in);
+out:
+	free(src);
+	return rc;
+}
+
+int mds_store_rename(struct mds_store *s, const char *from, const char *to, int *queued)
+{
+	MDB_txn *txn;
+	int rc;
+
+	*queued = 0;
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	rc = txn_finish(txn, do_rename(s, txn, from, to, queued));
+	if (rc)
+		*queued = 0;
+	return rc;
+}
+
+/* Bytes one entry takes in a readdir reply: ino, mode, u16 length, name. */
+static size_t readdir_cost(size_t namelen)
+{
+	return 8 + 4 + 2 + namelen;
+}
+
+/* Fills rep from the cursor positioned at the first candidate entry. */
+static int readdir_fill(MDB_cursor *cur, int rc, MDB_val *key, MDB_val *val,
+			const uint8_t *prefix, uint32_t max, struct wire_readdir_rep *rep)
+{
+	size_t room = WIRE_MSG_MAX - WIRE_HDR_LEN - 8;
+	struct store_dent d;
+
+	for (;;) {
+		struct wire_dirent *e = &rep->ent[rep->count];
+		size_t n;
+
+		if (rc && rc != MDB_NOTFOUND)
+			return store_err(rc, "readdir");
+		if (rc == MDB_NOTFOUND || key->mv_size < 8 || memcmp(key->mv_data, prefix, 8))
+			break;
+		n = key->mv_size - 8;
+		if (n == 0 || n > PFS_NAME_MAX || val->mv_size != sizeof(d))
+			return -EIO;
+		if (rep->count >= max || readdir_cost(n) > room)
+			return 0;       /* eof stays 0: more follows */
+		memcpy(&d, val->mv_data, sizeof(d));
+		e->ino = d.ino;
+		e->mode = d.mode;
+		memcpy(e->name, (const uint8_t *)key->mv_data + 8, n);
+		e->name[n] = '\0';
+		room -= readdir_cost(n);
+		rep->count++;
+		rc = mdb_cursor_get(cur, key, val, MDB_NEXT);
+	}
+	rep->eof = 1;
+	return 0;
+}
+
+static int do_readdir(struct mds_store *s, MDB_txn *txn, const struct wire_readdir *req,
+		      struct wire_readdir_rep *rep)
+{
+	uint32_t max = req->max;
+	struct store_key k;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	struct walk w;
+	int rc;
+
+	rc = walk(s, txn, req->path, 0, &w);
+	if (rc)
+		return rc;
+	if (!w.ino)
+		return -ENOENT;
+	if (!S_ISDIR(w.mode))
+		return -ENOTDIR;
+	if (max == 0 || max > WIRE_READDIR_MAX)
+		max = WIRE_READDIR_MAX;
+	rep->count = 0;
+	rep->eof = 0;
+	key_dent(&k, w.ino, req->after);
+	key = mval(k.b, k.len);
+	rc = mdb_cursor_open(txn, s->dirents, &cur);
+	if (rc)
+		return store_err(rc, "cursor");
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	if (rc == 0 && key.mv_size == k.len && memcmp(key.mv_data, k.b, k.len) == 0)
+		rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = readdir_fill(cur, rc, &key, &val, k.b, max, rep);
+	else
+		rc = store_err(rc, "readdir");
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+int mds_store_readdir(struct mds_store *s, const struct wire_readdir *req,
+		      struct wire_readdir_rep *rep)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 1, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_readdir(s, txn, req, rep));
+}
+
+static int dir_set_default(struct mds_store *s, MDB_txn *txn, uint64_t ino,
+			   const struct wire_layout *l, const struct mds_layout_ops *ops,
+			   struct wire_attr *a)
+{
+	struct store_inode in;
+	int rc;
+
+	rc = ops->check(ops->arg, l);
+	if (rc)
+		return rc;
+	rc = inode_get(s, txn, ino, &in);
+	if (rc)
+		return rc;
+	layout_unset(&in.layout);
+	in.layout.pattern = l->pattern;
+	in.layout.stripe_count = l->stripe_count;
+	in.layout.stripe_size = l->stripe_size;
+	in.layout.first_target = l->first_target < 0 ? -1 : l->first_target;
+	in.ctime_ns = now_ns();
+	rc = inode_put(s, txn, ino, &in);
+	if (rc)
+		return rc;
+	attr_fill(ino, &in, a);
+	return 0;
+}
+
+static int do_set_layout(struct mds_store *s, MDB_txn *txn, const struct wire_set_layout *req,
+			 const struct mds_layout_ops *ops, struct wire_attr *a)
+{
+	struct walk w;
+	int rc;
+
+	rc = walk(s, txn, req->path, 0, &w);
+	if (rc)
+		return rc;
+	if (!w.ino)
+		return create_file(s, txn, &w, 0644, &req->layout, ops, a);
+	if (!S_ISDIR(w.mode))
+		return -EEXIST;
+	return dir_set_default(s, txn, w.ino, &req->layout, ops, a);
+}
+
+int mds_store_set_layout(struct mds_store *s, const struct wire_set_layout *req,
+			 const struct mds_layout_ops *ops, struct wire_attr *a)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_set_layout(s, txn, req, ops, a));
+}
+
+static int do_set_size(struct mds_store *s, MDB_txn *txn, uint64_t ino, uint64_t size)
+{
+	struct store_inode in;
+	int rc;
+
+	rc = inode_get(s, txn, ino, &in);
+	if (rc)
+		return rc;
+	if (S_ISDIR(in.mode))
+		return -EISDIR;
+	if (in.size_hint == size)
+		return 0;
+	in.size_hint = size;
+	return inode_put(s, txn, ino, &in);
+}
+
+int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_set_size(s, txn, ino, size));
+}
+
+/* ---- target table ---- */
+
+int mds_store_put_target(struct mds_store *s, const struct mds_target_rec *t)
+{
+	uint8_t kb[4] = { t->id >> 24, t->id >> 16, t->id >> 8, t->id };
+	MDB_val key = mval(kb, sizeof(kb)), val = mval(t, sizeof(*t));
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	rc = store_err(mdb_put(txn, s->targets, &key, &val, 0), "target put");
+	return txn_finish(txn, rc);
+}
+
+static int load_targets(struct mds_store *s, MDB_txn *txn,
+			int (*fn)(void *arg, const struct mds_target_rec *t), void *arg)
+{
+	struct mds_target_rec t;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	int rc;
+
+	rc = mdb_cursor_open(txn, s->targets, &cur);
+	if (rc)
+		return store_err(rc, "cursor");
+	while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
+		if (val.mv_size != sizeof(t)) {
+			rc = -EIO;
+			break;
+		}
+		memcpy(&t, val.mv_data, sizeof(t));
+		rc = fn(arg, &t);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc > 0 ? store_err(rc, "target load") : rc;
+}
+
+int mds_store_load_targets(struct mds_store *s,
+			   int (*fn)(void *arg, const struct mds_target_rec *t), void *arg)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 1, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, load_targets(s, txn, fn, arg));
+}
+
+/* ---- destroy queue ---- */
+
+static int destroy_next(struct mds_store *s, MDB_txn *txn, uint64_t after,
+			struct mds_destroy_ent *e)
+{
+	struct store_key k;
+	MDB_cursor *cur;
+	MDB_val key, val;
+	int rc;
+
+	if (after == UINT64_MAX)
+		return 0;
+	key_ino(&k, after + 1);
+	key = mval(k.b, k.len);
+	rc = mdb_cursor_open(txn, s->destroy, &cur);
+	if (rc)
+		return store_err(rc, "cursor");
+	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_err(rc, "destroy get");
+	if (val.mv_size != sizeof(*e) || key.mv_size != 8)
+		return -EIO;
+	memcpy(e, val.mv_data, sizeof(*e));
+	e->fid = get_be64(key.mv_data);
+	if (e->count > PFS_MAX_STRIPES)
+		return -EIO;
+	return 1;
+}
+
+int mds_store_destroy_next(struct mds_store *s, uint64_t after, struct mds_destroy_ent *e)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 1, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, destroy_next(s, txn, after, e));
+}
+
+int mds_store_destroy_update(struct mds_store *s, const struct mds_destroy_ent *e)
+{
+	uint64_t all = e->count >= 64 ? UINT64_MAX : (1ull << e->count) - 1;
+	struct store_key k;
+	MDB_val key, val;
+	MDB_txn *txn;
+	int rc;
+
+	key_ino(&k, e->fid);
+	key = mval(k.b, k.len);
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	if ((e->done & all) == all) {
+		rc = mdb_del(txn, s->destroy, &key, NULL);
+		rc = rc == MDB_NOTFOUND ? 0 : store_err(rc, "destroy del");
+	} else {
+		val = mval(e, sizeof(*e));
+		rc = store_err(mdb_put(txn, s->destroy, &key, &val, 0), "destroy put");
+	}
+	return txn_finish(txn, rc);
+}

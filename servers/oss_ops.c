@@ -1,0 +1,416 @@
+/* oss_ops.c - the OSS request handler: decodes object RPCs, pulls/pushes bulk
+ * data by RMA straight into per-worker registered buffers, checks CRC32C. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "checksum.h"
+#include "log.h"
+#include "oss_ops.h"
+
+#define OSS_BULK_ALIGN (2u << 20)  /* lets the kernel back bulk with huge pages */
+#define OSS_REPLY_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN)
+
+/* What one worker owns: only that worker thread touches it. */
+struct oss_worker {
+	uint8_t *bulk;                 /* WIRE_BULK_MAX bytes, registered */
+	struct net_mr *mr;
+	struct wire_obj_io io;         /* decoded request (too big for a stack) */
+	uint8_t reply[OSS_REPLY_MAX];
+};
+
+struct oss_ctx {
+	struct net_ep *ep;
+	struct objstore *os;
+	uint32_t target_id;
+	int nworkers;
+	struct oss_worker *w;
+	pthread_mutex_t lock;          /* guards inflight, stopping */
+	pthread_cond_t idle;           /* inflight dropped to 0 */
+	int inflight;
+	int stopping;
+};
+
+/* ---- setup ---- */
+
+static int oss_worker_init(struct net_ep *ep, struct oss_worker *w)
+{
+	void *p;
+	int rc;
+
+	rc = posix_memalign(&p, OSS_BULK_ALIGN, WIRE_BULK_MAX);
+	if (rc)
+		return -rc;
+	(void)madvise(p, WIRE_BULK_MAX, MADV_HUGEPAGE);
+	w->bulk = p;
+	rc = net_mr_reg(ep, w->bulk, WIRE_BULK_MAX, NET_MR_LOCAL, &w->mr);
+	if (rc < 0) {
+		free(w->bulk);
+		w->bulk = NULL;
+		w->mr = NULL;
+	}
+	return rc;
+}
+
+int oss_ctx_create(struct net_ep *ep, struct objstore *os, uint32_t target_id,
+		   int nworkers, struct oss_ctx **out)
+{
+	struct oss_ctx *ctx;
+	int i, rc;
+
+	*out = NULL;
+	if (nworkers <= 0)
+		return -EINVAL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ep = ep;
+	ctx->os = os;
+	ctx->target_id = target_id;
+	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_cond_init(&ctx->idle, NULL);
+	ctx->w = calloc((size_t)nworkers, sizeof(*ctx->w));
+	if (!ctx->w) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < nworkers; i++) {
+		rc = oss_worker_init(ep, &ctx->w[i]);
+		if (rc < 0) {
+			log_msg(LOG_ERR, "cannot register bulk buffer %d: %s", i, strerror(-rc));
+			goto fail;
+		}
+		ctx->nworkers = i + 1;
+	}
+	*out = ctx;
+	return 0;
+fail:
+	oss_ctx_destroy(ctx);
+	return rc;
+}
+
+static void oss_ctx_unregister(struct oss_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; ctx->w && i < ctx->nworkers; i++) {
+		net_mr_close(ctx->w[i].mr);
+		ctx->w[i].mr = NULL;
+	}
+}
+
+void oss_ctx_quiesce(struct oss_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	ctx->stopping = 1;
+	while (ctx->inflight > 0)
+		pthread_cond_wait(&ctx->idle, &ctx->lock);
+	pthread_mutex_unlock(&ctx->lock);
+	oss_ctx_unregister(ctx);
+}
+
+void oss_ctx_destroy(struct oss_ctx *ctx)
+{
+	int i;
+
+	if (!ctx)
+		return;
+	oss_ctx_unregister(ctx);
+	for (i = 0; ctx->w && i < ctx->nworkers; i++)
+		free(ctx->w[i].bulk);
+	free(ctx->w);
+	pthread_cond_destroy(&ctx->idle);
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+/* Counts the request in; 0 once the server is stopping. */
+static int oss_enter(struct oss_ctx *ctx)
+{
+	int ok;
+
+	pthread_mutex_lock(&ctx->lock);
+	ok = !ctx->stopping;
+	if (ok)
+		ctx->inflight++;
+	pthread_mutex_unlock(&ctx->lock);
+	return ok;
+}
+
+static void oss_leave(struct oss_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	if (--ctx->inflight == 0 && ctx->stopping)
+		pthread_cond_broadcast(&ctx->idle);
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/* ---- helpers ---- */
+
+/* Extents in range, at least one, total within WIRE_BULK_MAX, and the segs
+ * (if any) exactly as long. The decoder checks most of this already; the
+ * server does not rely on that. */
+static int oss_io_check(const struct wire_obj_io *io, uint64_t *total)
+{
+	uint64_t segs = 0;
+	uint32_t i;
+	int rc;
+
+	if (io->next == 0)
+		return -EINVAL;
+	rc = objstore_extents_check(io->ext, io->next, total);
+	if (rc < 0)
+		return rc;
+	if (*total > WIRE_BULK_MAX)
+		return -EINVAL;
+	for (i = 0; i < io->nseg; i++) {
+		if (io->seg[i].len > WIRE_BULK_MAX)
+			return -EINVAL;
+		segs += io->seg[i].len;
+	}
+	if (io->nseg && segs != *total)
+		return -EINVAL;
+	return 0;
+}
+
+/* Pulls every seg, in order, into the worker's bulk buffer. */
+static int oss_pull(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
+		    const struct wire_obj_io *io)
+{
+	uint64_t off = 0;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < io->nseg; i++) {
+		const struct wire_seg *s = &io->seg[i];
+
+		rc = net_rma_read(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
+		if (rc < 0)
+			return rc;
+		off += s->len;
+	}
+	return 0;
+}
+
+/* Pushes the bulk buffer, in order, into every seg. */
+static int oss_push(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
+		    const struct wire_obj_io *io)
+{
+	uint64_t off = 0;
+	uint32_t i;
+	int rc;
+
+	for (i = 0; i < io->nseg; i++) {
+		const struct wire_seg *s = &io->seg[i];
+
+		rc = net_rma_write(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
+		if (rc < 0)
+			return rc;
+		off += s->len;
+	}
+	return 0;
+}
+
+/* ---- operations: each returns the reply length or a negative errno ---- */
+
+static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
+			 const struct net_req_info *info)
+{
+	struct wire_obj_io *io = &w->io;
+	struct wire_obj_io_rep rep = { 0 };
+	const uint8_t *data;
+	uint64_t total;
+	int rc;
+
+	rc = wire_dec_obj_io(info->payload, info->plen, io);
+	if (rc < 0)
+		return rc;
+	rc = oss_io_check(io, &total);
+	if (rc < 0)
+		return rc;
+	if (io->nseg) {
+		if (io->inline_len)
+			return -EINVAL;
+		rc = oss_pull(ctx, w, info->src, io);
+		if (rc < 0)
+			return rc;
+		data = w->bulk;
+	} else if (io->inline_len == total) {
+		data = io->inline_data;
+	} else {
+		return -EINVAL;
+	}
+	if (checksum_crc32c(0, data, total) != io->crc) {
+		log_msg(LOG_WARN, "OBJ_WRITE %llu.%u: CRC mismatch, %llu bytes refused",
+			(unsigned long long)io->fid, io->stripe, (unsigned long long)total);
+		return -EBADMSG;
+	}
+	rc = objstore_write(ctx->os, io->fid, io->stripe, io->ext, io->next, data,
+			    &rep.obj_size);
+	if (rc < 0)
+		return rc;
+	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
+}
+
+static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
+			const struct net_req_info *info)
+{
+	struct wire_obj_io *io = &w->io;
+	struct wire_obj_io_rep rep = { 0 };
+	uint64_t total;
+	int rc;
+
+	rc = wire_dec_obj_io(info->payload, info->plen, io);
+	if (rc < 0)
+		return rc;
+	rc = oss_io_check(io, &total);
+	if (rc < 0)
+		return rc;
+	if (io->inline_len || (io->nseg == 0 && total > WIRE_INLINE_MAX))
+		return -EINVAL;
+	rc = objstore_read(ctx->os, io->fid, io->stripe, io->ext, io->next, w->bulk,
+			   &rep.obj_size);
+	if (rc < 0)
+		return rc;
+	rep.crc = checksum_crc32c(0, w->bulk, total);
+	if (io->nseg) {
+		rc = oss_push(ctx, w, info->src, io);
+		if (rc < 0)
+			return rc;
+	} else {
+		rep.inline_len = (uint32_t)total;
+		rep.inline_data = w->bulk;
+	}
+	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
+}
+
+static int oss_obj_punch(struct oss_ctx *ctx, struct oss_worker *w,
+			 const struct net_req_info *info)
+{
+	struct wire_obj_punch m;
+	struct wire_obj_size rep;
+	int rc;
+
+	rc = wire_dec_obj_punch(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	rc = objstore_punch(ctx->os, m.fid, m.stripe, m.size);
+	if (rc < 0)
+		return rc;
+	rep.size = m.size;
+	return wire_enc_obj_size(w->reply, sizeof(w->reply), &rep);
+}
+
+static int oss_obj_glimpse(struct oss_ctx *ctx, struct oss_worker *w,
+			   const struct net_req_info *info)
+{
+	struct wire_obj m;
+	struct wire_obj_size rep;
+	int rc;
+
+	rc = wire_dec_obj(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	rc = objstore_size(ctx->os, m.fid, m.stripe, &rep.size);
+	if (rc < 0)
+		return rc;
+	return wire_enc_obj_size(w->reply, sizeof(w->reply), &rep);
+}
+
+static int oss_obj_sync(struct oss_ctx *ctx, const struct net_req_info *info)
+{
+	struct wire_obj m;
+	int rc;
+
+	rc = wire_dec_obj(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	return objstore_sync(ctx->os, m.fid, m.stripe);
+}
+
+static int oss_obj_destroy(struct oss_ctx *ctx, const struct net_req_info *info)
+{
+	struct wire_obj m;
+	int rc;
+
+	rc = wire_dec_obj(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	return objstore_destroy(ctx->os, m.fid, m.stripe);
+}
+
+static int oss_statfs(struct oss_ctx *ctx, struct oss_worker *w,
+		      const struct net_req_info *info)
+{
+	struct wire_statfs_rep rep;
+	int rc;
+
+	if (info->plen != 0)
+		return -EPROTO;
+	rep.target_id = ctx->target_id;
+	rc = objstore_statfs(ctx->os, &rep.total_bytes, &rep.free_bytes, &rep.objects);
+	if (rc < 0)
+		return rc;
+	return wire_enc_statfs_rep(w->reply, sizeof(w->reply), &rep);
+}
+
+static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
+			const struct net_req_info *info)
+{
+	switch (info->opcode) {
+	case WIRE_OP_OBJ_WRITE:
+		return oss_obj_write(ctx, w, info);
+	case WIRE_OP_OBJ_READ:
+		return oss_obj_read(ctx, w, info);
+	case WIRE_OP_OBJ_PUNCH:
+		return oss_obj_punch(ctx, w, info);
+	case WIRE_OP_OBJ_GLIMPSE:
+		return oss_obj_glimpse(ctx, w, info);
+	case WIRE_OP_OBJ_SYNC:
+		return oss_obj_sync(ctx, info);
+	case WIRE_OP_OBJ_DESTROY:
+		return oss_obj_destroy(ctx, info);
+	case WIRE_OP_OSS_STATFS:
+		return oss_statfs(ctx, w, info);
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/* Client mistakes are routine; anything else is worth a line in the log. */
+static int oss_client_error(int rc)
+{
+	return rc == -EINVAL || rc == -EPROTO || rc == -EOPNOTSUPP || rc == -EBADMSG;
+}
+
+void oss_handle(struct net_req *req, void *arg)
+{
+	struct oss_ctx *ctx = arg;
+	struct net_req_info info;
+	struct oss_worker *w;
+	int idx, rc;
+
+	net_req_info(req, &info);
+	idx = net_req_worker(req);
+	if (idx < 0 || idx >= ctx->nworkers) {
+		log_msg(LOG_ERR, "request on unknown worker %d", idx);
+		net_reply(req, -EIO, NULL, 0);
+		return;
+	}
+	if (!oss_enter(ctx)) {
+		net_reply(req, -ESHUTDOWN, NULL, 0);
+		return;
+	}
+	w = &ctx->w[idx];
+	rc = oss_dispatch(ctx, w, &info);
+	oss_leave(ctx);
+	if (rc < 0) {
+		log_msg(oss_client_error(rc) ? LOG_DEBUG : LOG_WARN, "op %u reqid %llu: %s",
+			info.opcode, (unsigned long long)info.reqid, strerror(-rc));
+		net_reply(req, rc, NULL, 0);
+		return;
+	}
+	net_reply(req, 0, rc > 0 ? w->reply : NULL, (size_t)rc);
+}
