@@ -86,11 +86,11 @@ int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr)
 
 /* ---- targets ---- */
 
-/* Inserts every listed target's address and publishes the new table. */
+/* Inserts every listed target's address and publishes the new table; a
+ * target whose address the transport refuses stays unknown. */
 static int client_targets_apply(pfs_fs_t *fs, const struct wire_target_list *list)
 {
 	struct client_target *tab;
-	int rc = 0;
 
 	tab = calloc(WIRE_MAX_TARGETS, sizeof(*tab));
 	if (!tab)
@@ -100,18 +100,16 @@ static int client_targets_apply(pfs_fs_t *fs, const struct wire_target_list *lis
 
 		if (t->id >= WIRE_MAX_TARGETS)
 			continue;
-		rc = net_insert(fs->ep, t->addr, t->addr_len, &tab[t->id].addr);
-		if (rc)
-			goto out;
+		if (net_insert(fs->ep, t->addr, t->addr_len, &tab[t->id].addr))
+			continue;
 		tab[t->id].known = 1;
 		tab[t->id].up = t->up ? 1 : 0;
 	}
 	pthread_mutex_lock(&fs->lock);
 	memcpy(fs->targets, tab, WIRE_MAX_TARGETS * sizeof(*tab));
 	pthread_mutex_unlock(&fs->lock);
-out:
 	free(tab);
-	return rc;
+	return 0;
 }
 
 int client_targets_refresh(pfs_fs_t *fs, struct wire_target_list *list)

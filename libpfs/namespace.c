@@ -296,6 +296,8 @@ static void ns_statfs_fresh(pfs_fs_t *fs, struct pfs_target_stat *out, int n)
 	int *idx, started = 0;
 	fi_addr_t addr;
 
+	if (n <= 0)
+		return;
 	calls = calloc((size_t)n, sizeof(*calls));
 	idx = calloc((size_t)n, sizeof(*idx));
 	if (!calls || !idx)

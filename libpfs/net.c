@@ -802,19 +802,15 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 	}
 }
 
-int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
-		   const void *payload, size_t plen, int timeout_ms, struct net_call **out)
+/* A call with a frame buffer of len bytes, registered under a fresh reqid
+ * so that its reply (if any) and its send completion find it. */
+static int net_call_new(struct net_ep *ep, size_t len, int timeout_ms, struct net_call **out)
 {
-	struct net_call *c;
-	size_t len;
-	int rc;
+	struct net_call *c = calloc(1, sizeof(*c));
 
-	if (WIRE_HDR_LEN + ep->self_len + plen > WIRE_MSG_MAX)
-		return -EMSGSIZE;
-	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->frame = malloc(WIRE_HDR_LEN + ep->self_len + plen);
+	c->frame = malloc(len ? len : 1);
 	if (!c->frame) {
 		free(c);
 		return -ENOMEM;
@@ -828,8 +824,15 @@ int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
 	c->next = ep->calls[c->reqid % NET_CALL_BUCKETS];
 	ep->calls[c->reqid % NET_CALL_BUCKETS] = c;
 	pthread_mutex_unlock(&ep->lock);
-	len = net_frame(ep, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1);
-	rc = net_send(ep, c->frame, len, NULL, dest, &c->ctx, &c->deadline);
+	*out = c;
+	return 0;
+}
+
+/* Sends the call's frame; a failure to post completes the call at once. */
+static int net_call_send(struct net_ep *ep, struct net_call *c, size_t len, fi_addr_t dest)
+{
+	int rc = net_send(ep, c->frame, len, NULL, dest, &c->ctx, &c->deadline);
+
 	if (rc) {
 		pthread_mutex_lock(&ep->lock);
 		c->sending = 0;
@@ -837,8 +840,45 @@ int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
 		c->result = rc;
 		pthread_mutex_unlock(&ep->lock);
 	}
+	return rc;
+}
+
+int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
+		   const void *payload, size_t plen, int timeout_ms, struct net_call **out)
+{
+	size_t len = WIRE_HDR_LEN + ep->self_len + plen;
+	struct net_call *c;
+	int rc;
+
+	if (len > WIRE_MSG_MAX)
+		return -EMSGSIZE;
+	rc = net_call_new(ep, len, timeout_ms, &c);
+	if (rc)
+		return rc;
+	net_frame(ep, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1);
+	net_call_send(ep, c, len, dest);
 	*out = c;
 	return 0;
+}
+
+int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t len)
+{
+	struct net_call *c;
+	int rc;
+
+	rc = net_call_new(ep, len, 0, &c);
+	if (rc)
+		return rc;
+	memcpy(c->frame, frame, len);
+	rc = net_call_send(ep, c, len, dest);
+	pthread_mutex_lock(&ep->lock);
+	while (c->sending && net_ms_until(&c->deadline) > 0)
+		net_wait_locked(ep, &c->deadline);
+	if (!rc && c->sending)
+		rc = -ETIMEDOUT;
+	pthread_mutex_unlock(&ep->lock);
+	net_call_free(c);
+	return rc;
 }
 
 /* With ep->lock held: the earliest deadline among unfinished calls, marking
@@ -1008,14 +1048,16 @@ int net_serve(struct net_ep *ep, int nworkers, net_handler_fn fn, void *arg)
 	for (int i = 0; i < nworkers; i++) {
 		struct net_worker_arg *wa = malloc(sizeof(*wa));
 
+		if (wa) {
+			wa->ep = ep;
+			wa->index = i;
+		}
 		if (!wa || pthread_create(&ep->workers[i], NULL, net_worker_main, wa)) {
 			free(wa);
 			ep->nworkers = i;
 			net_stop_threads(ep);
 			return -EAGAIN;
 		}
-		wa->ep = ep;
-		wa->index = i;
 		ep->nworkers = i + 1;
 	}
 	return 0;

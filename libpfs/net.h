@@ -105,6 +105,10 @@ int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,
 int net_rma_write(struct net_ep *ep, fi_addr_t peer, const void *local, size_t len,
 		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey);
 
+/* Sends bytes exactly as given, no header added: for tests and fuzzers
+ * that must put malformed frames on the wire. */
+int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t len);
+
 /* Counters for tests and --info: frames dropped as malformed. */
 uint64_t net_dropped(const struct net_ep *ep);
 

@@ -21,7 +21,9 @@ static uint8_t *wire_take(struct wire_buf *b, size_t n)
 {
 	uint8_t *at;
 
-	if (b->err || n > b->cap - b->pos) {
+	if (b->err)
+		return NULL;
+	if (n > b->cap - b->pos) {
 		b->err = -EPROTO;
 		return NULL;
 	}

@@ -209,10 +209,21 @@ void mds_destroy_stop(struct mds_destroy *d)
 	if (!d)
 		return;
 	pthread_mutex_lock(&d->lock);
+	if (d->stop) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
 	d->stop = 1;
 	pthread_cond_signal(&d->cond);
 	pthread_mutex_unlock(&d->lock);
 	pthread_join(d->thread, NULL);
+}
+
+void mds_destroy_free(struct mds_destroy *d)
+{
+	if (!d)
+		return;
+	mds_destroy_stop(d);
 	pthread_cond_destroy(&d->cond);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

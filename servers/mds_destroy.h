@@ -16,7 +16,9 @@ int mds_destroy_start(struct net_ep *ep, struct mds_store *store, struct mds_tar
 		      struct mds_destroy **d);
 /* New work was queued, or a target came up: run a pass now. */
 void mds_destroy_kick(struct mds_destroy *d);
-/* Stops and joins the thread (an RPC in flight finishes or times out first). */
+/* Stops and joins the thread (an RPC in flight finishes or times out first).
+ * Kicks stay harmless afterwards, so stop before net_close, free after it. */
 void mds_destroy_stop(struct mds_destroy *d);
+void mds_destroy_free(struct mds_destroy *d);
 
 #endif /* PFS_MDS_DESTROY_H */

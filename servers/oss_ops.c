@@ -187,8 +187,11 @@ static int oss_pull(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
 		const struct wire_seg *s = &io->seg[i];
 
 		rc = net_rma_read(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
-		if (rc < 0)
+		if (rc < 0) {
+			log_msg(LOG_DEBUG, "RMA read of seg %u (%llu bytes): %s", i,
+				(unsigned long long)s->len, strerror(-rc));
 			return rc;
+		}
 		off += s->len;
 	}
 	return 0;
@@ -206,8 +209,11 @@ static int oss_push(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
 		const struct wire_seg *s = &io->seg[i];
 
 		rc = net_rma_write(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
-		if (rc < 0)
+		if (rc < 0) {
+			log_msg(LOG_DEBUG, "RMA write of seg %u (%llu bytes): %s", i,
+				(unsigned long long)s->len, strerror(-rc));
 			return rc;
+		}
 		off += s->len;
 	}
 	return 0;

@@ -1049,7 +1049,7 @@ static const struct cmd cmds[] = {
 	{ "df", cmd_df, "[-h]",
 	  "Show the capacity of every storage target and a summary (like lfs df).",
 	  "  -h, --human-readable  sizes as 1.5G instead of 1K blocks (--help: this text)\n" },
-	{ "cp", pfs_cmd_cp, "[-c COUNT] [-S SIZE] [-i FIRST] SRC DST",
+	{ "cp", pfs_cmd_cp, "[-q] [-c COUNT] [-S SIZE] [-i FIRST] SRC DST",
 	  "Copy a file: local -> pfs, pfs -> local or pfs -> pfs.",
 	  "SRC and DST are pfs:/PATH or a local path ('-' = stdin/stdout); at least one\n"
 	  "must be a pfs path. When DST is a directory, the file keeps its name.\n"

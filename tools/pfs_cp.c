@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -342,40 +343,165 @@ static size_t chunk_size(const struct cp_job *job)
 	return (size_t)(c <= CP_CHUNK_MAX ? c : CP_CHUNK_MIN);
 }
 
-static int copy_data(struct cp_job *job)
+/* Two buffers: a reader thread fills one while the caller writes the other, so
+ * the source and the destination are busy at the same time. */
+#define CP_NBUF 2
+
+struct cp_buf {
+	char *data;
+	size_t len;                     /* bytes read into data */
+	uint64_t off;
+	int err;                        /* read error (negative errno) */
+	bool full;                      /* filled, not yet written */
+	bool last;                      /* nothing follows this buffer */
+};
+
+struct cp_pipe {
+	struct cp_job *job;
+	size_t chunk;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;                      /* the writer gave up */
+	struct cp_buf buf[CP_NBUF];
+};
+
+/* Reader side: waits until b is free. false when the writer stopped. */
+static bool pipe_wait_empty(struct cp_pipe *pp, struct cp_buf *b)
 {
-	size_t chunk = chunk_size(job);
+	bool go;
+
+	pthread_mutex_lock(&pp->lock);
+	while (b->full && !pp->stop)
+		pthread_cond_wait(&pp->cond, &pp->lock);
+	go = !pp->stop;
+	pthread_mutex_unlock(&pp->lock);
+	return go;
+}
+
+static void pipe_fill(struct cp_pipe *pp, struct cp_buf *b, ssize_t n, uint64_t off)
+{
+	pthread_mutex_lock(&pp->lock);
+	b->off = off;
+	b->len = n > 0 ? (size_t)n : 0;
+	b->err = n < 0 ? (int)n : 0;
+	b->last = n < (ssize_t)pp->chunk;
+	b->full = true;
+	pthread_cond_broadcast(&pp->cond);
+	pthread_mutex_unlock(&pp->lock);
+}
+
+static void *pipe_reader(void *p)
+{
+	struct cp_pipe *pp = p;
+	struct cp_buf *b;
 	uint64_t off = 0;
-	char *buf;
+	unsigned k;
 	ssize_t n;
+
+	for (k = 0;; k++) {
+		b = &pp->buf[k % CP_NBUF];
+		if (!pipe_wait_empty(pp, b))
+			break;
+		n = end_read(&pp->job->src, b->data, pp->chunk, off);
+		pipe_fill(pp, b, n, off);
+		if (n < (ssize_t)pp->chunk)
+			break;          /* end of file or error: short only then */
+		off += (uint64_t)n;
+	}
+	return NULL;
+}
+
+/* Writer side: waits until the reader filled b. */
+static void pipe_wait_full(struct cp_pipe *pp, struct cp_buf *b)
+{
+	pthread_mutex_lock(&pp->lock);
+	while (!b->full)
+		pthread_cond_wait(&pp->cond, &pp->lock);
+	pthread_mutex_unlock(&pp->lock);
+}
+
+static void pipe_release(struct cp_pipe *pp, struct cp_buf *b, bool stop)
+{
+	pthread_mutex_lock(&pp->lock);
+	b->full = false;
+	pp->stop = pp->stop || stop;
+	pthread_cond_broadcast(&pp->cond);
+	pthread_mutex_unlock(&pp->lock);
+}
+
+/* Writes what the reader produces, in order. 0 or TOOL_EXIT_FAIL (reported). */
+static int pipe_write_all(struct cp_pipe *pp)
+{
+	struct cp_job *job = pp->job;
+	struct cp_buf *b;
+	bool last = false;
+	uint64_t done = 0;
+	unsigned k;
 	int rc = 0;
 
-	if (job->size != CP_SIZE_UNKNOWN && job->size < chunk)
-		chunk = job->size ? (size_t)job->size : 4096;
-	buf = malloc(chunk);
-	if (!buf)
-		return local_err(job->cmd, job->src.arg, ENOMEM);
-	for (;;) {
-		n = end_read(&job->src, buf, chunk, off);
-		if (n < 0) {
-			rc = end_err(job, &job->src, (int)n);
-			goto out;
+	for (k = 0; !last; k++) {
+		b = &pp->buf[k % CP_NBUF];
+		pipe_wait_full(pp, b);
+		if (b->err) {
+			rc = end_err(job, &job->src, b->err);
+		} else if (b->len) {
+			rc = end_write(&job->dst, b->data, b->len, b->off);
+			if (rc)
+				rc = end_err(job, &job->dst, rc);
 		}
-		if (n == 0)
-			break;
-		rc = end_write(&job->dst, buf, (size_t)n, off);
 		if (rc) {
-			rc = end_err(job, &job->dst, rc);
+			pipe_release(pp, b, true);
+			break;
+		}
+		done += b->len;
+		progress_update(&job->pg, done);
+		last = b->last;
+		pipe_release(pp, b, last);
+	}
+	if (rc == 0)
+		progress_end(&job->pg, done);
+	return rc;
+}
+
+static void pipe_free(struct cp_pipe *pp)
+{
+	int i;
+
+	for (i = 0; i < CP_NBUF; i++)
+		free(pp->buf[i].data);
+	pthread_cond_destroy(&pp->cond);
+	pthread_mutex_destroy(&pp->lock);
+}
+
+static int copy_data(struct cp_job *job)
+{
+	struct cp_pipe pp;
+	pthread_t reader;
+	int i, rc;
+
+	memset(&pp, 0, sizeof(pp));
+	pp.job = job;
+	pp.chunk = chunk_size(job);
+	if (job->size != CP_SIZE_UNKNOWN && job->size < pp.chunk)
+		pp.chunk = job->size ? (size_t)job->size : 4096;
+	pthread_mutex_init(&pp.lock, NULL);
+	pthread_cond_init(&pp.cond, NULL);
+	for (i = 0; i < CP_NBUF; i++) {
+		pp.buf[i].data = malloc(pp.chunk);
+		if (!pp.buf[i].data) {
+			rc = local_err(job->cmd, job->src.arg, ENOMEM);
 			goto out;
 		}
-		off += (uint64_t)n;
-		progress_update(&job->pg, off);
-		if ((size_t)n < chunk)
-			break;          /* end_read is short only at end of file */
 	}
-	progress_end(&job->pg, off);
+	rc = pthread_create(&reader, NULL, pipe_reader, &pp);
+	if (rc) {
+		rc = local_err(job->cmd, job->src.arg, rc);
+		goto out;
+	}
+	rc = pipe_write_all(&pp);
+	pthread_join(reader, NULL);
 out:
-	free(buf);
+	pipe_free(&pp);
 	return rc;
 }
 

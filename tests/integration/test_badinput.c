@@ -1,0 +1,234 @@
+/* test_badinput.c - hostile input against live servers: garbage, truncated
+ * and oversized frames and random payloads for every opcode. Each server
+ * must answer with an error or drop the frame, and keep serving others. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cluster.h"
+#include "net.h"
+#include "wire.h"
+
+/* The cluster under attack, started once in the parent (unchecked fixture). */
+static struct cluster test_cluster;
+
+static void cluster_up(void)
+{
+	if (cluster_start(&test_cluster, 1, getenv("PFS_TEST_PROVIDER"))) {
+		fprintf(stderr, "test_badinput: cluster did not start (logs in %s)\n", test_cluster.dir);
+		setenv("PFS_KEEP_TEST_DIR", "1", 1);
+		cluster_destroy(&test_cluster);
+		exit(1);
+	}
+}
+
+static void cluster_down(void)
+{
+	cluster_destroy(&test_cluster);
+}
+
+static struct net_ep *open_client(int timeout_ms)
+{
+	struct net_opts o = { .provider = test_cluster.provider, .node = "127.0.0.1",
+			      .timeout_ms = timeout_ms };
+	struct net_ep *ep = NULL;
+
+	ck_assert_int_eq(net_open(&o, &ep), 0);
+	return ep;
+}
+
+static fi_addr_t resolve(struct net_ep *ep, int port)
+{
+	char p[16];
+	fi_addr_t a;
+
+	snprintf(p, sizeof(p), "%d", port);
+	ck_assert_int_eq(net_resolve(ep, "127.0.0.1", p, &a), 0);
+	return a;
+}
+
+/* A well-formed request gets a well-formed reply from a healthy server. */
+static void assert_healthy(void)
+{
+	struct net_ep *ep = open_client(5000);
+	fi_addr_t mds = resolve(ep, test_cluster.base_port);
+	fi_addr_t oss = resolve(ep, test_cluster.base_port + 1);
+	uint8_t rep[WIRE_MSG_MAX];
+	struct wire_statfs_rep sf;
+	size_t n;
+
+	ck_assert_int_eq(net_rpc(ep, mds, WIRE_OP_PING, NULL, 0, rep, sizeof(rep), &n), 0);
+	ck_assert_int_eq(net_rpc(ep, oss, WIRE_OP_OSS_STATFS, NULL, 0, rep, sizeof(rep), &n), 0);
+	ck_assert_int_eq(wire_dec_statfs_rep(rep, n, &sf), 0);
+	ck_assert_int_eq(kill(test_cluster.mds, 0), 0);
+	ck_assert_int_eq(kill(test_cluster.oss[0], 0), 0);
+	net_close(ep);
+}
+
+static void random_bytes(uint8_t *p, size_t n, unsigned *seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)rand_r(seed);
+}
+
+/* Frames that are not pfs frames at all: no reply is possible, the server
+ * must drop them. */
+START_TEST(garbage_frames)
+{
+	static const size_t lens[] = { 1, 7, WIRE_HDR_LEN - 1, WIRE_HDR_LEN, 100, 4096,
+				       WIRE_MSG_MAX };
+	struct net_ep *ep = open_client(3000);
+	int ports[] = { test_cluster.base_port, test_cluster.base_port + 1 };
+	uint8_t *buf = malloc(WIRE_MSG_MAX);
+	unsigned seed = 11;
+
+	for (int s = 0; s < 2; s++) {
+		fi_addr_t dest = resolve(ep, ports[s]);
+
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			random_bytes(buf, lens[i], &seed);
+			ck_assert_int_eq(net_send_raw(ep, dest, buf, lens[i]), 0);
+		}
+	}
+	net_close(ep);
+	free(buf);
+	assert_healthy();
+}
+END_TEST
+
+/* Headers that lie: wrong magic, version, lengths, flags. */
+START_TEST(lying_headers)
+{
+	struct net_ep *ep = open_client(3000);
+	fi_addr_t dest[2] = { resolve(ep, test_cluster.base_port),
+			      resolve(ep, test_cluster.base_port + 1) };
+	uint8_t buf[WIRE_HDR_LEN + 64];
+	struct wire_hdr good = { .magic = WIRE_MAGIC, .version = WIRE_VERSION,
+				 .opcode = WIRE_OP_PING, .reqid = 1, .payload_len = 0, .src_len = 0 };
+
+	for (int s = 0; s < 2; s++) {
+		struct wire_hdr h[7];
+
+		for (int k = 0; k < 7; k++)
+			h[k] = good;
+		h[0].magic = 0x12345678;
+		h[1].version = 99;
+		h[2].payload_len = 1000;          /* longer than the frame */
+		h[3].src_len = 60000;
+		h[4].flags = 0xff;
+		h[5].status = 17;
+		h[6].opcode = 0xffff;             /* no source address: cannot reply */
+		for (int k = 0; k < 7; k++) {
+			memset(buf, 0, sizeof(buf));
+			wire_hdr_encode(&h[k], buf, sizeof(buf));
+			ck_assert_int_eq(net_send_raw(ep, dest[s], buf, WIRE_HDR_LEN), 0);
+		}
+	}
+	net_close(ep);
+	assert_healthy();
+}
+END_TEST
+
+/* Frames far larger than any receive buffer. */
+START_TEST(oversized_frames)
+{
+	struct net_ep *ep = open_client(5000);
+	fi_addr_t dest[2] = { resolve(ep, test_cluster.base_port),
+			      resolve(ep, test_cluster.base_port + 1) };
+	size_t len = 4 * WIRE_MSG_MAX;
+	uint8_t *buf = calloc(1, len);
+
+	for (int s = 0; s < 2; s++)
+		net_send_raw(ep, dest[s], buf, len);   /* the send may fail: fine */
+	net_close(ep);
+	free(buf);
+	assert_healthy();
+}
+END_TEST
+
+/* Valid frames carrying random or truncated payloads for every opcode: the
+ * server must reply (an error, or success when the bytes happen to decode). */
+START_TEST(hostile_payloads)
+{
+	struct net_ep *ep = open_client(5000);
+	fi_addr_t dest[2] = { resolve(ep, test_cluster.base_port),
+			      resolve(ep, test_cluster.base_port + 1) };
+	uint8_t *payload = malloc(WIRE_MSG_MAX), *rep = malloc(WIRE_MSG_MAX);
+	unsigned seed = 99;
+
+	for (int s = 0; s < 2; s++) {
+		for (uint16_t op = 0; op < WIRE_OP_MAX + 2; op++) {
+			for (int k = 0; k < 4; k++) {
+				size_t len = k == 0 ? 0 : (size_t)(rand_r(&seed) % (k == 3 ? 8000 : 64));
+				size_t n;
+				int rc;
+
+				random_bytes(payload, len, &seed);
+				rc = net_rpc(ep, dest[s], op, payload, len, rep, WIRE_MSG_MAX, &n);
+				ck_assert_msg(rc != -ETIMEDOUT, "server %d did not answer op %u", s, op);
+				ck_assert_msg(rc <= 0, "bad status %d", rc);
+			}
+		}
+	}
+	free(payload);
+	free(rep);
+	net_close(ep);
+	assert_healthy();
+}
+END_TEST
+
+/* An I/O request naming client memory that is not registered: the RMA fails
+ * on the server and the request gets an error, nothing more. */
+START_TEST(bogus_rma_descriptor)
+{
+	struct net_ep *ep = open_client(15000);
+	fi_addr_t oss = resolve(ep, test_cluster.base_port + 1);
+	struct wire_obj_io *io = calloc(1, sizeof(*io));
+	uint8_t *buf = malloc(WIRE_MSG_MAX), *rep = malloc(WIRE_MSG_MAX);
+	size_t n;
+	int len, rc;
+
+	io->fid = 999;
+	io->stripe = 0;
+	io->next = 1;
+	io->ext[0] = (struct wire_extent){ 0, 65536 };
+	io->nseg = 1;
+	io->seg[0] = (struct wire_seg){ 0xdead0000, 65536, 0x4242 };
+	len = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
+	ck_assert_int_gt(len, 0);
+	rc = net_rpc(ep, oss, WIRE_OP_OBJ_WRITE, buf, (size_t)len, rep, WIRE_MSG_MAX, &n);
+	ck_assert_int_lt(rc, 0);
+	rc = net_rpc(ep, oss, WIRE_OP_OBJ_READ, buf, (size_t)len, rep, WIRE_MSG_MAX, &n);
+	ck_assert_int_lt(rc, 0);
+	free(io);
+	free(buf);
+	free(rep);
+	net_close(ep);
+	assert_healthy();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("badinput");
+	TCase *tc = tcase_create("hostile");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_unchecked_fixture(tc, cluster_up, cluster_down);
+	tcase_set_timeout(tc, 240);
+	tcase_add_test(tc, garbage_frames);
+	tcase_add_test(tc, lying_headers);
+	tcase_add_test(tc, oversized_frames);
+	tcase_add_test(tc, hostile_payloads);
+	tcase_add_test(tc, bogus_rma_descriptor);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

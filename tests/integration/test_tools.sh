@@ -1,0 +1,303 @@
+#!/bin/bash
+# test_tools.sh - integration test of the pfs command and the pfs-cluster launcher: starts
+# a real cluster on loopback in a temporary directory, exercises every subcommand, restarts it.
+
+set -u
+
+# Bound the whole test; the EXIT trap still stops the cluster when time runs out.
+if [[ -z ${PFS_TEST_TOOLS_BOUNDED:-} ]]; then
+	export PFS_TEST_TOOLS_BOUNDED=1
+	exec timeout -k 15 300 bash "$0" "$@"
+fi
+
+B=${PFS_BUILDDIR:?PFS_BUILDDIR must name the build tree}
+PFS=$B/tools/pfs
+CLUSTER=$B/servers/pfs-cluster
+T=60                    # bound on every single command
+
+PASS=0
+FAIL=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pfs-test-tools.XXXXXX") || exit 1
+DIR=$WORK/cluster
+OUT=$WORK/out
+ERR=$WORK/err
+export XDG_CONFIG_HOME=$WORK/xdg     # keep the user's own config out of it
+export PFS_CONFIG=$DIR/client.conf
+STARTED=0
+
+cleanup() {
+	if (( STARTED )); then
+		timeout $T "$CLUSTER" stop --dir "$DIR" >/dev/null 2>&1
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'echo "test_tools: interrupted" >&2; exit 1' INT TERM
+
+ok() {
+	PASS=$((PASS + 1))
+	echo "ok   - $1"
+}
+
+fail() {
+	FAIL=$((FAIL + 1))
+	echo "FAIL - $1"
+	if [[ -s $ERR ]]; then
+		sed 's/^/       stderr: /' "$ERR" | head -n 20
+	fi
+}
+
+# run CMD...: runs with the bound, stdout to $OUT, stderr to $ERR; sets RC.
+run() {
+	timeout $T "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+# expect RC DESC CMD...: the command exits with RC.
+expect() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if (( RC == want )); then
+		ok "$desc"
+	else
+		fail "$desc (exit $RC, wanted $want)"
+	fi
+}
+
+# expect_out DESC REGEX CMD...: exit 0 and stdout matches the extended REGEX.
+expect_out() {
+	local desc=$1 re=$2
+	shift 2
+	run "$@"
+	if (( RC == 0 )) && grep -Eq -- "$re" "$OUT"; then
+		ok "$desc"
+	else
+		fail "$desc (exit $RC; stdout lacks /$re/)"
+		sed 's/^/       stdout: /' "$OUT" | head -n 20
+	fi
+}
+
+# expect_err DESC CMD...: exit 1 with a "pfs: <cmd>: <path>: <message>" line.
+expect_err() {
+	local desc=$1
+	shift
+	run "$@"
+	if (( RC == 1 )) && grep -Eq '^pfs: [a-z]+: .+: .+' "$ERR"; then
+		ok "$desc"
+	else
+		fail "$desc (exit $RC; wanted 1 and a 'pfs: cmd: path: error' message)"
+	fi
+}
+
+# A port BASE with BASE..BASE+5 all free.
+free_port() {
+	local base p i busy
+	for ((i = 0; i < 50; i++)); do
+		base=$((20000 + RANDOM % 40000))
+		busy=0
+		for ((p = base; p <= base + 5; p++)); do
+			if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then
+				busy=1
+				break
+			fi
+		done
+		(( busy == 0 )) && { echo "$base"; return 0; }
+	done
+	return 1
+}
+
+# Waits (bounded) until df lists N targets up.
+wait_targets_up() {
+	local n=$1 deadline=$((SECONDS + 20)) up
+	while (( SECONDS < deadline )); do
+		up=$(timeout 10 "$PFS" df 2>/dev/null | grep -c '^OST[0-9a-f]* .* up ')
+		(( up >= n )) && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+start_cluster() {
+	run "$CLUSTER" start "$@" --dir "$DIR" --no-default-config
+	if (( RC == 0 )); then
+		STARTED=1
+		ok "pfs-cluster start $*"
+		return 0
+	fi
+	fail "pfs-cluster start $* (exit $RC)"
+	sed 's/^/       stdout: /' "$OUT"
+	STARTED=1
+	return 1
+}
+
+# ---------------------------------------------------------------- launcher
+test_launcher_usage() {
+	expect 0 "pfs-cluster --help" "$CLUSTER" --help
+	expect 2 "pfs-cluster without a command" "$CLUSTER"
+	expect 2 "pfs-cluster bogus command" "$CLUSTER" bogus
+	expect 2 "pfs-cluster start --oss abc" "$CLUSTER" start --oss abc --dir "$WORK/x"
+	expect 2 "pfs-cluster start --port 99999" "$CLUSTER" start --port 99999 --dir "$WORK/x"
+	expect 2 "pfs-cluster start --provider sockets" "$CLUSTER" start --provider sockets \
+		--dir "$WORK/x"
+	expect 2 "pfs-cluster stop --bogus" "$CLUSTER" stop --bogus
+}
+
+# ---------------------------------------------------------------- pfs usage
+test_usage() {
+	expect 0 "pfs --help" "$PFS" --help
+	expect 0 "pfs cp --help" "$PFS" cp --help
+	expect 0 "pfs setstripe --help" "$PFS" setstripe --help
+	expect 2 "pfs without a command" "$PFS"
+	expect 2 "pfs unknown command" "$PFS" frobnicate
+	expect 2 "setstripe -c abc" "$PFS" setstripe -c abc pfs:/x
+	expect 2 "setstripe -c 65 (too many)" "$PFS" setstripe -c 65 pfs:/x
+	expect 2 "setstripe -S 5K (not 4K multiple)" "$PFS" setstripe -S 5K pfs:/x
+	expect 2 "setstripe -S 1X (bad suffix)" "$PFS" setstripe -S 1X pfs:/x
+	expect 2 "setstripe -i -5" "$PFS" setstripe -i -5 pfs:/x
+	expect 2 "setstripe without a path" "$PFS" setstripe -c 2
+	expect 2 "setstripe on a local path" "$PFS" setstripe -c 2 /tmp/x
+	expect 2 "setstripe -c without a value" "$PFS" setstripe -c
+	expect 2 "ls -z (bad option)" "$PFS" ls -z
+	expect 2 "ls on pfs:relative" "$PFS" ls pfs:relative
+	expect 2 "stat without a path" "$PFS" stat
+	expect 2 "mkdir -m 99" "$PFS" mkdir -m 99 pfs:/x
+	expect 2 "mv with one operand" "$PFS" mv pfs:/a
+	expect 2 "mv with a local operand" "$PFS" mv pfs:/a /tmp/b
+	expect 2 "cp local to local" "$PFS" cp /etc/hostname "$WORK/h"
+	expect 2 "cp with three operands" "$PFS" cp a b c
+	expect 2 "cp -c to a local destination" "$PFS" cp -c 2 pfs:/a "$WORK/h"
+	expect 2 "cat of a local path" "$PFS" cat /etc/hostname
+	expect 2 "df with an operand" "$PFS" df pfs:/
+}
+
+# ---------------------------------------------------------------- subcommands
+test_df() {
+	if wait_targets_up 4; then
+		ok "df shows 4 targets up"
+	else
+		fail "df shows 4 targets up"
+	fi
+	expect_out "df summary line" '^summary .*4 of 4 targets up' "$PFS" df
+	expect_out "df -h" '^OST0000 ' "$PFS" df -h
+}
+
+test_stripe() {
+	expect 0 "mkdir pfs:/d" "$PFS" mkdir pfs:/d
+	expect 0 "setstripe -c 4 -S 1M on a dir" "$PFS" setstripe -c 4 -S 1M pfs:/d
+	expect_out "getstripe on the dir shows 4" 'stripe_count: +4$' "$PFS" getstripe pfs:/d
+	expect 0 "setstripe -c 4 creates a file" "$PFS" setstripe -c 4 -S 64K pfs:/d/empty
+	expect_out "getstripe shows stripe_count 4" 'stripe_count: +4$' "$PFS" getstripe pfs:/d/empty
+	expect_out "getstripe shows stripe_size 64K" 'stripe_size: +65536 ' "$PFS" getstripe pfs:/d/empty
+	expect_out "getstripe lists 4 stripe targets" '^ +3 +[0-9]+$' "$PFS" getstripe pfs:/d/empty
+	expect_out "getstripe shows the fid" 'fid: +[0-9]+$' "$PFS" getstripe pfs:/d/empty
+	expect_err "setstripe on an existing file fails" "$PFS" setstripe -c 2 pfs:/d/empty
+	expect 0 "rm the empty file" "$PFS" rm pfs:/d/empty
+}
+
+test_cp() {
+	head -c $((20 << 20)) /dev/urandom >"$WORK/big" || fail "make the 20 MiB file"
+	expect 0 "cp local -> pfs dir (20 MiB)" "$PFS" cp "$WORK/big" pfs:/d/
+	expect_out "the copy inherits stripe_count 4" 'stripe_count: +4$' \
+		"$PFS" getstripe pfs:/d/big
+	expect 0 "cp pfs -> local" "$PFS" cp pfs:/d/big "$WORK/big.out"
+	if cmp -s "$WORK/big" "$WORK/big.out"; then ok "cp out is identical"; else fail "cp out is identical"; fi
+	expect 0 "cp -c 2 -S 64K local -> pfs" "$PFS" cp -c 2 -S 64K "$WORK/big" pfs:/big2
+	expect_out "cp -c 2 sets the layout" 'stripe_count: +2$' "$PFS" getstripe pfs:/big2
+	expect 0 "cp pfs -> pfs" "$PFS" cp pfs:/big2 pfs:/d/big3
+	expect 0 "cp pfs -> local dir" "$PFS" cp pfs:/d/big3 "$WORK/"
+	if cmp -s "$WORK/big" "$WORK/big3"; then ok "pfs -> pfs copy is identical"; else fail "pfs -> pfs copy is identical"; fi
+	expect 0 "cp again over an existing file" "$PFS" cp "$WORK/big" pfs:/d/big3
+	run "$PFS" cat pfs:/d/big
+	if (( RC == 0 )) && cmp -s "$WORK/big" "$OUT"; then ok "cat of the 20 MiB file"; else fail "cat of the 20 MiB file"; fi
+	printf 'hello pfs\n' >"$WORK/small"
+	expect 0 "cp a small file in" "$PFS" cp "$WORK/small" pfs:/small
+	expect_out "cat a small file" '^hello pfs$' "$PFS" cat pfs:/small
+	expect 0 "cp an empty file in" "$PFS" cp /dev/null pfs:/emptyfile
+	expect_out "stat of the empty file" 'Size: 0$' "$PFS" stat pfs:/emptyfile
+	expect 0 "cp from stdin" bash -c "'$PFS' cp - pfs:/fromstdin <'$WORK/small'"
+	expect_out "cat of the stdin copy" '^hello pfs$' "$PFS" cat pfs:/fromstdin
+}
+
+test_ls_stat() {
+	expect_out "ls pfs:/d lists big" '^big$' "$PFS" ls pfs:/d
+	expect_out "ls pfs:/ lists d" '^d$' "$PFS" ls
+	expect_out "ls -l shows mode, size, name" '^-rw.* 20971520 .* big$' "$PFS" ls -l pfs:/d
+	expect_out "ls -l shows a directory" '^drwx.* d$' "$PFS" ls -l pfs:/
+	expect_out "stat size" 'Size: 20971520$' "$PFS" stat pfs:/d/big
+	expect_out "stat of a dir" 'Type: directory$' "$PFS" stat pfs:/d
+	expect_out "path normalisation" 'Size: 20971520$' "$PFS" stat pfs://d/./x/../big/
+}
+
+test_namespace() {
+	expect 0 "mv a file" "$PFS" mv pfs:/d/big3 pfs:/d/moved
+	expect_out "ls shows the new name" '^moved$' "$PFS" ls pfs:/d
+	expect_err "the old name is gone" "$PFS" stat pfs:/d/big3
+	expect 0 "mkdir pfs:/e" "$PFS" mkdir pfs:/e
+	expect 0 "mv a file into a dir" "$PFS" mv pfs:/d/moved pfs:/e
+	expect_out "it landed in the dir" 'Size: 20971520$' "$PFS" stat pfs:/e/moved
+	expect 0 "rm a file" "$PFS" rm pfs:/e/moved
+	expect_err "rm'd file is gone" "$PFS" stat pfs:/e/moved
+	expect 0 "rmdir an empty dir" "$PFS" rmdir pfs:/e
+	expect 0 "mkdir -p" "$PFS" mkdir -p pfs:/a/b/c
+	expect 0 "mkdir -p on an existing dir" "$PFS" mkdir -p pfs:/a/b
+	expect_err "mkdir of an existing dir fails" "$PFS" mkdir pfs:/a
+	expect_err "rmdir of a non-empty dir fails" "$PFS" rmdir pfs:/a
+	expect_err "rm of a dir without -r fails" "$PFS" rm pfs:/a
+	expect 0 "cp a file into the tree" "$PFS" cp "$WORK/small" pfs:/a/b/f
+	expect 0 "rm -r a tree" "$PFS" rm -r pfs:/a
+	expect_err "the tree is gone" "$PFS" stat pfs:/a
+	expect 0 "rm -f of a missing file" "$PFS" rm -f pfs:/nope
+}
+
+test_missing() {
+	expect_err "stat of a missing file" "$PFS" stat pfs:/nope
+	expect_err "cat of a missing file" "$PFS" cat pfs:/nope
+	expect_err "cp of a missing pfs file" "$PFS" cp pfs:/nope "$WORK/nope"
+	expect_err "cp of a missing local file" "$PFS" cp "$WORK/nope" pfs:/nope
+	expect_err "rm of a missing file" "$PFS" rm pfs:/nope
+	expect_err "rmdir of a missing dir" "$PFS" rmdir pfs:/nope
+	expect_err "getstripe of a missing file" "$PFS" getstripe pfs:/nope
+	expect_err "ls of a missing dir" "$PFS" ls pfs:/nope
+	expect_err "mv of a missing file" "$PFS" mv pfs:/nope pfs:/nope2
+	expect_err "cp into a missing dir" "$PFS" cp "$WORK/small" pfs:/nodir/x
+	expect 1 "connecting with a missing config fails" env PFS_CONFIG=$WORK/none.conf "$PFS" ls
+}
+
+test_restart() {
+	expect 0 "pfs-cluster stop" "$CLUSTER" stop --dir "$DIR"
+	expect 1 "status after stop says dead" "$CLUSTER" status --dir "$DIR"
+	grep -q dead "$OUT" && ok "status lists dead servers" || fail "status lists dead servers"
+	start_cluster || return
+	expect_out "status after restart" 'pfs-oss 3 .* alive' "$CLUSTER" status --dir "$DIR"
+	wait_targets_up 4 && ok "4 targets up after restart" || fail "4 targets up after restart"
+	expect 0 "cp out after restart" "$PFS" cp pfs:/d/big "$WORK/big.after"
+	if cmp -s "$WORK/big" "$WORK/big.after"; then ok "file identical after restart"; else fail "file identical after restart"; fi
+	expect_out "layout kept after restart" 'stripe_count: +4$' "$PFS" getstripe pfs:/d/big
+	expect 1 "start while running is refused" "$CLUSTER" start --dir "$DIR" --no-default-config
+}
+
+main() {
+	local port
+	[[ -x $PFS && -x $CLUSTER ]] || { echo "test_tools: build $PFS and $CLUSTER first"; exit 1; }
+	test_launcher_usage
+	test_usage
+	port=$(free_port) || { echo "test_tools: no free port"; exit 1; }
+	if start_cluster --port "$port"; then
+		[[ -f $PFS_CONFIG ]] && ok "client.conf written" || fail "client.conf written"
+		[[ ! -e $XDG_CONFIG_HOME/pfs/client.conf ]] && ok "--no-default-config honoured" ||
+			fail "--no-default-config honoured"
+		expect_out "pfs-cluster status" 'pfs-mds .* alive' "$CLUSTER" status --dir "$DIR"
+		test_df
+		test_stripe
+		test_cp
+		test_ls_stat
+		test_namespace
+		test_missing
+		test_restart
+	fi
+	echo "$PASS passed, $FAIL failed"
+	(( FAIL == 0 && PASS > 0 ))
+}
+
+main

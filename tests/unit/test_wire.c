@@ -1,0 +1,465 @@
+/* test_wire.c - the wire codec: every message survives encode -> decode ->
+ * encode unchanged; every truncation, trailing byte and out-of-range field
+ * is rejected; random bytes never crash a decoder. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "wire.h"
+
+#define BUF (WIRE_MSG_MAX)
+
+/* One message type: a filled sample and its codec, through void pointers. */
+struct codec {
+	const char *name;
+	size_t size;
+	void (*fill)(void *m);
+	int (*enc)(void *buf, size_t len, const void *m);
+	int (*dec)(const void *buf, size_t len, void *m);
+};
+
+static void fill_layout(struct wire_layout *l, uint32_t n)
+{
+	l->pattern = PFS_PATTERN_RAID0;
+	l->stripe_count = n;
+	l->stripe_size = 1 << 20;
+	l->first_target = 2;
+	l->fid = 0x1122334455667788ull;
+	for (uint32_t i = 0; i < n; i++)
+		l->targets[i] = i + 2;
+}
+
+static void fill_reg(void *p)
+{
+	struct wire_target_register *m = p;
+
+	m->target_id = 3;
+	m->addr_len = 16;
+	memset(m->addr, 0xab, 16);
+	m->total_bytes = 1000;
+	m->free_bytes = 400;
+	m->objects = 9;
+}
+
+static void fill_tlist(void *p)
+{
+	struct wire_target_list *m = p;
+
+	m->count = 5;
+	for (uint32_t i = 0; i < 5; i++) {
+		m->t[i].id = i;
+		m->t[i].up = i % 2;
+		m->t[i].addr_len = (uint16_t)(8 + i);
+		memset(m->t[i].addr, (int)i, m->t[i].addr_len);
+		m->t[i].total_bytes = 100 * i;
+		m->t[i].free_bytes = 10 * i;
+		m->t[i].objects = i;
+	}
+}
+
+static void fill_path(void *p) { strcpy(((struct wire_path *)p)->path, "/a/b/c"); }
+
+static void fill_open(void *p)
+{
+	struct wire_open *m = p;
+
+	strcpy(m->path, "/dir/file");
+	m->flags = O_RDWR | O_CREAT | O_EXCL;
+	m->mode = 0644;
+	m->has_layout = 1;
+	fill_layout(&m->layout, 4);
+}
+
+static void fill_mkdir(void *p)
+{
+	struct wire_mkdir *m = p;
+
+	strcpy(m->path, "/newdir");
+	m->mode = 0755;
+}
+
+static void fill_rename(void *p)
+{
+	struct wire_rename *m = p;
+
+	strcpy(m->from, "/x");
+	strcpy(m->to, "/y/z");
+}
+
+static void fill_readdir(void *p)
+{
+	struct wire_readdir *m = p;
+
+	strcpy(m->path, "/d");
+	strcpy(m->after, "file0042");
+	m->max = 100;
+}
+
+static void fill_readdir_rep(void *p)
+{
+	struct wire_readdir_rep *m = p;
+
+	m->count = 3;
+	m->eof = 1;
+	for (uint32_t i = 0; i < 3; i++) {
+		m->ent[i].ino = 10 + i;
+		m->ent[i].mode = 0100644;
+		snprintf(m->ent[i].name, sizeof(m->ent[i].name), "entry-%u", i);
+	}
+}
+
+static void fill_set_layout(void *p)
+{
+	struct wire_set_layout *m = p;
+
+	strcpy(m->path, "/d");
+	fill_layout(&m->layout, 2);
+}
+
+static void fill_set_size(void *p)
+{
+	struct wire_set_size *m = p;
+
+	m->ino = 5;
+	m->size = 1ull << 40;
+}
+
+static void fill_attr(void *p)
+{
+	struct wire_attr *m = p;
+
+	m->ino = 77;
+	m->mode = 0100600;
+	m->nlink = 1;
+	m->size_hint = 12345;
+	m->mtime_ns = 1700000000123456789ll;
+	m->ctime_ns = -5;
+	fill_layout(&m->layout, 8);
+}
+
+static uint8_t inline_bytes[100];
+
+static void fill_obj_io(void *p)
+{
+	struct wire_obj_io *m = p;
+
+	m->fid = 42;
+	m->stripe = 3;
+	m->crc = 0xdeadbeef;
+	m->next = 2;
+	m->ext[0] = (struct wire_extent){ 0, 60 };
+	m->ext[1] = (struct wire_extent){ 4096, 40 };
+	m->nseg = 0;
+	m->inline_len = 100;
+	m->inline_data = inline_bytes;
+}
+
+static void fill_obj_io_segs(void *p)
+{
+	struct wire_obj_io *m = p;
+
+	fill_obj_io(p);
+	m->inline_len = 0;
+	m->inline_data = NULL;
+	m->nseg = 2;
+	m->seg[0] = (struct wire_seg){ 0x1000, 30, 7 };
+	m->seg[1] = (struct wire_seg){ 0x9000, 70, 8 };
+}
+
+static void fill_obj_io_rep(void *p)
+{
+	struct wire_obj_io_rep *m = p;
+
+	m->obj_size = 999;
+	m->crc = 1;
+	m->inline_len = 50;
+	m->inline_data = inline_bytes;
+}
+
+static void fill_obj(void *p)
+{
+	struct wire_obj *m = p;
+
+	m->fid = 1;
+	m->stripe = 63;
+}
+
+static void fill_punch(void *p)
+{
+	struct wire_obj_punch *m = p;
+
+	m->fid = 1;
+	m->stripe = 2;
+	m->size = 4096;
+}
+
+static void fill_osize(void *p) { ((struct wire_obj_size *)p)->size = 31337; }
+
+static void fill_statfs(void *p)
+{
+	struct wire_statfs_rep *m = p;
+
+	m->target_id = 1;
+	m->total_bytes = 10;
+	m->free_bytes = 5;
+	m->objects = 2;
+}
+
+/* Adapters from the typed codec functions to the table's void pointers. */
+#define CODEC(name) \
+	static int enc_##name(void *b, size_t l, const void *m) { return wire_enc_##name(b, l, m); } \
+	static int dec_##name(const void *b, size_t l, void *m) { return wire_dec_##name(b, l, m); }
+CODEC(target_register)
+CODEC(target_list)
+CODEC(path)
+CODEC(open)
+CODEC(mkdir)
+CODEC(rename)
+CODEC(readdir)
+CODEC(readdir_rep)
+CODEC(set_layout)
+CODEC(set_size)
+CODEC(attr)
+CODEC(obj_io)
+CODEC(obj_io_rep)
+CODEC(obj)
+CODEC(obj_punch)
+CODEC(obj_size)
+CODEC(statfs_rep)
+
+static const struct codec codecs[] = {
+	{ "target_register", sizeof(struct wire_target_register), fill_reg, enc_target_register, dec_target_register },
+	{ "target_list", sizeof(struct wire_target_list), fill_tlist, enc_target_list, dec_target_list },
+	{ "path", sizeof(struct wire_path), fill_path, enc_path, dec_path },
+	{ "open", sizeof(struct wire_open), fill_open, enc_open, dec_open },
+	{ "mkdir", sizeof(struct wire_mkdir), fill_mkdir, enc_mkdir, dec_mkdir },
+	{ "rename", sizeof(struct wire_rename), fill_rename, enc_rename, dec_rename },
+	{ "readdir", sizeof(struct wire_readdir), fill_readdir, enc_readdir, dec_readdir },
+	{ "readdir_rep", sizeof(struct wire_readdir_rep), fill_readdir_rep, enc_readdir_rep, dec_readdir_rep },
+	{ "set_layout", sizeof(struct wire_set_layout), fill_set_layout, enc_set_layout, dec_set_layout },
+	{ "set_size", sizeof(struct wire_set_size), fill_set_size, enc_set_size, dec_set_size },
+	{ "attr", sizeof(struct wire_attr), fill_attr, enc_attr, dec_attr },
+	{ "obj_io", sizeof(struct wire_obj_io), fill_obj_io, enc_obj_io, dec_obj_io },
+	{ "obj_io_segs", sizeof(struct wire_obj_io), fill_obj_io_segs, enc_obj_io, dec_obj_io },
+	{ "obj_io_rep", sizeof(struct wire_obj_io_rep), fill_obj_io_rep, enc_obj_io_rep, dec_obj_io_rep },
+	{ "obj", sizeof(struct wire_obj), fill_obj, enc_obj, dec_obj },
+	{ "obj_punch", sizeof(struct wire_obj_punch), fill_punch, enc_obj_punch, dec_obj_punch },
+	{ "obj_size", sizeof(struct wire_obj_size), fill_osize, enc_obj_size, dec_obj_size },
+	{ "statfs_rep", sizeof(struct wire_statfs_rep), fill_statfs, enc_statfs_rep, dec_statfs_rep },
+};
+#define NCODECS (sizeof(codecs) / sizeof(codecs[0]))
+
+/* encode(decode(encode(x))) == encode(x); every shorter prefix and one
+ * trailing byte are rejected. */
+START_TEST(roundtrip_and_truncation)
+{
+	const struct codec *c = &codecs[_i];
+	uint8_t *a = calloc(1, BUF + 1), *b = calloc(1, BUF);
+	void *m = calloc(1, c->size), *back = calloc(1, c->size);
+	int n, n2;
+
+	c->fill(m);
+	n = c->enc(a, BUF, m);
+	ck_assert_msg(n > 0, "%s: encode failed %d", c->name, n);
+	ck_assert_msg(c->dec(a, (size_t)n, back) == 0, "%s: decode failed", c->name);
+	n2 = c->enc(b, BUF, back);
+	ck_assert_int_eq(n, n2);
+	ck_assert_msg(memcmp(a, b, (size_t)n) == 0, "%s: round trip differs", c->name);
+	for (int k = 0; k < n; k++)
+		ck_assert_msg(c->dec(a, (size_t)k, back) < 0, "%s: accepted %d of %d bytes",
+			      c->name, k, n);
+	ck_assert_msg(c->dec(a, (size_t)n + 1, back) < 0, "%s: accepted a trailing byte", c->name);
+	ck_assert_msg(c->enc(a, (size_t)n - 1, m) < 0, "%s: encoded into a short buffer", c->name);
+	free(a);
+	free(b);
+	free(m);
+	free(back);
+}
+END_TEST
+
+/* Random bytes, and random corruptions of valid messages, never crash. */
+START_TEST(random_garbage)
+{
+	uint8_t *buf = malloc(4096);
+	void *m = malloc(sizeof(struct wire_target_list));
+	unsigned seed = 7;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		const struct codec *c = &codecs[(size_t)iter % NCODECS];
+		size_t len = (size_t)rand_r(&seed) % 4096;
+
+		if (iter % 2) {
+			void *s = calloc(1, c->size);
+			int n;
+
+			c->fill(s);
+			n = c->enc(buf, 4096, s);
+			free(s);
+			len = (size_t)n;
+			buf[(size_t)rand_r(&seed) % len] ^= (uint8_t)(1 + rand_r(&seed) % 255);
+		} else {
+			for (size_t i = 0; i < len; i++)
+				buf[i] = (uint8_t)rand_r(&seed);
+		}
+		c->dec(buf, len, m);
+	}
+	free(buf);
+	free(m);
+}
+END_TEST
+
+static int enc_reg_with(struct wire_target_register *m, uint8_t *buf)
+{
+	return wire_enc_target_register(buf, BUF, m);
+}
+
+START_TEST(out_of_range_fields)
+{
+	uint8_t *buf = malloc(BUF);
+	struct wire_target_register reg;
+	struct wire_obj_io io, iob;
+	struct wire_open op, opb;
+	struct wire_layout *l = &op.layout;
+	int n;
+
+	memset(&reg, 0, sizeof(reg));
+	fill_reg(&reg);
+	reg.free_bytes = reg.total_bytes + 1;
+	n = enc_reg_with(&reg, buf);
+	ck_assert_int_eq(wire_dec_target_register(buf, (size_t)n, &reg), -EINVAL);
+	fill_reg(&reg);
+	reg.target_id = WIRE_MAX_TARGETS;
+	n = enc_reg_with(&reg, buf);
+	ck_assert_int_lt(wire_dec_target_register(buf, (size_t)n, &reg), 0);
+
+	/* extents longer than the data, too many bytes, offsets off the end */
+	memset(&io, 0, sizeof(io));
+	fill_obj_io(&io);
+	io.ext[1].len = 41;
+	n = wire_enc_obj_io(buf, BUF, &io);
+	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	fill_obj_io_segs(&io);
+	io.seg[1].len = 71;
+	n = wire_enc_obj_io(buf, BUF, &io);
+	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	fill_obj_io_segs(&io);
+	io.ext[0].off = 1ull << 62;
+	n = wire_enc_obj_io(buf, BUF, &io);
+	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	fill_obj_io_segs(&io);
+	io.ext[0].len = WIRE_BULK_MAX;
+	io.seg[0].len = WIRE_BULK_MAX - 10;
+	n = wire_enc_obj_io(buf, BUF, &io);
+	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	fill_obj_io_segs(&io);
+	io.stripe = PFS_MAX_STRIPES;
+	n = wire_enc_obj_io(buf, BUF, &io);
+	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	fill_obj_io(&io);
+	io.next = WIRE_MAX_EXTENTS + 1;
+	ck_assert_int_lt(wire_enc_obj_io(buf, BUF, &io), 0);
+
+	/* bad open flags, mode, layouts, relative paths */
+	memset(&op, 0, sizeof(op));
+	fill_open(&op);
+	op.flags |= O_APPEND;
+	n = wire_enc_open(buf, BUF, &op);
+	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	fill_open(&op);
+	op.mode = 010000;
+	n = wire_enc_open(buf, BUF, &op);
+	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	fill_open(&op);
+	l->stripe_size = 12345;
+	n = wire_enc_open(buf, BUF, &op);
+	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	fill_open(&op);
+	l->pattern = 9;
+	n = wire_enc_open(buf, BUF, &op);
+	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	fill_open(&op);
+	strcpy(op.path, "relative");
+	n = wire_enc_open(buf, BUF, &op);
+	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	free(buf);
+}
+END_TEST
+
+START_TEST(header)
+{
+	uint8_t buf[WIRE_HDR_LEN + 8];
+	struct wire_hdr h = { .magic = WIRE_MAGIC, .version = WIRE_VERSION, .opcode = WIRE_OP_PING,
+			      .reqid = 99, .payload_len = 4, .src_len = 4 }, d;
+
+	ck_assert_int_eq(wire_hdr_encode(&h, buf, sizeof(buf)), WIRE_HDR_LEN);
+	ck_assert_int_eq(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(d.reqid, 99);
+	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf) - 1), 0);   /* length mismatch */
+	ck_assert_int_lt(wire_hdr_decode(&d, buf, WIRE_HDR_LEN - 1), 0);
+	h.version = 2;
+	wire_hdr_encode(&h, buf, sizeof(buf));
+	ck_assert_int_eq(wire_hdr_decode(&d, buf, sizeof(buf)), -EPROTONOSUPPORT);
+	h.version = WIRE_VERSION;
+	h.magic = 0;
+	wire_hdr_encode(&h, buf, sizeof(buf));
+	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	h.magic = WIRE_MAGIC;
+	h.flags = 0x80;
+	wire_hdr_encode(&h, buf, sizeof(buf));
+	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	h.flags = 0;
+	h.status = 5;
+	wire_hdr_encode(&h, buf, sizeof(buf));
+	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	h.status = 0;
+	h.src_len = WIRE_ADDR_MAX + 1;
+	h.payload_len = 0;
+	wire_hdr_encode(&h, buf, sizeof(buf));
+	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+}
+END_TEST
+
+START_TEST(strings)
+{
+	uint8_t buf[64];
+	struct wire_buf b;
+	char out[8];
+
+	wire_buf_init(&b, buf, sizeof(buf));
+	wire_put_u16(&b, 3);
+	wire_put_bytes(&b, "a\0b", 3);
+	wire_buf_init(&b, buf, sizeof(buf));
+	wire_get_str(&b, out, sizeof(out));
+	ck_assert_int_ne(b.err, 0);            /* embedded NUL */
+	wire_buf_init(&b, buf, sizeof(buf));
+	wire_put_str(&b, "12345678");
+	wire_buf_init(&b, buf, sizeof(buf));
+	wire_get_str(&b, out, sizeof(out));
+	ck_assert_int_ne(b.err, 0);            /* does not fit */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("wire");
+	TCase *tc = tcase_create("codec");
+	SRunner *sr;
+	int failed;
+
+	for (size_t i = 0; i < sizeof(inline_bytes); i++)
+		inline_bytes[i] = (uint8_t)i;
+	tcase_add_loop_test(tc, roundtrip_and_truncation, 0, (int)NCODECS);
+	tcase_add_test(tc, random_garbage);
+	tcase_add_test(tc, out_of_range_fields);
+	tcase_add_test(tc, header);
+	tcase_add_test(tc, strings);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
