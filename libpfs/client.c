@@ -299,6 +299,8 @@ static int client_open_transport(pfs_fs_t *fs)
 	memset(&opts, 0, sizeof(opts));
 	opts.provider = fs->cfg.provider[0] ? fs->cfg.provider : NULL;
 	opts.timeout_ms = fs->cfg.timeout_ms;
+	if (strcmp(fs->cfg.provider, "shm"))
+		opts.node = config_bind_host(&fs->cfg);
 	rc = net_open(&opts, &fs->ep);
 	if (rc)
 		return rc;

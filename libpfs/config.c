@@ -77,6 +77,8 @@ static int config_set(struct pfs_config *cfg, const char *key, const char *val)
 	}
 	if (!strcmp(key, "mds_host"))
 		return config_copy(cfg->mds_host, sizeof(cfg->mds_host), val);
+	if (!strcmp(key, "bind_host"))
+		return config_copy(cfg->bind_host, sizeof(cfg->bind_host), val);
 	if (!strcmp(key, "mds_port"))
 		return config_port(cfg->mds_port, val);
 	if (!strcmp(key, "mds_addr")) {
@@ -162,6 +164,16 @@ out:
 	free(text);
 	fclose(f);
 	return rc;
+}
+
+const char *config_bind_host(const struct pfs_config *cfg)
+{
+	if (cfg->bind_host[0])
+		return cfg->bind_host;
+	/* Replies must come back over loopback when the servers are there. */
+	if (!strncmp(cfg->mds_host, "127.", 4) || !strcmp(cfg->mds_host, "localhost"))
+		return "127.0.0.1";
+	return NULL;
 }
 
 int config_default_path(char *buf, size_t len)

@@ -12,6 +12,9 @@ struct pfs_config {
 	char mds_host[CONFIG_STR_MAX];  /* where the MDS listens */
 	char mds_port[CONFIG_STR_MAX];
 	char mds_addr[2 * 256 + 1];     /* or its raw address in hex (shm) */
+	char bind_host[CONFIG_STR_MAX]; /* client interface; "" = loopback when
+					 * the MDS is on loopback, else the
+					 * provider's choice */
 	int timeout_ms;                 /* RPC timeout, default 10000 */
 };
 
@@ -23,6 +26,9 @@ void config_defaults(struct pfs_config *cfg);
 /* The path pfs_connect(NULL) uses: $PFS_CONFIG, $XDG_CONFIG_HOME/pfs/client.conf,
  * $HOME/.config/pfs/client.conf. */
 int config_default_path(char *buf, size_t len);
+
+/* The address a client endpoint binds to (NULL: the provider's choice). */
+const char *config_bind_host(const struct pfs_config *cfg);
 
 /* Hex helpers for raw addresses. */
 int config_hex_encode(const void *p, size_t n, char *out, size_t outlen);

@@ -816,6 +816,7 @@ out:
 static int rm_one(pfs_fs_t *fs, const char *arg, bool recursive, bool force)
 {
 	char path[PFS_PATH_MAX + 1];
+	struct pfs_stat st;
 	int rc;
 
 	tool_pfs_path(arg, path, sizeof(path));
@@ -824,9 +825,9 @@ static int rm_one(pfs_fs_t *fs, const char *arg, bool recursive, bool force)
 		return TOOL_EXIT_FAIL;
 	}
 	if (recursive) {
-		rc = rm_tree(fs, path, 0);
-		if (rc == -ENOENT && force)
+		if (force && pfs_stat(fs, path, &st) == -ENOENT)
 			return TOOL_EXIT_OK;
+		rc = rm_tree(fs, path, 0);
 		return rc ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 	}
 	rc = pfs_unlink(fs, path);
@@ -894,7 +895,7 @@ static int cmd_mv(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 2)
-		return tool_usage_err("mv", argc - optind < 2 ? "missing operand" :
+		return tool_usage_err("mv", "%s", argc - optind < 2 ? "missing operand" :
 				      "too many operands");
 	rc = check_operands("mv", 2, argv + optind, 2);
 	if (rc)
@@ -969,7 +970,7 @@ static void df_print(const struct pfs_target_stat *t, int n, bool human)
 	printf("%-10s %-34s %-6s %14s %14s %14s %5s\n", "TARGET", "ADDRESS", "STATE",
 	       human ? "SIZE" : "1K-BLOCKS", "USED", "AVAILABLE", "USE%");
 	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "OST%04" PRIx32, t[i].id);
+		snprintf(name, sizeof(name), "OST%04" PRIu32, t[i].id);
 		df_row(name, t[i].addr, t[i].up ? "up" : "down", t[i].total_bytes,
 		       t[i].free_bytes, human);
 		if (t[i].up) {

@@ -579,7 +579,7 @@ static int cp_parse(struct cp_job *job, int argc, char **argv, bool *quiet)
 		}
 	}
 	if (argc - optind != 2)
-		return tool_usage_err("cp", argc - optind < 2 ? "missing operand" :
+		return tool_usage_err("cp", "%s", argc - optind < 2 ? "missing operand" :
 				      "too many operands");
 	return -1;
 }

@@ -7,7 +7,7 @@ set -u
 # Bound the whole test; the EXIT trap still stops the cluster when time runs out.
 if [[ -z ${PFS_TEST_TOOLS_BOUNDED:-} ]]; then
 	export PFS_TEST_TOOLS_BOUNDED=1
-	exec timeout -k 15 300 bash "$0" "$@"
+	exec timeout -k 30 300 bash "$0" "$@"
 fi
 
 B=${PFS_BUILDDIR:?PFS_BUILDDIR must name the build tree}
@@ -49,7 +49,9 @@ fail() {
 
 # run CMD...: runs with the bound, stdout to $OUT, stderr to $ERR; sets RC.
 run() {
-	timeout $T "$@" >"$OUT" 2>"$ERR"
+	# in the background, so a signal to the test is handled at once
+	timeout $T "$@" >"$OUT" 2>"$ERR" &
+	wait $!
 	RC=$?
 }
 
@@ -111,7 +113,7 @@ free_port() {
 wait_targets_up() {
 	local n=$1 deadline=$((SECONDS + 20)) up
 	while (( SECONDS < deadline )); do
-		up=$(timeout 10 "$PFS" df 2>/dev/null | grep -c '^OST[0-9a-f]* .* up ')
+		up=$(timeout 10 "$PFS" df 2>/dev/null | grep -c '^OST[0-9]* .* up ')
 		(( up >= n )) && return 0
 		sleep 0.5
 	done
@@ -248,6 +250,9 @@ test_namespace() {
 	expect 0 "rm -r a tree" "$PFS" rm -r pfs:/a
 	expect_err "the tree is gone" "$PFS" stat pfs:/a
 	expect 0 "rm -f of a missing file" "$PFS" rm -f pfs:/nope
+	run "$PFS" rm -rf pfs:/nope
+	(( RC == 0 )) && [[ ! -s $ERR ]] && ok "rm -rf of a missing path is silent" ||
+		fail "rm -rf of a missing path is silent"
 }
 
 test_missing() {
@@ -270,6 +275,8 @@ test_restart() {
 	grep -q dead "$OUT" && ok "status lists dead servers" || fail "status lists dead servers"
 	start_cluster || return
 	expect_out "status after restart" 'pfs-oss 3 .* alive' "$CLUSTER" status --dir "$DIR"
+	expect_out "restart keeps the ports" "pfs-mds .* 127\.0\.0\.1:$PORT " \
+		"$CLUSTER" status --dir "$DIR"
 	wait_targets_up 4 && ok "4 targets up after restart" || fail "4 targets up after restart"
 	expect 0 "cp out after restart" "$PFS" cp pfs:/d/big "$WORK/big.after"
 	if cmp -s "$WORK/big" "$WORK/big.after"; then ok "file identical after restart"; else fail "file identical after restart"; fi
@@ -277,13 +284,13 @@ test_restart() {
 	expect 1 "start while running is refused" "$CLUSTER" start --dir "$DIR" --no-default-config
 }
 
+PORT=
 main() {
-	local port
 	[[ -x $PFS && -x $CLUSTER ]] || { echo "test_tools: build $PFS and $CLUSTER first"; exit 1; }
 	test_launcher_usage
 	test_usage
-	port=$(free_port) || { echo "test_tools: no free port"; exit 1; }
-	if start_cluster --port "$port"; then
+	PORT=$(free_port) || { echo "test_tools: no free port"; exit 1; }
+	if start_cluster --port "$PORT"; then
 		[[ -f $PFS_CONFIG ]] && ok "client.conf written" || fail "client.conf written"
 		[[ ! -e $XDG_CONFIG_HOME/pfs/client.conf ]] && ok "--no-default-config honoured" ||
 			fail "--no-default-config honoured"

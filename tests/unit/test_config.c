@@ -22,6 +22,12 @@ START_TEST(parse_good)
 	ck_assert_str_eq(c.provider, "tcp");
 	ck_assert_int_eq(c.timeout_ms, 10000);
 	ck_assert_int_eq(config_parse_string("mds_addr = 0a0B\n", &c, err, sizeof(err)), 0);
+	ck_assert_str_eq(config_bind_host(&c), "127.0.0.1");   /* MDS on loopback */
+	ck_assert_int_eq(config_parse_string("mds_host = 10.1.1.1\n", &c, err, sizeof(err)), 0);
+	ck_assert_ptr_null(config_bind_host(&c));
+	ck_assert_int_eq(config_parse_string("mds_host = 10.1.1.1\nbind_host = 10.1.1.2\n", &c,
+					     err, sizeof(err)), 0);
+	ck_assert_str_eq(config_bind_host(&c), "10.1.1.2");
 }
 END_TEST
 
