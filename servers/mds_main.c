@@ -22,6 +22,7 @@
 #define MDS_DEFAULT_WORKERS 2
 #define MDS_MAX_WORKERS 64
 #define MDS_HOST_MAX 256
+#define MDS_STOP_TIMEOUT_S 30   /* longest a clean stop may take */
 
 struct mds_args {
 	const char *dir;
@@ -343,6 +344,7 @@ int main(int argc, char **argv)
 		rc = sigwait(&set, &sig);
 	} while (rc == EINTR);
 	log_msg(LOG_INFO, "signal %d: stopping", sig);
+	alarm(MDS_STOP_TIMEOUT_S);   /* if stopping hangs, SIGALRM ends us */
 	mds_stop(&s);
 	return 0;
 }

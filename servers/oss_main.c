@@ -22,6 +22,7 @@
 #define OSS_DEFAULT_WORKERS 4
 #define OSS_MAX_WORKERS 64
 #define OSS_HEARTBEAT_MS 2000
+#define OSS_REGISTER_TIMEOUT_MS 1000  /* short: a down MDS must not hold us */
 #define OSS_HOST_MAX 256
 #define OSS_PORT_MAX 8
 #define OSS_PID_FILE "oss.pid"
@@ -234,7 +235,7 @@ static int oss_register_once(struct oss_reg *r, fi_addr_t mds)
 	if (n < 0)
 		return n;
 	rc = net_call_start(r->ep, mds, WIRE_OP_TARGET_REGISTER, buf, (size_t)n,
-			    OSS_HEARTBEAT_MS, &call);
+			    OSS_REGISTER_TIMEOUT_MS, &call);
 	if (rc < 0)
 		return rc;
 	net_call_wait(r->ep, &call, 1);
