@@ -751,19 +751,21 @@ static void net_wait_locked(struct net_ep *ep, const struct timespec *ts)
 	pthread_cond_broadcast(&ep->cond);
 }
 
-/* Posting may meet a full queue (-FI_EAGAIN): reap completions, try again. */
-static void net_backoff(struct net_ep *ep)
+/* Posting may meet a full queue or a peer being (re)connected (-FI_EAGAIN):
+ * reap completions and wait before trying again, doubling the wait up to
+ * 64 ms so that a dead peer costs a few retries a second, not a storm. */
+static void net_backoff(struct net_ep *ep, int *wait_ms)
 {
 	struct timespec ts;
 
-	if (ep->serving) {
-		net_deadline(&ts, 1);
-		pthread_mutex_lock(&ep->lock);
-		pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
-		pthread_mutex_unlock(&ep->lock);
-		return;
-	}
-	net_progress(ep, 0);
+	if (!ep->serving)
+		net_progress(ep, 0);
+	net_deadline(&ts, *wait_ms);
+	pthread_mutex_lock(&ep->lock);
+	pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
+	pthread_mutex_unlock(&ep->lock);
+	if (*wait_ms < 64)
+		*wait_ms *= 2;
 }
 
 /* ---- client side ---- */
@@ -790,6 +792,7 @@ static size_t net_frame(struct net_ep *ep, uint8_t *buf, uint16_t opcode, uint32
 static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
 {
+	int wait_ms = 1;
 	ssize_t rc;
 
 	for (;;) {
@@ -798,7 +801,7 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 			return net_errno(rc);
 		if (net_ms_until(deadline) <= 0)
 			return -ETIMEDOUT;
-		net_backoff(ep);
+		net_backoff(ep, &wait_ms);
 	}
 }
 
@@ -1105,8 +1108,8 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 {
 	struct net_rma *op = calloc(1, sizeof(*op));
 	struct timespec deadline;
+	int wait_ms = 1, result;
 	ssize_t rc;
-	int result;
 
 	if (!op)
 		return -ENOMEM;
@@ -1123,7 +1126,7 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 			free(op);
 			return -ETIMEDOUT;
 		}
-		net_backoff(ep);
+		net_backoff(ep, &wait_ms);
 	}
 	if (rc) {
 		free(op);
