@@ -17,6 +17,7 @@
 #include "mds_targets.h"
 #include "mds_destroy.h"
 #include "mds_ops.h"
+#include "server_util.h"
 
 #define MDS_PID_FILE "mds.pid"
 #define MDS_DEFAULT_WORKERS 2
@@ -68,26 +69,10 @@ static int bad_arg(const char *what, const char *val)
 	return -EINVAL;
 }
 
-/* HOST:PORT, split at the last ':'; the port is 1..65535. */
 static int parse_listen(const char *s, struct mds_args *a)
 {
-	const char *colon = strrchr(s, ':');
-	char *end;
-	long port;
-	size_t hlen;
-
-	if (!colon)
+	if (srv_parse_hostport(s, a->host, sizeof(a->host), a->port, sizeof(a->port)))
 		return bad_arg("--listen", s);
-	hlen = (size_t)(colon - s);
-	if (hlen == 0 || hlen >= sizeof(a->host))
-		return bad_arg("--listen", s);
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end || port < 1 || port > 65535)
-		return bad_arg("--listen", s);
-	memcpy(a->host, s, hlen);
-	a->host[hlen] = '\0';
-	snprintf(a->port, sizeof(a->port), "%ld", port);
 	a->have_listen = 1;
 	return 0;
 }
@@ -207,39 +192,6 @@ static int mds_dir_ready(const char *dir)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* Writes the pid file atomically (temp file + rename). */
-static int mds_pid_write(const char *path)
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-	int rc = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%ld\n", (long)getpid()) < 0)
-		rc = -EIO;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
-/* Blocks the stop signals in every thread; main collects them with sigwait. */
-static void mds_block_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* ---- start and stop ---- */
 
 static int mds_start_net(struct mds_server *s, const struct mds_args *a)
@@ -294,7 +246,7 @@ static int mds_start(struct mds_server *s, const struct mds_args *a)
 		log_msg(LOG_ERR, "start-up failed: %s", strerror(-rc));
 		return rc;
 	}
-	rc = mds_pid_write(s->pid_path);
+	rc = srv_pid_write(s->pid_path);
 	if (rc) {
 		log_msg(LOG_ERR, "cannot write %s: %s", s->pid_path, strerror(-rc));
 		return rc;
@@ -332,7 +284,7 @@ int main(int argc, char **argv)
 		return mds_info(&a);
 	log_set_name("pfs-mds");
 	log_set_level(a.verbose ? LOG_DEBUG : LOG_INFO);
-	mds_block_signals(&set);
+	srv_block_signals(&set);
 	memset(&s, 0, sizeof(s));
 	rc = mds_start(&s, &a);
 	if (rc) {

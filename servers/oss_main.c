@@ -17,6 +17,7 @@
 #include "objstore.h"
 #include "oss_ops.h"
 #include "topo.h"
+#include "server_util.h"
 #include "wire.h"
 
 #define OSS_DEFAULT_WORKERS 4
@@ -89,25 +90,6 @@ static int oss_parse_uint(const char *s, unsigned long min, unsigned long max,
 }
 
 /* Splits HOST:PORT at the last colon; host non-empty, port 1..65535. */
-static int oss_parse_hostport(const char *s, char *host, char *port)
-{
-	const char *colon = strrchr(s, ':');
-	unsigned long p;
-	size_t hlen;
-
-	if (!colon || colon == s)
-		return -EINVAL;
-	hlen = (size_t)(colon - s);
-	if (hlen >= OSS_HOST_MAX || strlen(colon + 1) >= OSS_PORT_MAX)
-		return -EINVAL;
-	if (oss_parse_uint(colon + 1, 1, 65535, &p) < 0)
-		return -EINVAL;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	snprintf(port, OSS_PORT_MAX, "%lu", p);
-	return 0;
-}
-
 static int oss_bad_arg(const char *opt, const char *val)
 {
 	fprintf(stderr, "pfs-oss: invalid %s '%s'\n", opt, val ? val : "");
@@ -134,12 +116,12 @@ static int oss_parse_opt(int c, const char *val, struct oss_args *a, int *have)
 		*have |= 2;
 		return 0;
 	case 'l':
-		if (oss_parse_hostport(val, a->listen_host, a->listen_port) < 0)
+		if (srv_parse_hostport(val, a->listen_host, OSS_HOST_MAX, a->listen_port, OSS_PORT_MAX) < 0)
 			return oss_bad_arg("--listen", val);
 		*have |= 4;
 		return 0;
 	case 'm':
-		if (oss_parse_hostport(val, a->mds_host, a->mds_port) < 0)
+		if (srv_parse_hostport(val, a->mds_host, OSS_HOST_MAX, a->mds_port, OSS_PORT_MAX) < 0)
 			return oss_bad_arg("--mds", val);
 		*have |= 8;
 		return 0;
@@ -363,40 +345,6 @@ static int oss_pid_path(const struct oss_args *a, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Writes DIR/oss.pid atomically (temp file + rename). */
-static int oss_pid_write(const char *path)
-{
-	char tmp[PFS_PATH_MAX + 32];
-	FILE *f;
-	int n, rc = 0;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%ld\n", (long)getpid()) < 0)
-		rc = -EIO;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
-/* Blocks the stop signals in every thread (main collects them with sigwait). */
-static void oss_block_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 static void oss_wait_signal(const sigset_t *set)
 {
 	int sig = 0;
@@ -476,7 +424,7 @@ static int oss_start(struct oss_server *s, const struct oss_args *a)
 	s->reg_running = 1;
 	rc = oss_pid_path(a, s->pid_path, sizeof(s->pid_path));
 	if (rc == 0)
-		rc = oss_pid_write(s->pid_path);
+		rc = srv_pid_write(s->pid_path);
 	if (rc < 0) {
 		log_msg(LOG_ERR, "cannot write %s/%s: %s", a->dir, OSS_PID_FILE, strerror(-rc));
 		return rc;
@@ -514,7 +462,7 @@ int main(int argc, char **argv)
 		return oss_info(&args);
 	log_set_name("pfs-oss");
 	log_set_level(args.verbose ? LOG_DEBUG : LOG_INFO);
-	oss_block_signals(&set);
+	srv_block_signals(&set);
 	rc = oss_start(&srv, &args);
 	if (rc < 0) {
 		oss_stop(&srv);

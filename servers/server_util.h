@@ -1,0 +1,18 @@
+/* server_util.h - start-up pieces every pfs server shares: the HOST:PORT
+ * argument, the atomic pid file, and stop signals collected by main. */
+#ifndef PFS_SERVER_UTIL_H
+#define PFS_SERVER_UTIL_H
+
+#include <signal.h>
+#include <stddef.h>
+
+/* Splits HOST:PORT at the last ':'; the host is non-empty, the port 1..65535
+ * (written back in canonical decimal). Returns 0 or -EINVAL. */
+int srv_parse_hostport(const char *s, char *host, size_t hostlen, char *port, size_t portlen);
+/* Writes our pid to path atomically (temp file + rename). */
+int srv_pid_write(const char *path);
+/* Blocks SIGTERM and SIGINT in every thread (main collects them with
+ * sigwait) and ignores SIGPIPE. */
+void srv_block_signals(sigset_t *set);
+
+#endif /* PFS_SERVER_UTIL_H */
