@@ -1,0 +1,1 @@
+# mpiio - build rules for mpiio/ (included from the top Makefile.am).

@@ -1,0 +1,1 @@
+# bench - build rules for tests/bench/ (included from the top Makefile.am).

@@ -1,0 +1,1 @@
+# fuzz - build rules for tests/fuzz/ (included from the top Makefile.am).
