@@ -1,0 +1,1 @@
+# romio - build rules for mpiio/romio/ (included from the top Makefile.am).
