@@ -25,6 +25,7 @@ extern "C" {
 typedef struct pfs_fs pfs_fs_t;     /* a connection to one file system */
 typedef struct pfs_file pfs_file_t; /* an open file */
 typedef struct pfs_dir pfs_dir_t;   /* an open directory stream */
+typedef struct pfs_aio pfs_aio_t;   /* one nonblocking list I/O in flight */
 
 /* How a file's bytes are spread over targets. In a request, 0 means "use the
  * default" for stripe_count/stripe_size and -1 for first_target means "let the
@@ -126,6 +127,22 @@ ssize_t pfs_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
 		     const struct pfs_extent *ext, size_t extcnt);
 ssize_t pfs_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
 		      const struct pfs_extent *ext, size_t extcnt);
+
+/* Nonblocking list I/O: starts the transfer and returns at once; it runs on
+ * the connection's I/O threads while the caller goes on. The extent and
+ * iovec arrays are copied; the memory they describe must stay valid (and,
+ * for a write, unchanged) until the operation is waited for. Every started
+ * operation must be finished with pfs_aio_wait, which frees it. */
+int pfs_aio_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
+		     const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op);
+int pfs_aio_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
+		      const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op);
+/* 1 when the operation has finished (its result in *result), 0 while it
+ * is still running. Does not free it. */
+int pfs_aio_test(pfs_aio_t *op, ssize_t *result);
+/* Waits for the operation, frees it, and returns what pfs_readlist or
+ * pfs_writelist would have returned. */
+ssize_t pfs_aio_wait(pfs_aio_t *op);
 
 int pfs_fsync(pfs_file_t *file);
 int pfs_ftruncate(pfs_file_t *file, uint64_t size);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aio.h"
 #include "client.h"
 #include "layout.h"
 
@@ -346,6 +347,7 @@ int pfs_disconnect(pfs_fs_t *fs)
 {
 	if (!fs)
 		return -EINVAL;
+	aio_pool_destroy(fs->aio);   /* finishes queued nonblocking I/O first */
 	if (fs->ep)
 		net_close(fs->ep);
 	pthread_mutex_destroy(&fs->lock);

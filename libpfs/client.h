@@ -32,6 +32,7 @@ struct pfs_fs {
 	fi_addr_t mds;
 	pthread_mutex_t lock;
 	struct client_target targets[WIRE_MAX_TARGETS];
+	struct aio_pool *aio;   /* nonblocking I/O threads, started on first use */
 };
 
 /* An open file. attr (and its layout) is fixed at open; lock guards the

@@ -206,6 +206,48 @@ START_TEST(list_io)
 }
 END_TEST
 
+/* Nonblocking list I/O: several operations in flight at once, results
+ * and errors delivered by pfs_aio_wait. */
+START_TEST(aio_list_io)
+{
+	enum { NOPS = 6 };
+	const size_t len = 3 * MiB + 17;
+	pfs_fs_t *fs = connect_or_fail();
+	pfs_file_t *f = create_striped(fs, "/aio.dat", 4, 256 * 1024), *ro;
+	unsigned char *src = malloc(NOPS * len), *dst = calloc(1, NOPS * len);
+	struct iovec mem[NOPS], back[NOPS];
+	struct pfs_extent ext[NOPS];
+	pfs_aio_t *op[NOPS];
+	unsigned seed = 8;
+	ssize_t res;
+
+	fill_random(src, NOPS * len, &seed);
+	for (int i = 0; i < NOPS; i++) {
+		mem[i] = (struct iovec){ src + i * len, len };
+		back[i] = (struct iovec){ dst + i * len, len };
+		ext[i] = (struct pfs_extent){ (uint64_t)(NOPS - 1 - i) * len, len };
+		ck_assert_int_eq(pfs_aio_writelist(f, &mem[i], 1, &ext[i], 1, &op[i]), 0);
+	}
+	for (int i = 0; i < NOPS; i++)
+		ck_assert_int_eq(pfs_aio_wait(op[i]), (ssize_t)len);
+	ck_assert_int_eq(pfs_aio_readlist(f, back, NOPS, ext, NOPS, &op[0]), 0);
+	while (pfs_aio_test(op[0], &res) == 0)
+		;                              /* the caller is free meanwhile */
+	ck_assert_int_eq(res, (ssize_t)(NOPS * len));
+	ck_assert_int_eq(pfs_aio_wait(op[0]), (ssize_t)(NOPS * len));
+	ck_assert(memcmp(src, dst, NOPS * len) == 0);
+	/* errors come back through the wait */
+	ck_assert_int_eq(pfs_open(fs, "/aio.dat", O_RDONLY, 0, NULL, &ro), 0);
+	ck_assert_int_eq(pfs_aio_writelist(ro, mem, 1, ext, 1, &op[0]), 0);
+	ck_assert_int_eq(pfs_aio_wait(op[0]), -EBADF);
+	pfs_close(ro);
+	pfs_close(f);
+	pfs_disconnect(fs);
+	free(src);
+	free(dst);
+}
+END_TEST
+
 /* Four processes write disjoint interleaved ranges of one file at once. */
 START_TEST(concurrent_writers)
 {
@@ -446,6 +488,7 @@ int main(void)
 	tcase_add_test(io, holes_and_eof);
 	tcase_add_test(io, list_io);
 	tcase_add_test(io, concurrent_writers);
+	tcase_add_test(io, aio_list_io);
 	tcase_add_test(io, truncate_and_layouts);
 	suite_add_tcase(s, io);
 	tcase_add_unchecked_fixture(ns, cluster_up, cluster_down);
