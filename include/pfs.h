@@ -114,6 +114,16 @@ int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
 	     const struct pfs_layout *layout, pfs_file_t **file);
 int pfs_close(pfs_file_t *file);
 
+/* Sharing one open among many processes (what a collective MPI-IO open
+ * does): one process opens, exports the handle (identity and layout, at
+ * most PFS_HANDLE_MAX bytes), sends the bytes to the others, and they
+ * import it without asking the MDS. pfs_file_export returns the length
+ * written. The import is checked like any message from the network; flags
+ * are the access mode the importer wants (O_RDONLY, O_WRONLY or O_RDWR). */
+#define PFS_HANDLE_MAX 1024
+int pfs_file_export(pfs_file_t *file, void *buf, size_t len);
+int pfs_file_import(pfs_fs_t *fs, const void *buf, size_t len, int flags, pfs_file_t **file);
+
 ssize_t pfs_pread(pfs_file_t *file, void *buf, size_t len, uint64_t off);
 ssize_t pfs_pwrite(pfs_file_t *file, const void *buf, size_t len, uint64_t off);
 ssize_t pfs_preadv(pfs_file_t *file, const struct iovec *iov, int iovcnt, uint64_t off);

@@ -48,11 +48,14 @@ static void gen_msg(const char *name, int k, const void *m)
 	static uint8_t buf[4 * WIRE_MSG_MAX];
 	int idx = gen_index(name);
 	int n = fuzz_codecs[idx].enc(buf, sizeof(buf), m);
+	void *back = calloc(1, fuzz_codecs[idx].size);
 
-	if (n < 0) {
-		fprintf(stderr, "gen_corpus: %s-%d does not encode (%d)\n", name, k, n);
+	/* A seed is only useful when it is valid: it must decode again. */
+	if (n < 0 || !back || fuzz_codecs[idx].dec(buf, (size_t)n, back)) {
+		fprintf(stderr, "gen_corpus: %s-%d does not round trip (%d)\n", name, k, n);
 		exit(1);
 	}
+	free(back);
 	gen_write("wire", name, k, idx, buf, (size_t)n);
 }
 

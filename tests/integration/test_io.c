@@ -248,6 +248,38 @@ START_TEST(aio_list_io)
 }
 END_TEST
 
+/* One open exported and imported elsewhere reaches the same objects;
+ * damaged handles are refused. */
+START_TEST(handle_export_import)
+{
+	pfs_fs_t *fs = connect_or_fail(), *fs2 = connect_or_fail();
+	pfs_file_t *f = create_striped(fs, "/handle.dat", 3, 65536), *g;
+	unsigned char h[PFS_HANDLE_MAX], buf[100000], rd[100000];
+	unsigned seed = 4;
+	int n;
+
+	fill_random(buf, sizeof(buf), &seed);
+	n = pfs_file_export(f, h, sizeof(h));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(pfs_file_import(fs2, h, (size_t)n, O_RDWR, &g), 0);
+	ck_assert_int_eq(pfs_pwrite(g, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	ck_assert_int_eq(pfs_pread(f, rd, sizeof(rd), 0), (ssize_t)sizeof(rd));
+	ck_assert(memcmp(buf, rd, sizeof(buf)) == 0);
+	pfs_close(g);
+	ck_assert_int_eq(pfs_file_import(fs2, h, (size_t)n, O_RDONLY, &g), 0);
+	ck_assert_int_eq(pfs_pwrite(g, buf, 10, 0), -EBADF);
+	pfs_close(g);
+	ck_assert_int_eq(pfs_file_import(fs2, h, (size_t)n - 1, O_RDWR, &g), -EINVAL);
+	ck_assert_int_eq(pfs_file_import(fs2, h, (size_t)n, O_RDWR | O_CREAT, &g), -EINVAL);
+	h[0] ^= 0xff;
+	ck_assert_int_eq(pfs_file_import(fs2, h, (size_t)n, O_RDWR, &g), -EINVAL);
+	ck_assert_int_eq(pfs_file_export(f, h, 10), -ENOSPC);
+	pfs_close(f);
+	pfs_disconnect(fs2);
+	pfs_disconnect(fs);
+}
+END_TEST
+
 /* Four processes write disjoint interleaved ranges of one file at once. */
 START_TEST(concurrent_writers)
 {
@@ -489,6 +521,7 @@ int main(void)
 	tcase_add_test(io, list_io);
 	tcase_add_test(io, concurrent_writers);
 	tcase_add_test(io, aio_list_io);
+	tcase_add_test(io, handle_export_import);
 	tcase_add_test(io, truncate_and_layouts);
 	suite_add_tcase(s, io);
 	tcase_add_unchecked_fixture(ns, cluster_up, cluster_down);
