@@ -145,7 +145,7 @@ int mpiio_hint_apply(struct mpiio_hints *h, const char *key, const char *val,
 		return 1;
 	}
 	if (!strcmp(key, "romio_cb_write") || !strcmp(key, "romio_cb_read")) {
-		enum mpiio_cb *cb = key[8] == 'w' ? &h->cb_write : &h->cb_read;
+		enum mpiio_cb *cb = !strcmp(key, "romio_cb_write") ? &h->cb_write : &h->cb_read;
 
 		if (mpiio_parse_cb(val, cb))
 			return mpiio_refuse(msg, msglen, key, val,

@@ -1,0 +1,305 @@
+/* fs_pfs.c - the OMPIO fs component "pfs" (mca_fs_pfs.so): claims "pfs:"
+ * names and does open/close/delete/size/sync through libpfs, with the layout
+ * from the hints at create and the hints in effect reported in the file's info. */
+#include "ompio_pfs.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include "ompi/communicator/communicator.h"
+#include "ompi/mca/fs/fs.h"
+#include "ompi/mca/fs/base/base.h"
+#include "opal/util/info.h"
+
+/* The connection every pfs file of this process shares: made at the first
+ * open or delete, dropped when the component closes (MPI_Finalize). The
+ * only mutable static state of the component; fs_pfs_lock guards it. */
+static pfs_fs_t *fs_pfs_conn;
+static pthread_mutex_t fs_pfs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int fs_pfs_connect(pfs_fs_t **out)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&fs_pfs_lock);
+	if (!fs_pfs_conn)
+		rc = pfs_connect(NULL, &fs_pfs_conn);
+	*out = fs_pfs_conn;
+	pthread_mutex_unlock(&fs_pfs_lock);
+	return rc;
+}
+
+static int fs_pfs_close_component(void)
+{
+	pthread_mutex_lock(&fs_pfs_lock);
+	if (fs_pfs_conn)
+		pfs_disconnect(fs_pfs_conn);
+	fs_pfs_conn = NULL;
+	pthread_mutex_unlock(&fs_pfs_lock);
+	return OMPI_SUCCESS;
+}
+
+/* ---- hints ---- */
+
+/* Reads every key of info into h; a refused pfs hint fails the open (and
+ * rank 0 says why). */
+static int fs_pfs_parse_hints(opal_info_t *info, struct mpiio_hints *h, int rank)
+{
+	char key[OPAL_MAX_INFO_KEY + 1], val[OPAL_MAX_INFO_VAL + 1], msg[MPIIO_MSG_MAX];
+	int nkeys = 0, flag;
+
+	mpiio_hints_init(h);
+	if (!info)
+		return OMPI_SUCCESS;
+	opal_info_get_nkeys(info, &nkeys);
+	for (int i = 0; i < nkeys; i++) {
+		if (opal_info_get_nthkey(info, i, key) != OPAL_SUCCESS)
+			continue;
+		flag = 0;
+		if (opal_info_get(info, key, OPAL_MAX_INFO_VAL, val, &flag) != OPAL_SUCCESS || !flag)
+			continue;
+		if (mpiio_hint_apply(h, key, val, msg, sizeof(msg)) < 0) {
+			if (rank == OMPIO_ROOT)
+				opal_output(0, "fs/pfs: %s", msg);
+			return MPI_ERR_INFO_VALUE;
+		}
+	}
+	return OMPI_SUCCESS;
+}
+
+static int fs_pfs_info_set(void *ctx, const char *key, const char *val)
+{
+	return opal_info_set(ctx, key, val) == OPAL_SUCCESS ? 0 : -ENOMEM;
+}
+
+/* Resolves the collective algorithm the fcoll component will use, so the
+ * info reports it. */
+static const char *fs_pfs_fcoll_name(const struct mpiio_hints *h)
+{
+	switch (h->fcoll) {
+	case MPIIO_FCOLL_VULCAN: return "vulcan";
+	case MPIIO_FCOLL_INDIVIDUAL: return "individual";
+	default: return "striped";
+	}
+}
+
+/* ---- module ---- */
+
+static int fs_pfs_module_init(ompio_file_t *fh)
+{
+	fh->f_fstype = OMPIO_PFS_FSTYPE;
+	return OMPI_SUCCESS;
+}
+
+static int fs_pfs_module_finalize(ompio_file_t *fh)
+{
+	return OMPI_SUCCESS;
+}
+
+static int fs_pfs_flags(int amode)
+{
+	return (amode & MPI_MODE_RDONLY) ? O_RDONLY : O_RDWR;
+}
+
+static int fs_pfs_file_open(struct ompi_communicator_t *comm, const char *filename,
+			    int amode, struct opal_info_t *info, ompio_file_t *fh)
+{
+	struct ompio_pfs_file *pf;
+	struct pfs_layout req;
+	pfs_fs_t *fs = NULL;
+	int rc, ret, flags, has_layout, naggr;
+	mode_t perm;
+
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return OMPI_ERR_OUT_OF_RESOURCE;
+	pf->magic = OMPIO_PFS_MAGIC;
+	ret = fs_pfs_parse_hints(info, &pf->hints, fh->f_rank);
+	if (ret == OMPI_SUCCESS) {
+		rc = fs_pfs_connect(&fs);
+		ret = ompio_pfs_mpi_err(rc);
+	}
+	flags = fs_pfs_flags(amode);
+	perm = fh->f_perm == OMPIO_PERM_NULL ? 0644 : (mode_t)fh->f_perm;
+	has_layout = mpiio_hints_layout(&pf->hints, &req);
+
+	/* Rank 0 creates (with the layout from the hints), then the others open. */
+	if (fh->f_rank == OMPIO_ROOT && ret == OMPI_SUCCESS) {
+		int cflags = flags;
+
+		if (amode & MPI_MODE_CREATE)
+			cflags |= O_CREAT;
+		if (amode & MPI_MODE_EXCL)
+			cflags |= O_EXCL;
+		rc = pfs_open(fs, mpiio_path(filename), cflags, perm,
+			      has_layout && (amode & MPI_MODE_CREATE) ? &req : NULL, &pf->file);
+		ret = ompio_pfs_mpi_err(rc);
+		if ((rc == -EINVAL || rc == -ENOSPC) && has_layout && (amode & MPI_MODE_CREATE)) {
+			opal_output(0, "fs/pfs: %s: layout from hints refused: %s",
+				    filename, pfs_strerror(rc));
+			ret = MPI_ERR_INFO_VALUE;
+		}
+	}
+	/* On OMPIO's own communicator when it has one, so the broadcast can
+	 * never pair with another collective on the caller's. */
+	if (fh->f_comm && fh->f_comm != MPI_COMM_NULL)
+		comm = fh->f_comm;
+	if (comm != MPI_COMM_NULL && ompi_comm_size(comm) > 1) {
+		int err = comm->c_coll->coll_bcast(&ret, 1, MPI_INT, OMPIO_ROOT, comm,
+						   comm->c_coll->coll_bcast_module);
+		if (err != OMPI_SUCCESS)
+			ret = err;
+	}
+	if (ret == OMPI_SUCCESS && fh->f_rank != OMPIO_ROOT) {
+		rc = pfs_open(fs, mpiio_path(filename), flags, perm, NULL, &pf->file);
+		ret = ompio_pfs_mpi_err(rc);
+	}
+	if (ret == OMPI_SUCCESS)
+		ret = ompio_pfs_mpi_err(pfs_get_layout(pf->file, &pf->layout));
+	if (ret != OMPI_SUCCESS) {
+		if (pf->file)
+			pfs_close(pf->file);
+		free(pf);
+		return ret;
+	}
+
+	fh->f_fs_ptr = pf;
+	fh->f_fstype = OMPIO_PFS_FSTYPE;
+	fh->f_stripe_size = pf->layout.stripe_size;
+	fh->f_stripe_count = (int)pf->layout.stripe_count;
+	fh->f_fs_block_size = pf->layout.stripe_size > INT_MAX ? INT_MAX
+							      : (int)pf->layout.stripe_size;
+	/* No fcntl locks: libpfs writes are atomic per extent and never
+	 * read-modify-write. */
+	fh->f_flags |= OMPIO_LOCK_NEVER;
+	if (pf->hints.cb_buffer_size)
+		fh->f_bytes_per_agg = (int)pf->hints.cb_buffer_size;
+	naggr = mpiio_aggregators(pf->layout.stripe_count, fh->f_size, pf->hints.cb_nodes);
+	pf->hints.cb_nodes = naggr;
+	/* The info is what MPI_File_get_info returns, and OMPIO reads cb_nodes
+	 * and cb_buffer_size from it when it sets the view. */
+	if (fh->f_info)
+		mpiio_hints_report(&pf->hints, &pf->layout, naggr,
+				   (uint64_t)fh->f_bytes_per_agg, fs_pfs_fcoll_name(&pf->hints),
+				   fs_pfs_info_set, fh->f_info);
+	return OMPI_SUCCESS;
+}
+
+static int fs_pfs_file_close(ompio_file_t *fh)
+{
+	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
+	int rc;
+
+	if (!pf)
+		return OMPI_SUCCESS;
+	rc = pfs_close(pf->file);
+	/* OMPIO's own delete-on-close unlinks the name with POSIX: do it here.
+	 * Every rank passed OMPIO's barrier before this close. */
+	if (!rc && (fh->f_amode & MPI_MODE_DELETE_ON_CLOSE) && fh->f_rank == OMPIO_ROOT) {
+		pfs_fs_t *fs;
+
+		rc = fs_pfs_connect(&fs);
+		if (!rc)
+			rc = pfs_unlink(fs, mpiio_path(fh->f_filename));
+	}
+	pf->magic = 0;
+	free(pf);
+	fh->f_fs_ptr = NULL;
+	return ompio_pfs_mpi_err(rc);
+}
+
+static int fs_pfs_file_delete(char *filename, struct opal_info_t *info)
+{
+	pfs_fs_t *fs;
+	int rc;
+
+	rc = fs_pfs_connect(&fs);
+	if (!rc)
+		rc = pfs_unlink(fs, mpiio_path(filename));
+	return ompio_pfs_mpi_err(rc);
+}
+
+static int fs_pfs_file_set_size(ompio_file_t *fh, OMPI_MPI_OFFSET_TYPE size)
+{
+	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
+
+	if (!pf)
+		return MPI_ERR_FILE;
+	if (size < 0)
+		return MPI_ERR_ARG;
+	return ompio_pfs_mpi_err(pfs_ftruncate(pf->file, (uint64_t)size));
+}
+
+static int fs_pfs_file_get_size(ompio_file_t *fh, OMPI_MPI_OFFSET_TYPE *size)
+{
+	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
+	struct pfs_stat st;
+	int rc;
+
+	if (!pf)
+		return MPI_ERR_FILE;
+	rc = pfs_fstat(pf->file, &st);
+	if (rc)
+		return ompio_pfs_mpi_err(rc);
+	*size = (OMPI_MPI_OFFSET_TYPE)st.size;
+	return OMPI_SUCCESS;
+}
+
+static int fs_pfs_file_sync(ompio_file_t *fh)
+{
+	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
+
+	if (!pf)
+		return MPI_ERR_FILE;
+	return ompio_pfs_mpi_err(pfs_fsync(pf->file));
+}
+
+static mca_fs_base_module_1_0_0_t fs_pfs_module = {
+	.fs_module_init = fs_pfs_module_init,
+	.fs_module_finalize = fs_pfs_module_finalize,
+	.fs_file_open = fs_pfs_file_open,
+	.fs_file_close = fs_pfs_file_close,
+	.fs_file_delete = fs_pfs_file_delete,
+	.fs_file_set_size = fs_pfs_file_set_size,
+	.fs_file_get_size = fs_pfs_file_get_size,
+	.fs_file_sync = fs_pfs_file_sync,
+};
+
+/* ---- component ---- */
+
+static int fs_pfs_init_query(bool enable_progress_threads, bool enable_mpi_threads)
+{
+	return ompio_pfs_version_check("fs/pfs");
+}
+
+/* Only "pfs:" names; everything else stays with ufs. Open and delete see
+ * the full name (f_comm is MPI_COMM_NULL for a delete). */
+static struct mca_fs_base_module_1_0_0_t *fs_pfs_file_query(ompio_file_t *fh, int *priority)
+{
+	*priority = OMPIO_PFS_PRIORITY;
+	if (!fh || !mpiio_is_pfs(fh->f_filename))
+		return NULL;
+	fh->f_fstype = OMPIO_PFS_FSTYPE;
+	return &fs_pfs_module;
+}
+
+static int fs_pfs_file_unquery(ompio_file_t *fh)
+{
+	return OMPI_SUCCESS;
+}
+
+OMPIO_PFS_EXPORT mca_fs_base_component_2_0_0_t mca_fs_pfs_component = {
+	.fsm_version = {
+		MCA_FS_BASE_VERSION_2_0_0,
+		.mca_component_name = "pfs",
+		MCA_BASE_MAKE_VERSION(component, OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION,
+				      OMPI_RELEASE_VERSION),
+		.mca_close_component = fs_pfs_close_component,
+	},
+	.fsm_data = {
+		MCA_BASE_METADATA_PARAM_CHECKPOINT
+	},
+	.fsm_init_query = fs_pfs_init_query,
+	.fsm_file_query = fs_pfs_file_query,
+	.fsm_file_unquery = fs_pfs_file_unquery,
+};

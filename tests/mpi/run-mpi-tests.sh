@@ -1,0 +1,131 @@
+#!/bin/bash
+# run-mpi-tests.sh - runs the MPI-IO tests on pfs: files under Debian's Open MPI
+# with the OMPIO pfs components: a live cluster on 127.0.0.1, every program at
+# 1, 3 and 4 ranks, pfs getstripe on the hinted file, HDF5 and PnetCDF when
+# their Open MPI builds are installed. Exit 77 (skip) without Open MPI.
+
+set -u
+B=${PFS_BUILDDIR:?PFS_BUILDDIR not set}
+S=${PFS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+RUN=${OMPI_RUN:-mpirun.openmpi}
+MPICC=${OMPI_CC:-mpicc.openmpi}
+NPS=${PFS_MPI_NPS:-1 3 4}
+TMO=${PFS_MPI_TIMEOUT:-60}
+
+if ! command -v "$RUN" >/dev/null 2>&1 || ! command -v ompi_info >/dev/null 2>&1; then
+	echo "SKIP: Open MPI (mpirun.openmpi, ompi_info) not installed"
+	exit 77
+fi
+for c in fs fbtl fcoll; do
+	if [[ ! -f $B/mpiio/ompio/.libs/mca_${c}_pfs.so ]]; then
+		echo "SKIP: OMPIO components not built (configure found no Open MPI)"
+		exit 77
+	fi
+done
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/pfs-mpi.XXXXXX")
+cleanup() {
+	timeout 30 "$B/servers/pfs-cluster" stop --dir "$DIR" >/dev/null 2>&1
+	if [[ ${PFS_KEEP_TEST_DIR:-0} == 1 && $failed -gt 0 ]]; then
+		echo "kept $DIR"
+	else
+		rm -rf "$DIR"
+	fi
+}
+passed=0
+failed=0
+trap cleanup EXIT
+
+# A base port with the MDS and 4 OSS ports free.
+port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+for _ in $(seq 50); do
+	PORT=$((20000 + RANDOM % 40000))
+	ok=1
+	for i in 0 1 2 3 4; do port_free $((PORT + i)) || ok=0; done
+	[[ $ok == 1 ]] && break
+done
+if ! timeout 60 "$B/servers/pfs-cluster" start --dir "$DIR" --port "$PORT" \
+	--no-default-config >"$DIR/cluster.out" 2>&1; then
+	cat "$DIR/cluster.out"
+	echo "FAIL: cluster did not start"
+	failed=1
+	exit 1
+fi
+export PFS_CONFIG=$DIR/client.conf
+
+# The component loader skips .so symlinks and stops at the first missing
+# directory of the path: copy the components, and keep Open MPI's own
+# directories (those that exist) first.
+mkdir -p "$DIR/components"
+cp "$B"/mpiio/ompio/.libs/mca_{fs,fbtl,fcoll}_pfs.so "$DIR/components/"
+def=$(ompi_info --parsable --param mca base --level 9 |
+	sed -n 's/^mca:mca:base:param:mca_base_component_path:value:"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
+path=""
+IFS=: read -r -a dirs <<<"$def"
+for d in "${dirs[@]}"; do
+	[[ -d $d ]] && path=${path:+$path:}$d
+done
+export OMPI_MCA_mca_base_component_path=$path:$DIR/components
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# Keep MPI's own traffic on shared memory/loopback, quietly.
+export OMPI_MCA_btl=self,vader OMPI_MCA_btl_base_warn_component_unused=0
+
+PFS=$B/tools/pfs
+
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# run NAME NP PROG ARGS...: one MPI program under timeout.
+run() {
+	local name=$1 np=$2 log
+	shift 2
+	log=$DIR/$name.np$np.log
+	if timeout "$TMO" "$RUN" --allow-run-as-root --oversubscribe -np "$np" "$@" \
+		>"$log" 2>&1; then
+		pass "$name -np $np"
+	else
+		fail "$name -np $np (exit $?)"
+		tail -n 20 "$log"
+	fi
+}
+
+for np in $NPS; do
+	"$PFS" mkdir "pfs:/np$np" >/dev/null 2>&1
+	for t in mpi_views mpi_misc mpi_hints; do
+		run "$t" "$np" "$B/tests/mpi/$t" "pfs:/np$np"
+	done
+	out=$("$PFS" getstripe "pfs:/np$np/hints.dat" 2>&1)
+	if grep -Eq 'stripe_count:[[:space:]]+3' <<<"$out" &&
+		grep -Eq 'stripe_size:[[:space:]]+131072' <<<"$out"; then
+		pass "pfs getstripe shows the hinted layout (np $np)"
+	else
+		fail "pfs getstripe after hints (np $np)"
+		echo "$out"
+	fi
+	if [[ -x $B/examples/mpi-checkpoint ]]; then
+		half=$(( np > 1 ? np - 1 : 1 ))
+		run mpi-checkpoint "$np" "$B/examples/mpi-checkpoint" --file "pfs:/np$np/ckpt" \
+			--size 48 --restart-ranks "$half"
+	fi
+done
+
+# HDF5 and PnetCDF (Debian's Open MPI builds), unmodified, on pfs: files.
+build_extra() {
+	local src=$1 out=$2 pc=$3
+	pkg-config --exists "$pc" 2>/dev/null || return 1
+	# shellcheck disable=SC2046
+	"$MPICC" -O1 -o "$out" "$src" $(pkg-config --cflags --libs "$pc") >"$out.build.log" 2>&1
+}
+if build_extra "$S/tests/mpi/hdf5_pfs.c" "$DIR/hdf5_pfs" hdf5-openmpi; then
+	for np in 1 3 4; do run hdf5 "$np" "$DIR/hdf5_pfs" "pfs:/np$np/h5.h5"; done
+else
+	echo "SKIP: HDF5 (libhdf5-openmpi-dev) not installed"
+fi
+if build_extra "$S/tests/mpi/pnetcdf_pfs.c" "$DIR/pnetcdf_pfs" pnetcdf; then
+	for np in 1 3 4; do run pnetcdf "$np" "$DIR/pnetcdf_pfs" "pfs:/np$np/nc.nc"; done
+else
+	echo "SKIP: PnetCDF (libpnetcdf-dev) not installed"
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
