@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "aio.h"
 #include "client.h"
 #include "layout.h"
@@ -43,17 +44,189 @@ int client_path_norm(const char *in, char *out)
 	return 0;
 }
 
+/* ---- recovery: retries within a request's budget ---- */
+
+#define CLIENT_BACKOFF_FIRST_MS 10
+#define CLIENT_BACKOFF_MAX_MS 500
+#define CLIENT_ATTEMPT_MIN_MS 100
+#define CLIENT_MDS_IDLE_MS 100    /* idle longer: PING before a change */
+
+static long client_ms_until(const struct timespec *ts)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (ts->tv_sec - now.tv_sec) * 1000L + (ts->tv_nsec - now.tv_nsec) / 1000000L;
+}
+
+static void client_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void client_retry_init(pfs_fs_t *fs, struct client_retry *r)
+{
+	int budget = fs->cfg.timeout_ms > 0 ? fs->cfg.timeout_ms : 10000;
+
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += budget / 1000;
+	r->deadline.tv_nsec += (long)(budget % 1000) * 1000000L;
+	if (r->deadline.tv_nsec >= 1000000000L) {
+		r->deadline.tv_sec++;
+		r->deadline.tv_nsec -= 1000000000L;
+	}
+	r->attempt_ms = budget / 4 > CLIENT_ATTEMPT_MIN_MS ? budget / 4 : CLIENT_ATTEMPT_MIN_MS;
+	r->backoff_ms = CLIENT_BACKOFF_FIRST_MS;
+	r->attempts = 0;
+}
+
+int client_retry_timeout(const struct client_retry *r)
+{
+	long left = client_ms_until(&r->deadline);
+
+	if (left < 1)
+		left = 1;
+	return left < r->attempt_ms ? (int)left : r->attempt_ms;
+}
+
+/* Transport results after which sending the same request again may work. */
+static int client_transient(int rc)
+{
+	switch (-rc) {
+	case ETIMEDOUT: case ECONNRESET: case ECONNREFUSED: case ECONNABORTED:
+	case ENOTCONN: case EHOSTUNREACH: case ENETUNREACH: case EPIPE: case EAGAIN:
+	case EIO:
+		return 1;
+	}
+	return 0;
+}
+
+int client_retry_again(struct client_retry *r, int rc)
+{
+	long left = client_ms_until(&r->deadline);
+
+	if (!client_transient(rc) || left <= 0)
+		return 0;
+	r->attempts++;
+	if (rc != -ETIMEDOUT) {
+		/* Failed fast (reset, refused): wait before the next try. */
+		client_sleep_ms(r->backoff_ms < left ? r->backoff_ms : left);
+		if (r->backoff_ms < CLIENT_BACKOFF_MAX_MS)
+			r->backoff_ms *= 2;
+		if (client_ms_until(&r->deadline) <= 0)
+			return 0;
+	} else if (r->attempt_ms < 1000000) {
+		r->attempt_ms *= 2;
+	}
+	return 1;
+}
+
 /* ---- MDS RPCs ---- */
+
+/* Requests the MDS may see twice without harm. */
+static int client_op_idempotent(uint16_t op)
+{
+	switch (op) {
+	case WIRE_OP_PING: case WIRE_OP_TARGET_LIST: case WIRE_OP_LOOKUP:
+	case WIRE_OP_READDIR: case WIRE_OP_SET_SIZE:
+		return 1;
+	}
+	return 0;
+}
+
+/* One attempt: the transport result, or the server's status. */
+static int client_mds_once(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+			   int timeout_ms, void *rep, size_t *replen, int *transport)
+{
+	struct net_call *c;
+	const void *rp;
+	size_t n = 0;
+	int rc, status = 0;
+
+	*transport = 1;
+	rc = net_call_start(fs->ep, fs->mds, op, req, reqlen, timeout_ms, &c);
+	if (rc)
+		return rc;
+	net_call_wait(fs->ep, &c, 1);
+	rc = net_call_result(c, &status, &rp, &n);
+	if (!rc) {
+		*transport = 0;
+		if (n > WIRE_MSG_MAX) {
+			rc = -EMSGSIZE;
+		} else {
+			if (n)
+				memcpy(rep, rp, n);
+			*replen = n;
+			rc = status;
+		}
+	}
+	net_call_free(c);
+	pthread_mutex_lock(&fs->lock);
+	fs->mds_suspect = *transport;
+	if (!*transport)
+		clock_gettime(CLOCK_MONOTONIC, &fs->mds_ok);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+/* Whether a change should be preceded by a PING: the last MDS call failed
+ * in transport, or nothing was heard from the MDS for a while (it may have
+ * restarted, and the first send over a dead connection can be lost). */
+static int client_mds_needs_probe(pfs_fs_t *fs)
+{
+	struct timespec ok;
+	int suspect;
+
+	pthread_mutex_lock(&fs->lock);
+	suspect = fs->mds_suspect;
+	ok = fs->mds_ok;
+	pthread_mutex_unlock(&fs->lock);
+	ok.tv_nsec += CLIENT_MDS_IDLE_MS * 1000000L;
+	if (ok.tv_nsec >= 1000000000L) {
+		ok.tv_sec++;
+		ok.tv_nsec -= 1000000000L;
+	}
+	return suspect || client_ms_until(&ok) <= 0;
+}
+
+int client_mds_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *req,
+		   size_t reqlen, void *rep, size_t *replen)
+{
+	struct client_retry r;
+	int rc, transport;
+	size_t dummy;
+
+	*replen = 0;
+	client_retry_init(fs, &r);
+	if (!idempotent && client_mds_needs_probe(fs)) {
+		/* Nothing of the change is sent until the MDS answers. */
+		do {
+			rc = client_mds_once(fs, WIRE_OP_PING, NULL, 0, client_retry_timeout(&r),
+					     rep, &dummy, &transport);
+		} while (rc && transport && client_retry_again(&r, rc));
+		if (rc)
+			return rc;
+		*replen = 0;
+	}
+	for (;;) {
+		rc = client_mds_once(fs, op, req, reqlen, client_retry_timeout(&r), rep, replen,
+				     &transport);
+		if (!rc || !transport || !idempotent || !client_retry_again(&r, rc))
+			return rc;
+	}
+}
 
 int client_mds_call(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 		    void *rep, size_t *replen)
 {
-	*replen = 0;
-	return net_rpc(fs->ep, fs->mds, op, req, reqlen, rep, WIRE_MSG_MAX, replen);
+	return client_mds_rpc(fs, op, client_op_idempotent(op), req, reqlen, rep, replen);
 }
 
-int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
-		    struct wire_attr *attr)
+int client_mds_attr_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *req,
+			size_t reqlen, struct wire_attr *attr)
 {
 	void *rep;
 	size_t rlen;
@@ -62,7 +235,7 @@ int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 	rep = malloc(WIRE_MSG_MAX);
 	if (!rep)
 		return -ENOMEM;
-	rc = client_mds_call(fs, op, req, reqlen, rep, &rlen);
+	rc = client_mds_rpc(fs, op, idempotent, req, reqlen, rep, &rlen);
 	if (rc)
 		goto out;
 	if (attr)
@@ -70,6 +243,12 @@ int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 out:
 	free(rep);
 	return rc;
+}
+
+int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+		    struct wire_attr *attr)
+{
+	return client_mds_attr_rpc(fs, op, client_op_idempotent(op), req, reqlen, attr);
 }
 
 int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr)
@@ -168,7 +347,8 @@ int client_target_addr(pfs_fs_t *fs, uint32_t id, fi_addr_t *addr)
 /* ---- object fan-out ---- */
 
 static int client_obj_start(pfs_fs_t *fs, const struct wire_layout *l, uint32_t i,
-			    uint16_t op, const uint64_t *sizes_in, struct net_call **call)
+			    uint16_t op, const uint64_t *sizes_in, int timeout_ms,
+			    struct net_call **call)
 {
 	uint8_t req[64];
 	fi_addr_t addr;
@@ -188,21 +368,24 @@ static int client_obj_start(pfs_fs_t *fs, const struct wire_layout *l, uint32_t 
 	}
 	if (len < 0)
 		return len;
-	return net_call_start(fs->ep, addr, op, req, (size_t)len, 0, call);
+	return net_call_start(fs->ep, addr, op, req, (size_t)len, timeout_ms, call);
 }
 
-/* Result of one fan-out call: transport error, then server status, then
- * the optional size. */
-static int client_obj_finish(struct net_call *call, uint64_t *size)
+/* Result of one fan-out call: transport error (*transport set), then
+ * server status, then the optional size. */
+static int client_obj_finish(struct net_call *call, uint64_t *size, int *transport)
 {
 	const void *payload;
 	size_t plen;
 	int status, rc;
 	struct wire_obj_size s;
 
+	*transport = 0;
 	rc = net_call_result(call, &status, &payload, &plen);
-	if (rc)
+	if (rc) {
+		*transport = 1;
 		return rc;
+	}
 	if (status)
 		return status;
 	if (!size)
@@ -214,28 +397,54 @@ static int client_obj_finish(struct net_call *call, uint64_t *size)
 	return 0;
 }
 
+/* Every object op is idempotent: stripes whose call failed in transport are
+ * sent again (each within its own budget) while the others keep their
+ * results; a stripe whose server stays down fails alone. */
 int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
 		      const uint64_t *sizes_in, uint64_t *sizes_out)
 {
 	struct net_call *calls[PFS_MAX_STRIPES];
-	uint32_t n = 0, count = l->stripe_count;
-	int rc = 0, r;
+	struct client_retry retry[PFS_MAX_STRIPES];
+	int res[PFS_MAX_STRIPES], pending[PFS_MAX_STRIPES];
+	uint32_t count = l->stripe_count;
+	int rc = 0, again = 1, transport;
 
 	if (count == 0 || count > PFS_MAX_STRIPES)
 		return -EINVAL;
-	for (n = 0; n < count; n++) {
-		rc = client_obj_start(fs, l, n, op, sizes_in, &calls[n]);
-		if (rc)
-			break;
+	for (uint32_t i = 0; i < count; i++) {
+		client_retry_init(fs, &retry[i]);
+		pending[i] = 1;
+		res[i] = 0;
 	}
-	if (n)
-		net_call_wait(fs->ep, calls, n);
-	for (uint32_t i = 0; i < n; i++) {
-		r = client_obj_finish(calls[i], sizes_out ? &sizes_out[i] : NULL);
-		if (r && !rc)
-			rc = r;
-		net_call_free(calls[i]);
+	while (again) {
+		uint32_t n = 0, idx[PFS_MAX_STRIPES];
+
+		again = 0;
+		for (uint32_t i = 0; i < count; i++) {
+			if (!pending[i])
+				continue;
+			res[i] = client_obj_start(fs, l, i, op, sizes_in,
+						  client_retry_timeout(&retry[i]), &calls[n]);
+			if (res[i]) {
+				pending[i] = 0;
+				continue;
+			}
+			idx[n++] = i;
+		}
+		if (n)
+			net_call_wait(fs->ep, calls, n);
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t i = idx[k];
+
+			res[i] = client_obj_finish(calls[k], sizes_out ? &sizes_out[i] : NULL,
+						   &transport);
+			net_call_free(calls[k]);
+			pending[i] = res[i] && transport && client_retry_again(&retry[i], res[i]);
+			again |= pending[i];
+		}
 	}
+	for (uint32_t i = 0; i < count && !rc; i++)
+		rc = res[i];
 	return rc;
 }
 

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 #include "pfs.h"
 #include "config.h"
 #include "net.h"
@@ -33,6 +34,8 @@ struct pfs_fs {
 	pthread_mutex_t lock;
 	struct client_target targets[WIRE_MAX_TARGETS];
 	struct aio_pool *aio;   /* nonblocking I/O threads, started on first use */
+	int mds_suspect;        /* under lock: last MDS call failed in transport */
+	struct timespec mds_ok; /* under lock: last MDS reply (CLOCK_MONOTONIC) */
 };
 
 /* An open file. attr (and its layout) is fixed at open; lock guards the
@@ -59,15 +62,52 @@ struct pfs_dir {
  * -EINVAL, too long -> -ENAMETOOLONG. */
 int client_path_norm(const char *in, char *out);
 
+/* ---- recovery (client.c) ----
+ * Every request has a budget of timeout_ms from its first send. A transport
+ * failure (no reply in time, connection reset or refused) of an idempotent
+ * request is retried within that budget: attempt timeouts start at a quarter
+ * of the budget and double, and a fast failure waits a back-off (10 ms,
+ * doubling, at most 500 ms) first, so a dead server costs a few attempts,
+ * never a storm. Reads, writes (positioned), glimpse, sync, punch, destroy,
+ * statfs, lookups, readdir, target lists, size hints and opens without
+ * O_EXCL are idempotent. Namespace changes (mkdir, rmdir, unlink, rename,
+ * create with O_EXCL, setstripe create) are sent once: after a failure the
+ * caller gets the transport error (-ETIMEDOUT, -ECONNRESET, ...) meaning
+ * "outcome unknown" and must look. To keep that rare, a change is preceded
+ * by a PING (retried) when the MDS connection failed before or has been
+ * idle, so that a restarted MDS is reached over a fresh connection. */
+struct client_retry {
+	struct timespec deadline;  /* CLOCK_MONOTONIC end of the budget */
+	int attempt_ms;            /* timeout of the next attempt */
+	int backoff_ms;            /* pause before the next attempt */
+	int attempts;
+};
+
+void client_retry_init(pfs_fs_t *fs, struct client_retry *r);
+/* Timeout (ms, >= 1) for the next attempt, clipped to the budget. */
+int client_retry_timeout(const struct client_retry *r);
+/* After an attempt failed with transport error rc: 1 when another attempt
+ * may go (after sleeping any back-off), 0 when rc is final. */
+int client_retry_again(struct client_retry *r, int rc);
+
 /* One MDS RPC: sends req (reqlen bytes), copies the reply payload into rep
  * (WIRE_MSG_MAX bytes) and its length into *replen. Returns the transport
  * error or the server's status. */
 int client_mds_call(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 		    void *rep, size_t *replen);
+/* client_mds_call with the retry policy given: idempotent requests are
+ * retried, others are sent once (after a PING when the connection is
+ * suspect). client_mds_call picks the policy from the opcode (OPEN counts
+ * as a change: pass idempotent = 1 for opens without O_EXCL). */
+int client_mds_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *req,
+		   size_t reqlen, void *rep, size_t *replen);
 /* One MDS RPC whose reply is a wire_attr (attr may be NULL for an empty
  * reply). req was encoded by the caller. */
 int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 		    struct wire_attr *attr);
+/* client_mds_attr with an explicit retry policy (see client_mds_rpc). */
+int client_mds_attr_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *req,
+			size_t reqlen, struct wire_attr *attr);
 /* LOOKUP of a normalised path. */
 int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr);
 

@@ -52,7 +52,10 @@ static int file_open_rpc(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
 			goto out;
 	}
 	len = wire_enc_open(req, CLIENT_REQ_MAX, m);
-	rc = len < 0 ? len : client_mds_attr(fs, WIRE_OP_OPEN, req, (size_t)len, attr);
+	/* An open that cannot create, or creates without O_EXCL, may be sent
+	 * twice: the second finds what the first made. */
+	rc = len < 0 ? len : client_mds_attr_rpc(fs, WIRE_OP_OPEN, !(flags & O_EXCL), req,
+						 (size_t)len, attr);
 out:
 	free(req);
 	free(m);

@@ -58,6 +58,7 @@ struct io_ctx {
 	struct io_vec rpcs;         /* struct io_rpc, grouped per stripe */
 	size_t *order;              /* start order: stripes interleaved */
 	struct net_call **calls;
+	struct client_retry *retry; /* per started RPC: its budget */
 	struct wire_obj_io *msg;
 	uint8_t *enc;
 	uint8_t *inl;
@@ -311,7 +312,8 @@ static int io_order(struct io_ctx *ctx)
 
 	ctx->order = malloc(n * sizeof(*ctx->order));
 	ctx->calls = calloc(n, sizeof(*ctx->calls));
-	if (!ctx->order || !ctx->calls)
+	ctx->retry = calloc(n, sizeof(*ctx->retry));
+	if (!ctx->order || !ctx->calls || !ctx->retry)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		start[r[i].stripe + 1]++;
@@ -400,7 +402,8 @@ static void io_gather(struct io_ctx *ctx, const struct io_rpc *r)
 	}
 }
 
-static int io_rpc_start(struct io_ctx *ctx, const struct io_rpc *r, struct net_call **call)
+static int io_rpc_start(struct io_ctx *ctx, const struct io_rpc *r, int timeout_ms,
+			struct net_call **call)
 {
 	struct wire_obj_io *m = ctx->msg;
 	int bulk = r->bytes > WIRE_INLINE_MAX;
@@ -428,7 +431,7 @@ static int io_rpc_start(struct io_ctx *ctx, const struct io_rpc *r, struct net_c
 		return len;
 	return net_call_start(ctx->f->fs->ep, addr,
 			      ctx->write ? WIRE_OP_OBJ_WRITE : WIRE_OP_OBJ_READ,
-			      ctx->enc, (size_t)len, 0, call);
+			      ctx->enc, (size_t)len, timeout_ms, call);
 }
 
 /* Scatters an inline read reply into the pieces. */
@@ -467,15 +470,19 @@ static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
 	return 0;
 }
 
-static int io_rpc_finish(struct io_ctx *ctx, const struct io_rpc *r, struct net_call *call)
+static int io_rpc_finish(struct io_ctx *ctx, const struct io_rpc *r, struct net_call *call,
+			 int *transport)
 {
 	const void *payload;
 	size_t plen;
 	int status, rc;
 
+	*transport = 0;
 	rc = net_call_result(call, &status, &payload, &plen);
-	if (rc)
+	if (rc) {
+		*transport = 1;
 		return rc;
+	}
 	if (status)
 		return status;
 	if (ctx->write)
@@ -484,16 +491,21 @@ static int io_rpc_finish(struct io_ctx *ctx, const struct io_rpc *r, struct net_
 }
 
 /* Starts every RPC, at most IO_WINDOW in flight, and collects the results
- * oldest first. Returns the first error. */
+ * oldest first. An RPC that fails in transport (its server died or
+ * restarted) is sent again within its budget (client_retry_*): reads and
+ * positioned writes are idempotent. Returns the first error. */
 static int io_run(struct io_ctx *ctx)
 {
 	const struct io_rpc *r = ctx->rpcs.p;
 	size_t n = ctx->rpcs.n, started = 0, done = 0;
-	int err = 0, rc;
+	int err = 0, rc, transport;
 
 	while (done < n) {
 		while (!err && started < n && started - done < IO_WINDOW) {
-			rc = io_rpc_start(ctx, &r[ctx->order[started]], &ctx->calls[started]);
+			client_retry_init(ctx->f->fs, &ctx->retry[started]);
+			rc = io_rpc_start(ctx, &r[ctx->order[started]],
+					  client_retry_timeout(&ctx->retry[started]),
+					  &ctx->calls[started]);
 			if (rc) {
 				err = rc;
 				break;
@@ -503,11 +515,19 @@ static int io_run(struct io_ctx *ctx)
 		if (done == started)
 			break;
 		net_call_wait(ctx->f->fs->ep, &ctx->calls[done], 1);
-		rc = io_rpc_finish(ctx, &r[ctx->order[done]], ctx->calls[done]);
+		rc = io_rpc_finish(ctx, &r[ctx->order[done]], ctx->calls[done], &transport);
+		net_call_free(ctx->calls[done]);
+		ctx->calls[done] = NULL;
+		if (rc && transport && !err && client_retry_again(&ctx->retry[done], rc)) {
+			rc = io_rpc_start(ctx, &r[ctx->order[done]],
+					  client_retry_timeout(&ctx->retry[done]),
+					  &ctx->calls[done]);
+			if (!rc)
+				continue;       /* wait for the new attempt */
+		}
 		if (rc && !err)
 			err = rc;
-		net_call_free(ctx->calls[done]);
-		ctx->calls[done++] = NULL;
+		done++;
 	}
 	return err;
 }
@@ -533,6 +553,7 @@ static void io_ctx_free(struct io_ctx *ctx)
 	free(ctx->rpcs.p);
 	free(ctx->order);
 	free(ctx->calls);
+	free(ctx->retry);
 	free(ctx->msg);
 	free(ctx->enc);
 	free(ctx->inl);

@@ -1,9 +1,14 @@
 /* net.c - one libfabric RDM endpoint carrying pfs RPCs and RMA bulk data.
  * Completions are reaped with blocking fi_cq_sread by one thread at a time
- * (a server's progress thread, or whichever client thread waits first), so
- * an idle process sleeps in the kernel instead of polling. */
+ * (whichever thread needs progress first: a client waiting for a reply, a
+ * server worker waiting for RMA, or an idle server worker), so an idle
+ * process sleeps in the kernel instead of polling. A server serves with a
+ * leader/follower pool: the worker that reaps a request handles it itself
+ * and passes the polling role to an idle worker, so no request waits for a
+ * thread hand-off (futex wake-up and context switch) before it is served. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +25,13 @@
 #define NET_PEER_BUCKETS 256
 #define NET_CQ_BATCH 16
 #define NET_SREAD_MAX_MS 1000   /* longest single sleep in fi_cq_sread */
+/* Providers whose CQ has no kernel wait object (shm in libfabric 1.17 only
+ * yields in a loop inside fi_cq_sread, ~90% of a core per idle process):
+ * poll with sched_yield for NET_SPIN_NS after the last completion, then
+ * sleep, doubling from NET_NAP_MIN_NS up to NET_NAP_MAX_NS. */
+#define NET_SPIN_NS 1000000L
+#define NET_NAP_MIN_NS 50000L
+#define NET_NAP_MAX_NS 4000000L
 
 enum net_ctx_kind { NET_CTX_RX, NET_CTX_CALL_SEND, NET_CTX_REPLY_SEND, NET_CTX_RMA };
 
@@ -88,6 +100,8 @@ struct net_ep {
 	struct fid_av *av;
 	struct fid_ep *ep;
 	int timeout_ms;
+	int nap_wait;                /* no kernel wait object: poll, then nap */
+	int64_t last_cqe_ns;         /* nap_wait: when a completion last came */
 	uint64_t mr_mode;
 	uint64_t next_key;
 	uint8_t self[WIRE_ADDR_MAX];
@@ -96,6 +110,7 @@ struct net_ep {
 	pthread_mutex_t lock;        /* everything below */
 	pthread_cond_t cond;         /* broadcast after every dispatch */
 	int poller;                  /* a thread is inside fi_cq_sread */
+	int idle;                    /* serving: workers asleep on idle_cond */
 	uint64_t next_reqid;
 	struct net_call *calls[NET_CALL_BUCKETS];
 	struct net_peer *peers[NET_PEER_BUCKETS];
@@ -113,11 +128,10 @@ struct net_ep {
 	void *handler_arg;
 	net_thread_init_fn thread_init;
 	void *thread_init_arg;
-	pthread_t progress_thread;
 	pthread_t *workers;
 	int nworkers;
 	struct net_req *queue_head, *queue_tail;
-	pthread_cond_t queue_cond;
+	pthread_cond_t idle_cond;    /* a request is queued or nobody polls */
 };
 
 struct net_worker_arg {
@@ -274,6 +288,15 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 	}
 	ep->self_len = sizeof(ep->self);
 	rc = fi_getname(&ep->ep->fid, ep->self, &ep->self_len);
+	if (!rc) {
+		/* A CQ that can hand out a wait fd sleeps in the kernel. */
+		int fd = -1;
+
+		ep->nap_wait = fi_control(&ep->cq->fid, FI_GETWAIT, &fd) != 0 || fd < 0;
+		if (ep->nap_wait)
+			log_msg(LOG_DEBUG, "%s: no CQ wait object, polling with naps",
+				ep->info->fabric_attr->prov_name);
+	}
 	return net_errno(rc);
 }
 
@@ -293,7 +316,7 @@ int net_open(const struct net_opts *opts, struct net_ep **out)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&ep->cond, &ca);
-	pthread_cond_init(&ep->queue_cond, &ca);
+	pthread_cond_init(&ep->idle_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	rc = net_open_fabric(ep, opts);
 	if (!rc)
@@ -334,13 +357,12 @@ static void net_stop_threads(struct net_ep *ep)
 		return;
 	pthread_mutex_lock(&ep->lock);
 	ep->stopping = 1;
-	pthread_cond_broadcast(&ep->queue_cond);
+	pthread_cond_broadcast(&ep->idle_cond);
 	pthread_cond_broadcast(&ep->cond);
 	pthread_mutex_unlock(&ep->lock);
+	/* The worker inside fi_cq_sread wakes within NET_SREAD_MAX_MS. */
 	for (int i = 0; i < ep->nworkers; i++)
 		pthread_join(ep->workers[i], NULL);
-	/* The progress thread wakes within NET_SREAD_MAX_MS. */
-	pthread_join(ep->progress_thread, NULL);
 	free(ep->workers);
 	ep->serving = 0;
 }
@@ -369,7 +391,7 @@ void net_close(struct net_ep *ep)
 	free(ep->reqs);
 	free(ep->rx_mem);
 	pthread_cond_destroy(&ep->cond);
-	pthread_cond_destroy(&ep->queue_cond);
+	pthread_cond_destroy(&ep->idle_cond);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
 }
@@ -596,6 +618,9 @@ static void net_on_reply(struct net_ep *ep, const struct wire_hdr *h, const uint
 	pthread_mutex_unlock(&ep->lock);
 }
 
+/* Queues a request. No wake-up here: the thread that polled takes the first
+ * request itself and wakes idle workers for the rest (net_worker_main,
+ * net_release_poller). */
 static void net_enqueue(struct net_ep *ep, struct net_req *r)
 {
 	pthread_mutex_lock(&ep->lock);
@@ -605,7 +630,6 @@ static void net_enqueue(struct net_ep *ep, struct net_req *r)
 	else
 		ep->queue_head = r;
 	ep->queue_tail = r;
-	pthread_cond_signal(&ep->queue_cond);
 	pthread_mutex_unlock(&ep->lock);
 }
 
@@ -709,6 +733,43 @@ static void net_read_error(struct net_ep *ep)
 		     e.err == FI_ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET);
 }
 
+static int64_t net_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* fi_cq_sread for a CQ without a wait object: busy (yielding) only while
+ * traffic is recent, else naps of growing length; returns within ms. */
+static ssize_t net_cq_nap_read(struct net_ep *ep, struct fi_cq_msg_entry *ent, int ms)
+{
+	int64_t now = net_now_ns(), end = now + (int64_t)ms * 1000000LL;
+	long nap = NET_NAP_MIN_NS;
+	ssize_t n;
+
+	for (;;) {
+		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
+		if (n != -FI_EAGAIN) {
+			ep->last_cqe_ns = net_now_ns();
+			return n;
+		}
+		now = net_now_ns();
+		if (now >= end || ep->stopping)
+			return n;
+		if (now - ep->last_cqe_ns < NET_SPIN_NS) {
+			sched_yield();
+			continue;
+		}
+		struct timespec ts = { 0, nap < end - now ? nap : (long)(end - now) };
+
+		nanosleep(&ts, NULL);
+		if (nap < NET_NAP_MAX_NS)
+			nap *= 2;
+	}
+}
+
 /* Reaps completions, sleeping up to ms in the kernel (0: do not sleep), and
  * dispatches them, then wakes every waiter. */
 static void net_progress(struct net_ep *ep, int ms)
@@ -716,7 +777,9 @@ static void net_progress(struct net_ep *ep, int ms)
 	struct fi_cq_msg_entry ent[NET_CQ_BATCH];
 	ssize_t n;
 
-	if (ms > 0)
+	if (ms > 0 && ep->nap_wait)
+		n = net_cq_nap_read(ep, ent, ms);
+	else if (ms > 0)
 		n = fi_cq_sread(ep->cq, ent, NET_CQ_BATCH, NULL, ms);
 	else
 		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
@@ -729,17 +792,28 @@ static void net_progress(struct net_ep *ep, int ms)
 	pthread_mutex_unlock(&ep->lock);
 }
 
+/* With ep->lock held, after a thread that will not poll again at once gave
+ * up the polling role: on a serving endpoint an idle worker takes it over
+ * (and serves whatever was queued), so requests never sit in the CQ while
+ * every worker is busy elsewhere. */
+static void net_release_poller(struct net_ep *ep)
+{
+	ep->poller = 0;
+	pthread_cond_broadcast(&ep->cond);
+	if (ep->serving && ep->idle)
+		pthread_cond_signal(&ep->idle_cond);
+}
+
 /* With ep->lock held: wait for progress until ts. One thread at a time
- * sleeps in the CQ; the others (and every thread of a serving endpoint,
- * whose progress thread owns the CQ) sleep on the condition variable that
- * each dispatch round broadcasts. */
+ * sleeps in the CQ; the others sleep on the condition variable that each
+ * dispatch round broadcasts. */
 static void net_wait_locked(struct net_ep *ep, const struct timespec *ts)
 {
 	long ms = net_ms_until(ts);
 
 	if (ms <= 0)
 		return;
-	if (ep->serving || ep->poller) {
+	if (ep->poller) {
 		pthread_cond_timedwait(&ep->cond, &ep->lock, ts);
 		return;
 	}
@@ -747,8 +821,7 @@ static void net_wait_locked(struct net_ep *ep, const struct timespec *ts)
 	pthread_mutex_unlock(&ep->lock);
 	net_progress(ep, ms > NET_SREAD_MAX_MS ? NET_SREAD_MAX_MS : (int)ms);
 	pthread_mutex_lock(&ep->lock);
-	ep->poller = 0;
-	pthread_cond_broadcast(&ep->cond);
+	net_release_poller(ep);
 }
 
 /* Posting may meet a full queue or a peer being (re)connected (-FI_EAGAIN):
@@ -758,10 +831,15 @@ static void net_backoff(struct net_ep *ep, int *wait_ms)
 {
 	struct timespec ts;
 
-	if (!ep->serving)
-		net_progress(ep, 0);
-	net_deadline(&ts, *wait_ms);
 	pthread_mutex_lock(&ep->lock);
+	if (!ep->poller) {
+		ep->poller = 1;
+		pthread_mutex_unlock(&ep->lock);
+		net_progress(ep, 0);
+		pthread_mutex_lock(&ep->lock);
+		net_release_poller(ep);
+	}
+	net_deadline(&ts, *wait_ms);
 	pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
 	pthread_mutex_unlock(&ep->lock);
 	if (*wait_ms < 64)
@@ -986,50 +1064,51 @@ void net_set_thread_init(struct net_ep *ep, net_thread_init_fn fn, void *arg)
 	ep->thread_init_arg = arg;
 }
 
-static void *net_progress_main(void *arg)
-{
-	struct net_ep *ep = arg;
-
-	if (ep->thread_init)
-		ep->thread_init(-1, ep->thread_init_arg);
-	while (!ep->stopping)
-		net_progress(ep, NET_SREAD_MAX_MS);
-	return NULL;
-}
-
-static struct net_req *net_dequeue(struct net_ep *ep)
-{
-	struct net_req *r;
-
-	pthread_mutex_lock(&ep->lock);
-	while (!ep->queue_head && !ep->stopping)
-		pthread_cond_wait(&ep->queue_cond, &ep->lock);
-	r = ep->queue_head;
-	if (r && !ep->stopping) {
-		ep->queue_head = r->next;
-		if (!ep->queue_head)
-			ep->queue_tail = NULL;
-	} else {
-		r = NULL;
-	}
-	pthread_mutex_unlock(&ep->lock);
-	return r;
-}
-
+/* A worker of the leader/follower pool: serve a queued request if there is
+ * one; else poll the CQ if nobody does; else sleep until either changes.
+ * The poller that reaps a request serves it itself (no hand-off on the
+ * request's path) and wakes one idle worker, which takes over polling or
+ * the next queued request and in turn wakes the next one. */
 static void *net_worker_main(void *p)
 {
 	struct net_worker_arg *wa = p;
 	struct net_ep *ep = wa->ep;
 	int index = wa->index;
-	struct net_req *r;
 
 	free(wa);
 	if (ep->thread_init)
 		ep->thread_init(index, ep->thread_init_arg);
-	while ((r = net_dequeue(ep)) != NULL) {
-		r->worker = index;
-		ep->handler(r, ep->handler_arg);
+	pthread_mutex_lock(&ep->lock);
+	while (!ep->stopping) {
+		struct net_req *r = ep->queue_head;
+
+		if (r) {
+			ep->queue_head = r->next;
+			if (!ep->queue_head)
+				ep->queue_tail = NULL;
+			if (ep->idle && (!ep->poller || ep->queue_head))
+				pthread_cond_signal(&ep->idle_cond);
+			pthread_mutex_unlock(&ep->lock);
+			r->worker = index;
+			ep->handler(r, ep->handler_arg);
+			pthread_mutex_lock(&ep->lock);
+			continue;
+		}
+		if (!ep->poller) {
+			ep->poller = 1;
+			pthread_mutex_unlock(&ep->lock);
+			net_progress(ep, NET_SREAD_MAX_MS);
+			pthread_mutex_lock(&ep->lock);
+			/* Loop: serve what came in, or poll again. */
+			ep->poller = 0;
+			pthread_cond_broadcast(&ep->cond);
+			continue;
+		}
+		ep->idle++;
+		pthread_cond_wait(&ep->idle_cond, &ep->lock);
+		ep->idle--;
 	}
+	pthread_mutex_unlock(&ep->lock);
 	return NULL;
 }
 
@@ -1043,11 +1122,6 @@ int net_serve(struct net_ep *ep, int nworkers, net_handler_fn fn, void *arg)
 	ep->handler = fn;
 	ep->handler_arg = arg;
 	ep->serving = 1;
-	if (pthread_create(&ep->progress_thread, NULL, net_progress_main, ep)) {
-		ep->serving = 0;
-		free(ep->workers);
-		return -EAGAIN;
-	}
 	for (int i = 0; i < nworkers; i++) {
 		struct net_worker_arg *wa = malloc(sizeof(*wa));
 

@@ -83,13 +83,14 @@ struct net_req_info {
 	size_t plen;
 };
 
-/* Starts the progress thread and nworkers worker threads. A request that is
- * not a valid frame is dropped (and counted); a valid frame with an unknown
- * opcode still reaches the handler, which replies -EOPNOTSUPP. */
+/* Starts nworkers worker threads that take turns reaping the CQ (leader /
+ * follower): the worker that receives a request serves it, and wakes an
+ * idle one to reap meanwhile. A request that is not a valid frame is
+ * dropped (and counted); a valid frame with an unknown opcode still reaches
+ * the handler, which replies -EOPNOTSUPP. */
 int net_serve(struct net_ep *ep, int nworkers, net_handler_fn fn, void *arg);
-/* Called first on every thread net_serve starts (index -1 for the progress
- * thread, 0..nworkers-1 for workers): servers bind threads here. Set before
- * net_serve. */
+/* Called first on every worker net_serve starts, with its index
+ * 0..nworkers-1: servers bind threads here. Set before net_serve. */
 typedef void (*net_thread_init_fn)(int index, void *arg);
 void net_set_thread_init(struct net_ep *ep, net_thread_init_fn fn, void *arg);
 void net_req_info(const struct net_req *req, struct net_req_info *info);

@@ -46,7 +46,7 @@ struct fab_hello {
 static int fab_open(struct fab *f, const char *provider, uint64_t bulk_access)
 {
 	struct fi_info *hints = fi_allocinfo();
-	struct fi_cq_attr cqa = { .format = FI_CQ_FORMAT_CONTEXT, .wait_obj = FI_WAIT_UNSPEC,
+	struct fi_cq_attr cqa = { .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_UNSPEC,
 				  .size = 1024 };
 	struct fi_av_attr ava = { .type = FI_AV_UNSPEC };
 	int tcp = !strcmp(provider, "tcp"), rc;
@@ -107,7 +107,7 @@ static int fab_open(struct fab *f, const char *provider, uint64_t bulk_access)
 /* Waits (blocking) for n completions; returns 0 or a negative code. */
 static int fab_wait(struct fab *f, int n)
 {
-	struct fi_cq_entry e[16];
+	struct fi_cq_msg_entry e[16];
 
 	while (n > 0) {
 		ssize_t got = fi_cq_sread(f->cq, e, n < 16 ? (size_t)n : 16, NULL, FAB_WAIT_MS);
@@ -163,7 +163,9 @@ static void fab_server(const char *provider, int wfd)
 		rc = (int)fab_post_recv(&f);
 	if (rc)
 		h.addrlen = 0;
-	h.raddr = (uint64_t)(uintptr_t)f.buf;
+	/* Without FI_MR_VIRT_ADDR, RMA addresses are offsets into the region. */
+	h.raddr = f.info && (f.info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) ?
+		  (uint64_t)(uintptr_t)f.buf : 0;
 	h.rkey = f.mr ? fi_mr_key(f.mr) : 0;
 	if (write(wfd, &h, sizeof(h)) != (ssize_t)sizeof(h) || rc)
 		_exit(1);
@@ -185,8 +187,13 @@ static void fab_server(const char *provider, int wfd)
 			continue;
 		if (f.peer == FI_ADDR_UNSPEC) {
 			/* hello: the client's address */
-			if (fi_av_insert(f.av, f.msg, e.len, &f.peer, 0, NULL) != 1)
+			rc = fi_av_insert(f.av, f.msg, 1, &f.peer, 0, NULL);
+			if (rc != 1) {
+				if (getenv("PFS_BENCH_DEBUG"))
+					fprintf(stderr, "probe server: insert of %zu bytes: %d\n",
+						e.len, rc);
 				_exit(3);
+			}
 		} else if (e.len == 1) {
 			fab_send(&f, 1, f.peer);
 			fab_wait(&f, 1);
@@ -289,12 +296,20 @@ static int fab_client(const char *provider, int rfd, size_t bw_bytes, int pingpo
 		rc = (int)fab_send(&f, mylen, f.peer);
 	if (!rc)
 		rc = fab_wait(&f, 2);
+	if (rc && getenv("PFS_BENCH_DEBUG"))
+		fprintf(stderr, "probe hello: %d\n", rc);
 	if (!rc)
 		rc = fab_rtt(&f, 8, pingpongs, &out->rtt8_us);
+	if (rc && getenv("PFS_BENCH_DEBUG"))
+		fprintf(stderr, "probe rtt: %d\n", rc);
 	if (!rc)
 		rc = fab_rtt(&f, 4096, pingpongs, &out->rtt4k_us);
+	if (getenv("PFS_BENCH_DEBUG"))
+		fprintf(stderr, "probe: rtt %d (%.1f, %.1f us)\n", rc, out->rtt8_us, out->rtt4k_us);
 	if (!rc)
 		rc = fab_bw(&f, &h, 1, FAB_BUF, &out->write_gibs);   /* warm-up */
+	if (getenv("PFS_BENCH_DEBUG"))
+		fprintf(stderr, "probe: warm-up %d\n", rc);
 	if (!rc)
 		rc = fab_bw(&f, &h, 1, bw_bytes, &out->write_gibs);
 	if (!rc)
@@ -315,6 +330,8 @@ int bench_fabric_probe(const char *provider, size_t bw_bytes, int pingpongs,
 		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED || pipe(p))
 		return -errno;
+	memset(shared, 0, sizeof(*shared));
+	*(int *)(shared + 1) = -FI_EOTHER;   /* until the client says otherwise */
 	fflush(NULL);
 	srv = fork();
 	if (srv == 0) {
@@ -351,10 +368,12 @@ int bench_fabric_probe(const char *provider, size_t bw_bytes, int pingpongs,
 		/* The quit message stops the server; a stuck one is killed. */
 		for (int i = 0; i < 200 && waitpid(srv, &st, WNOHANG) == 0; i++)
 			usleep(10000);
-		if (kill(srv, 0) == 0) {
+		if (waitpid(srv, &st, WNOHANG) == 0) {
 			kill(srv, SIGKILL);
 			waitpid(srv, &st, 0);
 		}
+		if (getenv("PFS_BENCH_DEBUG"))
+			fprintf(stderr, "probe server: status %d\n", st);
 	}
 	*out = *shared;
 	munmap(shared, sizeof(*shared) + sizeof(int));

@@ -62,6 +62,8 @@ static void fuzz_hex(const char *text)
 		fuzz_fail("hex round trip differs");
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pfs_config cfg;

@@ -61,6 +61,8 @@ static void fuzz_math(const struct wire_layout *l, uint64_t off, uint64_t len, u
 		fuzz_fail("object sizes do not imply the file size", size, max);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_layout l, back;

@@ -54,6 +54,8 @@ static void fuzz_header(const uint8_t *data, size_t size)
 		fuzz_fail("header round trip differs", 0);
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t *enc;

@@ -1,0 +1,1176 @@
+/* pfs_bench.c - the pfs benchmark suite: starts its own local cluster, runs
+ * every pattern against pfs and against its baseline in the same run (raw
+ * libfabric, tmpfs), prints one table (medians, min-max, ratio) and writes
+ * bench-results.json. Not a test: it never judges a speed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include "bench.h"
+#include "cluster.h"
+#include "pfs.h"
+
+#define MiB (1024.0 * 1024.0)
+#define GiB (1024.0 * 1024.0 * 1024.0)
+#define BENCH_NOSS 4
+#define BENCH_XFER (1u << 20)
+#define BENCH_RUNS_MAX 16
+#define BENCH_ROWS_MAX 128
+#define BENCH_QD_MAX 16
+
+/* ---- what to run ---- */
+
+struct bench_opts {
+	const char *mode;               /* smoke, quick, full */
+	int runs;
+	size_t stream_bytes;            /* 1 client */
+	size_t multi_bytes;             /* 4 processes together */
+	size_t rand_file;               /* file random I/O works in */
+	double rand_secs;
+	int md_files;
+	double idle_secs;
+	int pingpongs;
+	size_t fabric_bytes;
+	int md_shm;                     /* metadata rows on shm too */
+	int rand_shm;
+	const char *providers[2];
+	int nprov;
+	const char *json;
+	const char *only;               /* comma-separated phases, NULL = all */
+	char tmpfs[256];                /* baseline directory on tmpfs */
+};
+
+/* ---- result rows ---- */
+
+struct bench_row {
+	char name[64];
+	char provider[8];
+	char unit[16];
+	double v[BENCH_RUNS_MAX];
+	int n;
+	char base[2][64];               /* baseline rows (the smaller median wins) */
+	char err[160];
+};
+
+struct bench_table {
+	struct bench_row rows[BENCH_ROWS_MAX];
+	int n;
+	int errors;
+};
+
+static struct bench_row *bench_row_get(struct bench_table *t, const char *name,
+				       const char *prov, const char *unit,
+				       const char *base0, const char *base1)
+{
+	struct bench_row *r;
+
+	for (int i = 0; i < t->n; i++)
+		if (!strcmp(t->rows[i].name, name))
+			return &t->rows[i];
+	if (t->n == BENCH_ROWS_MAX)
+		return NULL;
+	r = &t->rows[t->n++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->provider, sizeof(r->provider), "%s", prov ? prov : "-");
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	if (base0)
+		snprintf(r->base[0], sizeof(r->base[0]), "%s", base0);
+	if (base1)
+		snprintf(r->base[1], sizeof(r->base[1]), "%s", base1);
+	return r;
+}
+
+/* Row name for a provider: tcp rows carry the plain name, others a suffix. */
+static const char *bench_nm(char *buf, size_t len, const char *name, const char *prov)
+{
+	if (!prov || !strcmp(prov, "tcp"))
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s-%s", name, prov);
+	return buf;
+}
+
+static void bench_add(struct bench_table *t, const char *name, const char *prov,
+		      const char *unit, const char *base0, const char *base1, double v)
+{
+	struct bench_row *r = bench_row_get(t, name, prov, unit, base0, base1);
+
+	if (r && r->n < BENCH_RUNS_MAX)
+		r->v[r->n++] = v;
+}
+
+static void bench_fail(struct bench_table *t, const char *name, const char *prov,
+		       const char *unit, const char *msg)
+{
+	struct bench_row *r = bench_row_get(t, name, prov, unit, NULL, NULL);
+
+	t->errors++;
+	fprintf(stderr, "pfs_bench: %s: %s\n", name, msg);
+	if (r && !r->err[0])
+		snprintf(r->err, sizeof(r->err), "%s", msg);
+}
+
+static double bench_median(const struct bench_row *r, double *lo, double *hi)
+{
+	double v[BENCH_RUNS_MAX];
+
+	if (!r || !r->n)
+		return 0;
+	memcpy(v, r->v, sizeof(double) * (size_t)r->n);
+	qsort(v, (size_t)r->n, sizeof(double), bench_cmp_double);
+	if (lo)
+		*lo = v[0];
+	if (hi)
+		*hi = v[r->n - 1];
+	return r->n % 2 ? v[r->n / 2] : (v[r->n / 2 - 1] + v[r->n / 2]) / 2;
+}
+
+static const struct bench_row *bench_find(const struct bench_table *t, const char *name)
+{
+	for (int i = 0; i < t->n; i++)
+		if (!strcmp(t->rows[i].name, name) && t->rows[i].n)
+			return &t->rows[i];
+	return NULL;
+}
+
+/* The baseline row a row is judged against: of its candidates, the one
+ * with the smaller median (the goal is a fraction of the tighter bound). */
+static const struct bench_row *bench_base(const struct bench_table *t, const struct bench_row *r)
+{
+	const struct bench_row *a = r->base[0][0] ? bench_find(t, r->base[0]) : NULL;
+	const struct bench_row *b = r->base[1][0] ? bench_find(t, r->base[1]) : NULL;
+
+	if (a && b)
+		return bench_median(b, NULL, NULL) < bench_median(a, NULL, NULL) ? b : a;
+	return a ? a : b;
+}
+
+static void bench_fmt(char *buf, size_t len, double v)
+{
+	if (v == 0)
+		snprintf(buf, len, "0");
+	else if (v >= 100000)
+		snprintf(buf, len, "%.0f", v);
+	else if (v >= 100)
+		snprintf(buf, len, "%.0f", v);
+	else if (v >= 10)
+		snprintf(buf, len, "%.1f", v);
+	else if (v >= 0.1)
+		snprintf(buf, len, "%.2f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+}
+
+static void bench_print(const struct bench_table *t, FILE *out)
+{
+	fprintf(out, "%-28s %-4s %10s %-19s %-9s %-30s %10s %6s\n", "row", "prov", "median",
+		"min-max", "unit", "baseline (same run)", "base", "ratio");
+	for (int i = 0; i < t->n; i++) {
+		const struct bench_row *r = &t->rows[i], *b = bench_base(t, r);
+		char med[32], lo[32], hi[32], mm[80], bv[32] = "-", ratio[32] = "-";
+		double l = 0, h = 0, m = bench_median(r, &l, &h);
+
+		if (!r->n) {
+			fprintf(out, "%-28s %-4s %10s   FAILED: %s\n", r->name, r->provider, "-",
+				r->err);
+			continue;
+		}
+		bench_fmt(med, sizeof(med), m);
+		bench_fmt(lo, sizeof(lo), l);
+		bench_fmt(hi, sizeof(hi), h);
+		snprintf(mm, sizeof(mm), "%s-%s", lo, hi);
+		if (b) {
+			double bm = bench_median(b, NULL, NULL);
+
+			bench_fmt(bv, sizeof(bv), bm);
+			if (bm > 0)
+				snprintf(ratio, sizeof(ratio), "%.2f", m / bm);
+		}
+		fprintf(out, "%-28s %-4s %10s %-19s %-9s %-30s %10s %6s\n", r->name, r->provider,
+			med, mm, r->unit, b ? b->name : "-", bv, ratio);
+	}
+}
+
+static void bench_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int bench_write_json(const struct bench_table *t, const struct bench_opts *o,
+			    const char *path)
+{
+	char tmp[600];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "[\n");
+	for (int i = 0; i < t->n; i++) {
+		const struct bench_row *r = &t->rows[i], *b = bench_base(t, r);
+		double l = 0, h = 0, m = bench_median(r, &l, &h);
+
+		fprintf(f, "  {\"name\": ");
+		bench_json_str(f, r->name);
+		fprintf(f, ", \"provider\": ");
+		bench_json_str(f, r->provider);
+		if (r->n)
+			fprintf(f, ", \"value\": %.6g, \"min\": %.6g, \"max\": %.6g, \"runs\": %d",
+				m, l, h, r->n);
+		else
+			fprintf(f, ", \"value\": null, \"runs\": 0, \"error\": \"%s\"",
+				"failed; see the log");
+		fprintf(f, ", \"unit\": ");
+		bench_json_str(f, r->unit);
+		if (b && r->n) {
+			double bm = bench_median(b, NULL, NULL);
+
+			fprintf(f, ", \"baseline\": ");
+			bench_json_str(f, b->name);
+			fprintf(f, ", \"baseline_value\": %.6g", bm);
+			if (bm > 0)
+				fprintf(f, ", \"ratio\": %.4g", m / bm);
+			else
+				fprintf(f, ", \"ratio\": null");
+		} else {
+			fprintf(f, ", \"baseline\": null, \"baseline_value\": null, \"ratio\": null");
+		}
+		fprintf(f, ", \"mode\": \"%s\"}%s\n", o->mode, i + 1 < t->n ? "," : "");
+	}
+	fprintf(f, "]\n");
+	if (fclose(f))
+		return -errno;
+	return rename(tmp, path) ? -errno : 0;
+}
+
+/* ---- the client side: pfs or a local (tmpfs) directory ---- */
+
+enum bench_kind { BK_WRITE, BK_READ, BK_UNLINK, BK_RAND, BK_CREATE, BK_STAT, BK_MDUNLINK,
+		  BK_PING };
+
+struct bench_wl {
+	enum bench_kind kind;
+	int pfs;                        /* else POSIX under root */
+	const char *root;
+	const char *file;               /* base name; ".<rank>" unless shared */
+	int shared;                     /* one file, ranks interleaved */
+	size_t bytes;                   /* per process */
+	int rand_write;
+	int qd;
+	double secs;
+	size_t file_bytes;
+	int nfiles;                     /* per process */
+};
+
+struct bench_cli {
+	pfs_fs_t *fs;
+	const char *root;
+};
+
+struct bench_fh {
+	pfs_file_t *f;
+	int fd;
+};
+
+static void bench_path(const struct bench_cli *c, char *buf, size_t len, const char *name)
+{
+	if (c->fs)
+		snprintf(buf, len, "/%s", name);
+	else
+		snprintf(buf, len, "%s/%s", c->root, name);
+}
+
+static int bench_connect(struct bench_cli *c, const struct bench_wl *w)
+{
+	c->fs = NULL;
+	c->root = w->root;
+	return w->pfs ? pfs_connect(NULL, &c->fs) : 0;
+}
+
+static void bench_disconnect(struct bench_cli *c)
+{
+	if (c->fs)
+		pfs_disconnect(c->fs);
+}
+
+static int bench_open(struct bench_cli *c, const char *name, int flags, int striped,
+		      struct bench_fh *h)
+{
+	struct pfs_layout l = { .stripe_count = BENCH_NOSS, .stripe_size = BENCH_XFER,
+				.first_target = -1 };
+	char path[512];
+
+	bench_path(c, path, sizeof(path), name);
+	h->f = NULL;
+	h->fd = -1;
+	if (c->fs)
+		return pfs_open(c->fs, path, flags, 0644, striped ? &l : NULL, &h->f);
+	h->fd = open(path, flags, 0644);
+	return h->fd < 0 ? -errno : 0;
+}
+
+static ssize_t bench_io(struct bench_fh *h, int write, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	if (h->f)
+		return write ? pfs_pwrite(h->f, buf, len, off) : pfs_pread(h->f, buf, len, off);
+	n = write ? pwrite(h->fd, buf, len, (off_t)off) : pread(h->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+static int bench_fsync(struct bench_fh *h)
+{
+	if (h->f)
+		return pfs_fsync(h->f);
+	return fsync(h->fd) ? -errno : 0;
+}
+
+static int bench_close(struct bench_fh *h)
+{
+	if (h->f)
+		return pfs_close(h->f);
+	return h->fd >= 0 && close(h->fd) ? -errno : 0;
+}
+
+static int bench_unlink(struct bench_cli *c, const char *name)
+{
+	char path[512];
+
+	bench_path(c, path, sizeof(path), name);
+	if (c->fs)
+		return pfs_unlink(c->fs, path);
+	return unlink(path) ? -errno : 0;
+}
+
+static int bench_stat(struct bench_cli *c, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	bench_path(c, path, sizeof(path), name);
+	if (c->fs) {
+		struct pfs_stat ps;
+
+		return pfs_stat(c->fs, path, &ps);
+	}
+	return stat(path, &st) ? -errno : 0;
+}
+
+static int bench_mkdir(struct bench_cli *c, const char *name)
+{
+	char path[512];
+	int rc;
+
+	bench_path(c, path, sizeof(path), name);
+	if (c->fs)
+		rc = pfs_mkdir(c->fs, path, 0755);
+	else
+		rc = mkdir(path, 0755) ? -errno : 0;
+	return rc == -EEXIST ? 0 : rc;
+}
+
+static void bench_file_name(const struct bench_wl *w, int rank, char *buf, size_t len)
+{
+	if (w->shared)
+		snprintf(buf, len, "%s", w->file);
+	else
+		snprintf(buf, len, "%s.%d", w->file, rank);
+}
+
+static void bench_err(struct bench_result *res, int rc, const char *what)
+{
+	res->rc = rc ? rc : -EIO;
+	snprintf(res->err, sizeof(res->err), "%s: %s", what, pfs_strerror(res->rc));
+}
+
+/* ---- workers (each in its own process) ---- */
+
+static void bench_stream(int rank, int nproc, const struct bench_wl *w,
+			 struct bench_result *res)
+{
+	int write = w->kind == BK_WRITE;
+	size_t nx = w->bytes / BENCH_XFER;
+	struct bench_cli c;
+	struct bench_fh h;
+	char name[128];
+	uint8_t *buf;
+	int rc;
+
+	buf = aligned_alloc(4096, BENCH_XFER);
+	if (!buf) {
+		bench_err(res, -ENOMEM, "buffer");
+		return;
+	}
+	memset(buf, 0x5a + rank, BENCH_XFER);
+	bench_file_name(w, rank, name, sizeof(name));
+	rc = bench_connect(&c, w);
+	if (rc) {
+		bench_err(res, rc, "connect");
+		return;
+	}
+	rc = bench_open(&c, name, write ? O_RDWR | O_CREAT : O_RDONLY, 1, &h);
+	if (rc) {
+		bench_err(res, rc, "open");
+		goto out;
+	}
+	bench_barrier();
+	res->t0 = bench_now();
+	for (size_t k = 0; k < nx; k++) {
+		uint64_t off = w->shared ? ((uint64_t)k * (uint64_t)nproc + (uint64_t)rank) * BENCH_XFER
+					 : (uint64_t)k * BENCH_XFER;
+		ssize_t n = bench_io(&h, write, buf, BENCH_XFER, off);
+
+		if (n != BENCH_XFER) {
+			bench_err(res, n < 0 ? (int)n : -EIO, write ? "write" : "read");
+			goto close;
+		}
+	}
+	if (write && (rc = bench_fsync(&h))) {
+		bench_err(res, rc, "fsync");
+		goto close;
+	}
+	res->t1 = bench_now();
+	res->bytes = (double)nx * BENCH_XFER;
+	res->rc = 0;
+close:
+	rc = bench_close(&h);
+	if (rc && !res->rc)
+		bench_err(res, rc, "close");
+out:
+	bench_disconnect(&c);
+	free(buf);
+}
+
+static void bench_unlink_files(int rank, int nproc, const struct bench_wl *w,
+			       struct bench_result *res)
+{
+	struct bench_cli c;
+	char name[128];
+	int rc = bench_connect(&c, w);
+
+	if (rc) {
+		bench_err(res, rc, "connect");
+		return;
+	}
+	res->rc = 0;
+	for (int i = 0; i < (w->shared ? 1 : nproc); i++) {
+		bench_file_name(w, i, name, sizeof(name));
+		rc = bench_unlink(&c, name);
+		if (rc && rc != -ENOENT)
+			bench_err(res, rc, "unlink");
+	}
+	bench_disconnect(&c);
+	(void)rank;
+}
+
+/* Random 4 KiB I/O: qd threads, each with one request at a time. */
+struct bench_rand {
+	const struct bench_wl *w;
+	struct bench_fh *h;
+	pthread_barrier_t *start;
+	double deadline;
+	unsigned seed;
+	double *lat;
+	size_t n, cap;
+	int rc;
+};
+
+static void *bench_rand_thread(void *p)
+{
+	struct bench_rand *r = p;
+	uint64_t blocks = r->w->file_bytes / 4096;
+	uint8_t *buf = aligned_alloc(4096, 4096);
+
+	if (!buf) {
+		r->rc = -ENOMEM;
+		return NULL;
+	}
+	memset(buf, 0x33, 4096);
+	pthread_barrier_wait(r->start);
+	while (!r->rc) {
+		uint64_t off = ((uint64_t)rand_r(&r->seed) % blocks) * 4096;
+		double t0 = bench_now(), t1;
+		ssize_t n = bench_io(r->h, r->w->rand_write, buf, 4096, off);
+
+		t1 = bench_now();
+		if (n != 4096) {
+			r->rc = n < 0 ? (int)n : -EIO;
+			break;
+		}
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? 2 * r->cap : 65536;
+			double *nl = realloc(r->lat, cap * sizeof(*nl));
+
+			if (!nl) {
+				r->rc = -ENOMEM;
+				break;
+			}
+			r->lat = nl;
+			r->cap = cap;
+		}
+		r->lat[r->n++] = (t1 - t0) * 1e6;
+		if (t1 >= r->deadline)
+			break;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void bench_randio(const struct bench_wl *w, struct bench_result *res)
+{
+	struct bench_rand r[BENCH_QD_MAX];
+	pthread_t th[BENCH_QD_MAX];
+	pthread_barrier_t start;
+	struct bench_cli c;
+	struct bench_fh h;
+	double *all;
+	size_t total = 0;
+	int rc, qd = w->qd;
+
+	rc = bench_connect(&c, w);
+	if (rc) {
+		bench_err(res, rc, "connect");
+		return;
+	}
+	rc = bench_open(&c, w->file, O_RDWR, 1, &h);
+	if (rc) {
+		bench_err(res, rc, "open");
+		goto out;
+	}
+	pthread_barrier_init(&start, NULL, (unsigned)qd + 1);
+	for (int i = 0; i < qd; i++) {
+		r[i] = (struct bench_rand){ .w = w, .h = &h, .start = &start,
+					    .seed = 12345u + (unsigned)i * 7919u };
+		pthread_create(&th[i], NULL, bench_rand_thread, &r[i]);
+	}
+	bench_barrier();
+	res->t0 = bench_now();
+	for (int i = 0; i < qd; i++)
+		r[i].deadline = res->t0 + w->secs;
+	pthread_barrier_wait(&start);
+	res->rc = 0;
+	for (int i = 0; i < qd; i++) {
+		pthread_join(th[i], NULL);
+		if (r[i].rc && !res->rc)
+			bench_err(res, r[i].rc, w->rand_write ? "random write" : "random read");
+		total += r[i].n;
+	}
+	res->t1 = bench_now();
+	pthread_barrier_destroy(&start);
+	all = malloc((total ? total : 1) * sizeof(*all));
+	if (all) {
+		size_t k = 0;
+
+		for (int i = 0; i < qd; i++) {
+			memcpy(all + k, r[i].lat, r[i].n * sizeof(*all));
+			k += r[i].n;
+		}
+		res->p50_us = bench_quantile(all, total, 0.50);
+		res->p99_us = bench_quantile(all, total, 0.99);
+		free(all);
+	}
+	for (int i = 0; i < qd; i++)
+		free(r[i].lat);
+	res->ops = (double)total;
+	res->bytes = (double)total * 4096;
+	bench_close(&h);
+out:
+	bench_disconnect(&c);
+}
+
+/* Metadata: each process creates, stats or unlinks its share of the files
+ * of one directory. */
+static void bench_meta(int rank, const struct bench_wl *w, struct bench_result *res)
+{
+	struct bench_cli c;
+	char name[128];
+	int rc;
+
+	rc = bench_connect(&c, w);
+	if (rc) {
+		bench_err(res, rc, "connect");
+		return;
+	}
+	if (w->kind == BK_CREATE && (rc = bench_mkdir(&c, w->file))) {
+		bench_err(res, rc, "mkdir");
+		goto out;
+	}
+	bench_barrier();
+	res->t0 = bench_now();
+	res->rc = 0;
+	for (int i = 0; i < w->nfiles; i++) {
+		snprintf(name, sizeof(name), "%s/f.%d.%d", w->file, rank, i);
+		if (w->kind == BK_CREATE) {
+			struct bench_fh h;
+
+			rc = bench_open(&c, name, O_WRONLY | O_CREAT | O_EXCL, 0, &h);
+			if (!rc)
+				rc = bench_close(&h);
+		} else if (w->kind == BK_STAT) {
+			rc = bench_stat(&c, name);
+		} else {
+			rc = bench_unlink(&c, name);
+		}
+		if (rc) {
+			bench_err(res, rc, w->kind == BK_CREATE ? "create" :
+				  w->kind == BK_STAT ? "stat" : "unlink");
+			break;
+		}
+	}
+	res->t1 = bench_now();
+	res->ops = w->nfiles;
+out:
+	bench_disconnect(&c);
+}
+
+/* Waits until every target is up (a fresh cluster registers within ~2 s). */
+static void bench_ping(const struct bench_wl *w, struct bench_result *res)
+{
+	for (int i = 0; i < 300; i++) {
+		struct pfs_target_stat t[BENCH_NOSS];
+		pfs_fs_t *fs;
+		int up = 0, rc;
+
+		if (pfs_connect(NULL, &fs) == 0) {
+			rc = pfs_statfs(fs, t, BENCH_NOSS);
+			for (int k = 0; k < rc && k < BENCH_NOSS; k++)
+				up += t[k].up;
+			pfs_disconnect(fs);
+			if (rc == BENCH_NOSS && up == BENCH_NOSS) {
+				res->rc = 0;
+				return;
+			}
+		}
+		usleep(50 * 1000);
+	}
+	(void)w;
+	bench_err(res, -ETIMEDOUT, "targets up");
+}
+
+static void bench_worker(int rank, int nproc, void *arg, struct bench_result *res)
+{
+	const struct bench_wl *w = arg;
+
+	switch (w->kind) {
+	case BK_WRITE:
+	case BK_READ:
+		bench_stream(rank, nproc, w, res);
+		break;
+	case BK_UNLINK:
+		bench_unlink_files(rank, nproc, w, res);
+		break;
+	case BK_RAND:
+		bench_randio(w, res);
+		break;
+	case BK_CREATE:
+	case BK_STAT:
+	case BK_MDUNLINK:
+		bench_meta(rank, w, res);
+		break;
+	case BK_PING:
+		bench_ping(w, res);
+		break;
+	}
+}
+
+/* ---- the parent: the cluster and the phases ---- */
+
+struct bench_env {
+	struct bench_opts *o;
+	struct bench_table *t;
+	struct cluster c;
+	const char *prov;
+};
+
+static double bench_servers_cpu(const struct cluster *c)
+{
+	double s = bench_proc_cpu(c->mds);
+
+	for (int i = 0; i < c->noss; i++)
+		s += bench_proc_cpu(c->oss[i]);
+	return s;
+}
+
+static double bench_servers_rss_mib(const struct cluster *c)
+{
+	long k = bench_proc_rss_kib(c->mds);
+
+	for (int i = 0; i < c->noss; i++)
+		k += bench_proc_rss_kib(c->oss[i]);
+	return (double)k / 1024.0;
+}
+
+/* Runs one phase; returns 0 and the results, or logs the failure in row. */
+static int bench_phase(struct bench_env *e, const char *row, const char *unit, int nproc,
+		       struct bench_wl *w, struct bench_result *res)
+{
+	int rc = bench_run_procs(nproc, bench_worker, w, res);
+
+	if (rc) {
+		char msg[200];
+		const char *why = "";
+
+		for (int i = 0; i < nproc; i++)
+			if (res[i].err[0]) {
+				why = res[i].err;
+				break;
+			}
+		snprintf(msg, sizeof(msg), "%s (%s)", why[0] ? why : pfs_strerror(rc),
+			 w->pfs ? "pfs" : "tmpfs");
+		bench_fail(e->t, row, e->prov, unit, msg);
+	}
+	return rc;
+}
+
+static void bench_cleanup(struct bench_env *e, struct bench_wl *w, int nproc)
+{
+	struct bench_wl u = *w;
+	struct bench_result r[BENCH_MAX_PROCS];
+
+	u.kind = BK_UNLINK;
+	if (w->pfs) {
+		bench_run_procs(1, bench_worker, &u, r);
+	} else {
+		/* POSIX cleanup needs no child */
+		char path[512];
+
+		for (int i = 0; i < (w->shared ? 1 : nproc); i++) {
+			char name[128];
+
+			bench_file_name(w, i, name, sizeof(name));
+			snprintf(path, sizeof(path), "%s/%s", w->root, name);
+			unlink(path);
+		}
+	}
+	(void)e;
+}
+
+/* Write then read a pattern on pfs and on tmpfs, runs times, interleaved.
+ * The pfs rows are judged against wbase1/rbase1 (same provider) or, when
+ * NULL, the tmpfs rows; the streaming rows (cpu_rows) against the smaller
+ * of the fabric probe and tmpfs, and they also report server CPU per GiB. */
+static void bench_bandwidth(struct bench_env *e, const char *wname, const char *rname,
+			    int nproc, int shared, size_t per_proc, const char *wbase1,
+			    const char *rbase1, int cpu_rows)
+{
+	char n1[80], n2[80], b1[80], b2[80], tw[80], tr[80];
+	struct bench_result res[BENCH_MAX_PROCS];
+	int tmpfs_rows = !strcmp(e->prov, "tcp");
+
+	snprintf(tw, sizeof(tw), "tmpfs-%s", wname);
+	snprintf(tr, sizeof(tr), "tmpfs-%s", rname);
+	bench_nm(b1, sizeof(b1), wbase1 ? wbase1 : tw, wbase1 ? e->prov : NULL);
+	bench_nm(b2, sizeof(b2), rbase1 ? rbase1 : tr, rbase1 ? e->prov : NULL);
+	for (int run = 0; run < e->o->runs; run++) {
+		for (int pfs = 1; pfs >= 0; pfs--) {
+			struct bench_wl w = { .pfs = pfs, .root = e->o->tmpfs, .file = wname,
+					      .shared = shared, .bytes = per_proc };
+			const char *wrow, *rrow;
+			double cpu0, cpu1, cpu2;
+
+			if (!pfs && !tmpfs_rows)
+				continue;
+			wrow = pfs ? bench_nm(n1, sizeof(n1), wname, e->prov) : tw;
+			rrow = pfs ? bench_nm(n2, sizeof(n2), rname, e->prov) : tr;
+			cpu0 = bench_servers_cpu(&e->c);
+			w.kind = BK_WRITE;
+			if (bench_phase(e, wrow, "GiB/s", nproc, &w, res))
+				goto clean;
+			bench_add(e->t, wrow, pfs ? e->prov : "-", "GiB/s", pfs ? b1 : NULL,
+				  pfs && cpu_rows ? tw : NULL, bench_agg_rate(res, nproc, 0) / GiB);
+			cpu1 = bench_servers_cpu(&e->c);
+			w.kind = BK_READ;
+			if (bench_phase(e, rrow, "GiB/s", nproc, &w, res))
+				goto clean;
+			bench_add(e->t, rrow, pfs ? e->prov : "-", "GiB/s", pfs ? b2 : NULL,
+				  pfs && cpu_rows ? tr : NULL, bench_agg_rate(res, nproc, 0) / GiB);
+			cpu2 = bench_servers_cpu(&e->c);
+			if (pfs && cpu_rows) {
+				double gib = (double)per_proc * nproc / GiB;
+
+				bench_add(e->t, bench_nm(n1, sizeof(n1), "server-cpu-write", e->prov),
+					  e->prov, "cpu-s/GiB", NULL, NULL, (cpu1 - cpu0) / gib);
+				bench_add(e->t, bench_nm(n1, sizeof(n1), "server-cpu-read", e->prov),
+					  e->prov, "cpu-s/GiB", NULL, NULL, (cpu2 - cpu1) / gib);
+			}
+clean:
+			bench_cleanup(e, &w, nproc);
+		}
+	}
+}
+
+static void bench_fabric(struct bench_env *e)
+{
+	char n[80], err[200];
+
+	for (int run = 0; run < e->o->runs; run++) {
+		struct bench_fabric_res f;
+
+		if (bench_fabric_probe(e->prov, e->o->fabric_bytes, e->o->pingpongs, &f, err,
+				       sizeof(err))) {
+			bench_fail(e->t, bench_nm(n, sizeof(n), "fabric-rma-write-1m", e->prov),
+				   e->prov, "GiB/s", err);
+			return;
+		}
+		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-rma-write-1m", e->prov), e->prov,
+			  "GiB/s", NULL, NULL, f.write_gibs);
+		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-rma-read-1m", e->prov), e->prov,
+			  "GiB/s", NULL, NULL, f.read_gibs);
+		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-pingpong-8b", e->prov), e->prov,
+			  "us", NULL, NULL, f.rtt8_us);
+		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-pingpong-4k", e->prov), e->prov,
+			  "us", NULL, NULL, f.rtt4k_us);
+	}
+}
+
+static void bench_random(struct bench_env *e)
+{
+	static const int qds[] = { 1, 16 };
+	struct bench_wl w = { .pfs = 1, .root = e->o->tmpfs, .file = "rand", .shared = 1,
+			      .bytes = e->o->rand_file, .file_bytes = e->o->rand_file,
+			      .secs = e->o->rand_secs };
+	struct bench_result res[1];
+	char n[80], base4k[80], base8[80];
+
+	bench_nm(base4k, sizeof(base4k), "fabric-pingpong-4k", e->prov);
+	bench_nm(base8, sizeof(base8), "fabric-pingpong-8b", e->prov);
+	w.kind = BK_WRITE;
+	if (bench_phase(e, bench_nm(n, sizeof(n), "randread-4k-qd1", e->prov), "us", 1, &w, res))
+		return;
+	for (int run = 0; run < e->o->runs; run++) {
+		for (int wr = 0; wr < 2; wr++) {
+			for (size_t q = 0; q < sizeof(qds) / sizeof(qds[0]); q++) {
+				char row[64], r99[100], rio[100];
+
+				snprintf(row, sizeof(row), "rand%s-4k-qd%d", wr ? "write" : "read",
+					 qds[q]);
+				w.kind = BK_RAND;
+				w.rand_write = wr;
+				w.qd = qds[q];
+				bench_nm(n, sizeof(n), row, e->prov);
+				if (bench_phase(e, n, "us", 1, &w, res))
+					continue;
+				bench_add(e->t, n, e->prov, "us p50", base4k, NULL, res[0].p50_us);
+				snprintf(r99, sizeof(r99), "%s-p99", n);
+				bench_add(e->t, r99, e->prov, "us p99", base4k, NULL, res[0].p99_us);
+				snprintf(rio, sizeof(rio), "%s-iops", n);
+				bench_add(e->t, rio, e->prov, "IOPS", NULL, NULL,
+					  bench_agg_rate(res, 1, 1));
+			}
+		}
+	}
+	(void)base8;
+	w.kind = BK_UNLINK;
+	bench_run_procs(1, bench_worker, &w, res);
+}
+
+static void bench_metadata(struct bench_env *e)
+{
+	static const enum bench_kind kinds[] = { BK_CREATE, BK_STAT, BK_MDUNLINK };
+	static const char *names[] = { "create", "stat", "unlink" };
+	struct bench_result res[4];
+	char n[80], tn[80], dir[400];
+	int tmpfs_rows = !strcmp(e->prov, "tcp");
+
+	snprintf(dir, sizeof(dir), "%s/md", e->o->tmpfs);
+	for (int run = 0; run < e->o->runs; run++) {
+		for (int pfs = 1; pfs >= 0; pfs--) {
+			struct bench_wl w = { .pfs = pfs, .root = e->o->tmpfs, .file = "md",
+					      .nfiles = e->o->md_files / 4 };
+
+			if (!pfs && !tmpfs_rows)
+				continue;
+			for (int k = 0; k < 3; k++) {
+				snprintf(tn, sizeof(tn), "tmpfs-%s", names[k]);
+				bench_nm(n, sizeof(n), names[k], e->prov);
+				w.kind = kinds[k];
+				if (bench_phase(e, pfs ? n : tn, "ops/s", 4, &w, res))
+					break;
+				bench_add(e->t, pfs ? n : tn, pfs ? e->prov : "-", "ops/s",
+					  pfs ? tn : NULL, NULL, bench_agg_rate(res, 4, 1));
+			}
+			if (!pfs)
+				rmdir(dir);
+		}
+	}
+}
+
+static int bench_cluster_up(struct bench_env *e)
+{
+	struct bench_wl w = { .kind = BK_PING, .pfs = 1 };
+	struct bench_result r[1];
+	char n[80];
+	int rc;
+
+	rc = cluster_start(&e->c, BENCH_NOSS, e->prov);
+	if (!rc)
+		rc = bench_run_procs(1, bench_worker, &w, r);
+	if (rc) {
+		bench_fail(e->t, bench_nm(n, sizeof(n), "cluster-start", e->prov), e->prov, "-",
+			   pfs_strerror(rc));
+		cluster_destroy(&e->c);
+	}
+	return rc;
+}
+
+/* Whether a phase runs: all by default, else those named in --only. */
+static int bench_want(const struct bench_opts *o, const char *phase)
+{
+	size_t n = strlen(phase);
+
+	for (const char *p = o->only; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, phase, n) && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return !o->only;
+}
+
+/* Waits (up to 10 s) until the servers are quiet for a second: after the
+ * load, the MDS still sends the destroys of unlinked files' objects. */
+static void bench_settle(const struct cluster *c)
+{
+	for (int i = 0; i < 10; i++) {
+		double c0 = bench_servers_cpu(c);
+
+		sleep(1);
+		if (bench_servers_cpu(c) - c0 < 0.02)
+			return;
+	}
+}
+
+static void bench_provider(struct bench_opts *o, struct bench_table *t, const char *prov)
+{
+	struct bench_env e = { .o = o, .t = t, .prov = prov };
+	double rss0, cpu0, t0;
+	char n[80];
+	int full_set = !strcmp(prov, "tcp");
+
+	fprintf(stderr, "pfs_bench: %s: starting 1 MDS + %d OSS\n", prov, BENCH_NOSS);
+	if (bench_cluster_up(&e))
+		return;
+	rss0 = bench_servers_rss_mib(&e.c);
+	if (bench_want(o, "fabric")) {
+		fprintf(stderr, "pfs_bench: %s: libfabric probe\n", prov);
+		bench_fabric(&e);
+	}
+	if (bench_want(o, "stream")) {
+		fprintf(stderr, "pfs_bench: %s: streaming, 1 client\n", prov);
+		bench_bandwidth(&e, "stream-write", "stream-read", 1, 0, o->stream_bytes,
+				"fabric-rma-write-1m", "fabric-rma-read-1m", 1);
+	}
+	if (bench_want(o, "fpp")) {
+		fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
+		bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
+	}
+	if (bench_want(o, "shared")) {
+		fprintf(stderr, "pfs_bench: %s: shared file, 4 processes\n", prov);
+		bench_bandwidth(&e, "shared-file-write", "shared-file-read", 4, 1,
+				o->multi_bytes / 4, "fpp-write", "fpp-read", 0);
+	}
+	if ((full_set || o->rand_shm) && bench_want(o, "rand")) {
+		fprintf(stderr, "pfs_bench: %s: random 4 KiB\n", prov);
+		bench_random(&e);
+	}
+	if ((full_set || o->md_shm) && bench_want(o, "meta")) {
+		fprintf(stderr, "pfs_bench: %s: metadata, %d files\n", prov, o->md_files);
+		bench_metadata(&e);
+	}
+	if (!bench_want(o, "idle"))
+		goto out;
+	bench_settle(&e.c);
+	fprintf(stderr, "pfs_bench: %s: idle cluster, %.0f s\n", prov, o->idle_secs);
+	cpu0 = bench_servers_cpu(&e.c);
+	t0 = bench_now();
+	usleep((useconds_t)(o->idle_secs * 1e6));
+	bench_add(t, bench_nm(n, sizeof(n), "idle-cpu", prov), prov, "% core", NULL, NULL,
+		  100.0 * (bench_servers_cpu(&e.c) - cpu0) / (bench_now() - t0));
+	{
+		char base[80];
+
+		bench_nm(base, sizeof(base), "server-rss-before", prov);
+		bench_add(t, base, prov, "MiB", NULL, NULL, rss0);
+		bench_add(t, bench_nm(n, sizeof(n), "server-rss-after", prov), prov, "MiB", base,
+			  NULL, bench_servers_rss_mib(&e.c));
+	}
+out:
+	cluster_destroy(&e.c);
+}
+
+/* ---- main ---- */
+
+static void bench_usage(FILE *f)
+{
+	fprintf(f, "usage: pfs_bench [--smoke|--quick|--full] [--runs N] [--provider tcp|shm|both]\n"
+		   "                 [--json FILE] [--tmpfs DIR]\n"
+		   "                 [--only fabric,stream,fpp,shared,rand,meta,idle]\n"
+		   "       pfs_bench --check-json FILE\n"
+		   "Starts its own cluster (servers from $PFS_BUILDDIR/servers) on /dev/shm.\n");
+}
+
+static void bench_mode(struct bench_opts *o, const char *mode)
+{
+	o->mode = mode;
+	o->nprov = 2;
+	o->providers[0] = "tcp";
+	o->providers[1] = "shm";
+	if (!strcmp(mode, "smoke")) {
+		o->runs = 1;
+		o->stream_bytes = 8 << 20;
+		o->multi_bytes = 8 << 20;
+		o->rand_file = 4 << 20;
+		o->rand_secs = 0.2;
+		o->md_files = 200;
+		o->idle_secs = 0.5;
+		o->pingpongs = 50;
+		o->fabric_bytes = 16 << 20;
+		o->nprov = 1;
+	} else if (!strcmp(mode, "quick")) {
+		o->runs = 3;
+		o->stream_bytes = 256 << 20;
+		o->multi_bytes = 256 << 20;
+		o->rand_file = 32 << 20;
+		o->rand_secs = 0.7;
+		o->md_files = 2000;
+		o->idle_secs = 3;
+		o->pingpongs = 1000;
+		o->fabric_bytes = 512 << 20;
+		o->rand_shm = 1;
+	} else {
+		o->runs = 5;
+		o->stream_bytes = (size_t)1 << 30;
+		o->multi_bytes = (size_t)1 << 30;
+		o->rand_file = 256 << 20;
+		o->rand_secs = 3;
+		o->md_files = 10000;
+		o->idle_secs = 10;
+		o->pingpongs = 5000;
+		o->fabric_bytes = (size_t)2 << 30;
+		o->md_shm = 1;
+		o->rand_shm = 1;
+	}
+}
+
+static void bench_machine(FILE *f)
+{
+	struct utsname u;
+	char line[256], model[200] = "?";
+	FILE *c = fopen("/proc/cpuinfo", "r");
+
+	while (c && fgets(line, sizeof(line), c))
+		if (sscanf(line, "model name : %199[^\n]", model) == 1)
+			break;
+	if (c)
+		fclose(c);
+	uname(&u);
+	fprintf(f, "machine: %ld cores (%s), %.1f GiB RAM, %s %s\n", sysconf(_SC_NPROCESSORS_ONLN),
+		model, (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / GiB,
+		u.sysname, u.release);
+}
+
+int main(int argc, char **argv)
+{
+	static struct bench_table table;
+	struct bench_opts o = { 0 };
+	const char *prov = NULL, *shm = "/dev/shm";
+	char err[300], tmpdir[300];
+	int runs = 0, rc;
+
+	bench_mode(&o, "quick");
+	o.json = "bench-results.json";
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--smoke") || !strcmp(a, "--quick") || !strcmp(a, "--full")) {
+			bench_mode(&o, a + 2);
+		} else if (!strcmp(a, "--runs") && v) {
+			runs = atoi(v);
+			i++;
+		} else if (!strcmp(a, "--provider") && v) {
+			prov = v;
+			i++;
+		} else if (!strcmp(a, "--only") && v) {
+			o.only = v;
+			i++;
+		} else if (!strcmp(a, "--json") && v) {
+			o.json = v;
+			i++;
+		} else if (!strcmp(a, "--tmpfs") && v) {
+			shm = v;
+			i++;
+		} else if (!strcmp(a, "--check-json") && v) {
+			rc = bench_json_check(v, err, sizeof(err));
+			if (rc)
+				fprintf(stderr, "%s\n", err);
+			return rc ? 1 : 0;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			bench_usage(stdout);
+			return 0;
+		} else {
+			bench_usage(stderr);
+			return 2;
+		}
+	}
+	if (runs < 0 || runs > BENCH_RUNS_MAX) {
+		bench_usage(stderr);
+		return 2;
+	}
+	if (runs)
+		o.runs = runs;
+	if (prov && !strcmp(prov, "both")) {
+		o.nprov = 2;
+	} else if (prov && (!strcmp(prov, "tcp") || !strcmp(prov, "shm"))) {
+		o.nprov = 1;
+		o.providers[0] = prov;
+	} else if (prov) {
+		bench_usage(stderr);
+		return 2;
+	}
+	/* Servers keep their objects on tmpfs too: both sides use the same
+	 * storage, so the ratios show what pfs itself costs. */
+	snprintf(tmpdir, sizeof(tmpdir), "%s", shm);
+	setenv("TMPDIR", tmpdir, 1);
+	snprintf(o.tmpfs, sizeof(o.tmpfs), "%s/pfs-bench-XXXXXX", shm);
+	if (!mkdtemp(o.tmpfs)) {
+		fprintf(stderr, "pfs_bench: %s: %s\n", o.tmpfs, strerror(errno));
+		return 1;
+	}
+	fprintf(stderr, "pfs_bench: %s mode, %d runs per row, providers:", o.mode, o.runs);
+	for (int i = 0; i < o.nprov; i++)
+		fprintf(stderr, " %s", o.providers[i]);
+	fprintf(stderr, "\n");
+	for (int i = 0; i < o.nprov; i++)
+		bench_provider(&o, &table, o.providers[i]);
+	rmdir(o.tmpfs);
+	bench_machine(stdout);
+	printf("pfs_bench %s: %d runs per row; ratio = pfs / baseline; servers and "
+	       "baselines on tmpfs (%s)\n", o.mode, o.runs, shm);
+	bench_print(&table, stdout);
+	rc = bench_write_json(&table, &o, o.json);
+	if (rc) {
+		fprintf(stderr, "pfs_bench: %s: %s\n", o.json, strerror(-rc));
+		return 1;
+	}
+	if (bench_json_check(o.json, err, sizeof(err))) {
+		fprintf(stderr, "pfs_bench: %s\n", err);
+		return 1;
+	}
+	printf("results: %s\n", o.json);
+	return table.errors ? 1 : 0;
+}
