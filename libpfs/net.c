@@ -824,13 +824,30 @@ static void net_wait_locked(struct net_ep *ep, const struct timespec *ts)
 	net_release_poller(ep);
 }
 
-/* Posting may meet a full queue or a peer being (re)connected (-FI_EAGAIN):
- * reap completions and wait before trying again, doubling the wait up to
- * 64 ms so that a dead peer costs a few retries a second, not a storm. */
-static void net_backoff(struct net_ep *ep, int *wait_ms)
-{
-	struct timespec ts;
+/* Retrying a post that met -FI_EAGAIN (a full queue, or a connection being
+ * set up). */
+struct net_retry {
+	struct timespec start;
+	int wait_ms;            /* 0 until the first retry */
+};
 
+#define NET_RETRY_SPIN_MS 10    /* a connection on a LAN is up within this */
+#define NET_RETRY_MAX_MS 64
+
+/* Drives progress and waits before the next try: for the first
+ * NET_RETRY_SPIN_MS only yields, since a new connection is usually up within
+ * a millisecond and sleeping would add to every first call to a server;
+ * after that doubles a sleep up to NET_RETRY_MAX_MS, so that a dead peer
+ * costs a few retries a second, not a storm. */
+static void net_backoff(struct net_ep *ep, struct net_retry *r)
+{
+	struct timespec ts, now;
+	long elapsed_ms;
+
+	if (r->wait_ms == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		r->wait_ms = 1;
+	}
 	pthread_mutex_lock(&ep->lock);
 	if (!ep->poller) {
 		ep->poller = 1;
@@ -839,11 +856,19 @@ static void net_backoff(struct net_ep *ep, int *wait_ms)
 		pthread_mutex_lock(&ep->lock);
 		net_release_poller(ep);
 	}
-	net_deadline(&ts, *wait_ms);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	elapsed_ms = (now.tv_sec - r->start.tv_sec) * 1000 +
+		     (now.tv_nsec - r->start.tv_nsec) / 1000000;
+	if (elapsed_ms < NET_RETRY_SPIN_MS) {
+		pthread_mutex_unlock(&ep->lock);
+		sched_yield();
+		return;
+	}
+	net_deadline(&ts, r->wait_ms);
 	pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
 	pthread_mutex_unlock(&ep->lock);
-	if (*wait_ms < 64)
-		*wait_ms *= 2;
+	if (r->wait_ms < NET_RETRY_MAX_MS)
+		r->wait_ms *= 2;
 }
 
 /* ---- client side ---- */
@@ -870,7 +895,7 @@ static size_t net_frame(struct net_ep *ep, uint8_t *buf, uint16_t opcode, uint32
 static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
 {
-	int wait_ms = 1;
+	struct net_retry retry = { .wait_ms = 0 };
 	ssize_t rc;
 
 	for (;;) {
@@ -879,7 +904,7 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 			return net_errno(rc);
 		if (net_ms_until(deadline) <= 0)
 			return -ETIMEDOUT;
-		net_backoff(ep, &wait_ms);
+		net_backoff(ep, &retry);
 	}
 }
 
@@ -1182,7 +1207,8 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 {
 	struct net_rma *op = calloc(1, sizeof(*op));
 	struct timespec deadline;
-	int wait_ms = 1, result;
+	struct net_retry retry = { .wait_ms = 0 };
+	int result;
 	ssize_t rc;
 
 	if (!op)
@@ -1200,7 +1226,7 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 			free(op);
 			return -ETIMEDOUT;
 		}
-		net_backoff(ep, &wait_ms);
+		net_backoff(ep, &retry);
 	}
 	if (rc) {
 		free(op);
