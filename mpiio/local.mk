@@ -65,8 +65,19 @@ examples_mpi_checkpoint_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
 examples_mpi_checkpoint_LDFLAGS = $(OMPI_LINK_FLAGS)
 examples_mpi_checkpoint_LDADD = -lm
 
+# The HDF5 variant: parallel HDF5's flags asked from pkg-config when the
+# commands run (no configure check); without it the program is built as a
+# stub that says so and exits 77.
+HDF5_PC = hdf5-openmpi
+noinst_PROGRAMS += examples/hdf5-checkpoint
+examples_hdf5_checkpoint_SOURCES = examples/hdf5_checkpoint.c
+examples_hdf5_checkpoint_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS) \
+	`pkg-config --cflags $(HDF5_PC) 2>/dev/null || echo -DPFS_NO_HDF5`
+examples_hdf5_checkpoint_LDFLAGS = $(OMPI_LINK_FLAGS) `pkg-config --libs $(HDF5_PC) 2>/dev/null`
+
 # ---- MPI tests (run by tests/mpi/run-mpi-tests.sh under mpirun.openmpi) ----
-MPI_TEST_PROGS = tests/mpi/mpi_views tests/mpi/mpi_misc tests/mpi/mpi_hints
+MPI_TEST_PROGS = tests/mpi/mpi_views tests/mpi/mpi_misc tests/mpi/mpi_hints \
+	tests/mpi/mpi_async tests/mpi/mpi_open
 check_PROGRAMS += $(MPI_TEST_PROGS)
 tests_mpi_mpi_views_SOURCES = tests/mpi/mpi_views.c tests/mpi/mpi_test.h
 tests_mpi_mpi_views_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
@@ -77,6 +88,12 @@ tests_mpi_mpi_misc_LDFLAGS = $(OMPI_LINK_FLAGS)
 tests_mpi_mpi_hints_SOURCES = tests/mpi/mpi_hints.c tests/mpi/mpi_test.h
 tests_mpi_mpi_hints_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
 tests_mpi_mpi_hints_LDFLAGS = $(OMPI_LINK_FLAGS)
+tests_mpi_mpi_async_SOURCES = tests/mpi/mpi_async.c tests/mpi/mpi_test.h
+tests_mpi_mpi_async_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
+tests_mpi_mpi_async_LDFLAGS = $(OMPI_LINK_FLAGS)
+tests_mpi_mpi_open_SOURCES = tests/mpi/mpi_open.c tests/mpi/mpi_test.h
+tests_mpi_mpi_open_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
+tests_mpi_mpi_open_LDFLAGS = $(OMPI_LINK_FLAGS)
 endif
 
 AM_TESTS_ENVIRONMENT += OMPI_RUN='$(OMPI_RUN)'; export OMPI_RUN;

@@ -1,51 +1,64 @@
 /* fbtl_pfs.c - the OMPIO fbtl component "pfs" (mca_fbtl_pfs.so): the data
- * path of pfs files, each f_io_array as one libpfs list I/O call. */
+ * path of pfs files, each f_io_array as one libpfs list I/O call, blocking
+ * or (ipreadv/ipwritev) nonblocking on libpfs's I/O threads. */
 #include "ompio_pfs.h"
 #include <stdlib.h>
 #include "ompi/mca/fbtl/fbtl.h"
 #include "ompi/mca/fbtl/base/base.h"
+#include "ompi/mca/common/ompio/common_ompio_request.h"
 
-/* f_io_array as list I/O arguments; returns bytes or a negative errno. */
-static ssize_t fbtl_pfs_io(ompio_file_t *fh, int write)
+/* f_io_array as list I/O arguments (*iov and *ext malloc'd, freed by the
+ * caller even on error). Returns the byte count or a negative errno. */
+static ssize_t fbtl_pfs_list(ompio_file_t *fh, struct iovec **iov, size_t *niov,
+			     struct pfs_extent **ext, size_t *next)
 {
-	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
-	size_t n, niov = 0, next = 0;
-	struct mpiio_piece *pieces = NULL;
-	struct iovec *iov = NULL;
-	struct pfs_extent *ext = NULL;
-	ssize_t rc;
+	struct mpiio_piece *pieces;
+	size_t n;
 
-	if (!pf)
-		return -EBADF;
+	*iov = NULL;
+	*ext = NULL;
+	*niov = *next = 0;
 	if (fh->f_num_of_io_entries <= 0 || !fh->f_io_array)
 		return 0;
 	n = (size_t)fh->f_num_of_io_entries;
 	pieces = malloc(n * sizeof(*pieces));
-	iov = malloc(n * sizeof(*iov));
-	ext = malloc(n * sizeof(*ext));
-	if (!pieces || !iov || !ext) {
-		rc = -ENOMEM;
-		goto out;
+	*iov = malloc(n * sizeof(**iov));
+	*ext = malloc(n * sizeof(**ext));
+	if (!pieces || !*iov || !*ext) {
+		free(pieces);
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
 		OMPI_MPI_OFFSET_TYPE off = (OMPI_MPI_OFFSET_TYPE)(intptr_t)fh->f_io_array[i].offset;
 
 		if (off < 0) {
-			rc = -EINVAL;
-			goto out;
+			free(pieces);
+			return -EINVAL;
 		}
 		pieces[i].mem = fh->f_io_array[i].memory_address;
 		pieces[i].off = (uint64_t)off;
 		pieces[i].len = fh->f_io_array[i].length;
 	}
-	if (mpiio_pieces_to_list(pieces, n, iov, &niov, ext, &next) == 0) {
-		rc = 0;
-		goto out;
-	}
-	rc = write ? pfs_writelist(pf->file, iov, niov, ext, next)
-		   : pfs_readlist(pf->file, iov, niov, ext, next);
-out:
+	n = (size_t)mpiio_pieces_to_list(pieces, n, *iov, niov, *ext, next);
 	free(pieces);
+	return (ssize_t)n;
+}
+
+/* Blocking: returns bytes or a negative errno. */
+static ssize_t fbtl_pfs_io(ompio_file_t *fh, int write)
+{
+	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
+	struct pfs_extent *ext;
+	struct iovec *iov;
+	size_t niov, next;
+	ssize_t rc;
+
+	if (!pf)
+		return -EBADF;
+	rc = fbtl_pfs_list(fh, &iov, &niov, &ext, &next);
+	if (rc > 0)
+		rc = write ? pfs_writelist(pf->file, iov, niov, ext, next)
+			   : pfs_readlist(pf->file, iov, niov, ext, next);
 	free(iov);
 	free(ext);
 	return rc;
@@ -65,6 +78,101 @@ static ssize_t fbtl_pfs_pwritev(ompio_file_t *fh)
 	return rc < 0 ? OMPI_ERROR : rc;
 }
 
+/* ---- nonblocking ----
+ * ipreadv/ipwritev start one pfs_aio list I/O and hang it on the OMPIO
+ * request (req_data). OMPIO's progress function (registered with
+ * opal_progress by the common code) polls fbtl_pfs_progress, which
+ * completes the request once libpfs says the transfer is done. OMPIO
+ * ignores what ipreadv/ipwritev return and frees f_io_array right after:
+ * libpfs copies the lists, and an error at post time is kept in the
+ * request and reported when it completes (on the file's error handler). */
+struct fbtl_pfs_req {
+	pfs_aio_t *op;          /* the transfer, NULL once finished or never started */
+	ssize_t result;         /* bytes, or a negative errno, when op is NULL */
+};
+
+static bool fbtl_pfs_progress(struct mca_ompio_request_t *req)
+{
+	struct fbtl_pfs_req *d = req->req_data;
+	ssize_t res;
+
+	if (!d) {
+		res = -ENOMEM;
+	} else {
+		if (d->op) {
+			if (pfs_aio_test(d->op, NULL) == 0)
+				return false;
+			d->result = pfs_aio_wait(d->op);        /* done: returns at once */
+			d->op = NULL;
+		}
+		res = d->result;
+	}
+	req->req_ompi.req_status.MPI_ERROR = res < 0 ? ompio_pfs_mpi_err((int)res) : OMPI_SUCCESS;
+	req->req_ompi.req_status._ucount = res < 0 ? 0 : (size_t)res;
+	return true;
+}
+
+/* OMPIO's request free (and destructor, which free()s req_data itself when
+ * it is not NULL). A request freed while in flight (MPI_Request_free) waits
+ * for its transfer: libpfs must be done with the buffer. */
+static void fbtl_pfs_request_free(struct mca_ompio_request_t *req)
+{
+	struct fbtl_pfs_req *d = req->req_data;
+
+	if (!d)
+		return;
+	if (d->op)
+		pfs_aio_wait(d->op);
+	free(d);
+	req->req_data = NULL;
+}
+
+static ssize_t fbtl_pfs_ipost(ompio_file_t *fh, ompi_request_t *request, int write)
+{
+	mca_ompio_request_t *req = (mca_ompio_request_t *)request;
+	struct ompio_pfs_file *pf = ompio_pfs_of(fh);
+	struct fbtl_pfs_req *d;
+	struct pfs_extent *ext = NULL;
+	struct iovec *iov = NULL;
+	size_t niov = 0, next = 0;
+	ssize_t rc;
+
+	/* OMPIO leaves the request's MPI object unset; an error status makes
+	 * MPI_Wait/MPI_Test invoke the file's error handler through it. */
+	req->req_ompi.req_mpi_object.file = fh->f_fh;
+	req->req_progress_fn = fbtl_pfs_progress;
+	req->req_free_fn = fbtl_pfs_request_free;
+	d = calloc(1, sizeof(*d));
+	req->req_data = d;
+	if (!d)
+		return OMPI_SUCCESS;    /* completes with MPI_ERR_NO_MEM */
+	rc = pf ? fbtl_pfs_list(fh, &iov, &niov, &ext, &next) : -EBADF;
+	if (rc > 0) {
+		pfs_aio_t *op = NULL;
+		int err = write ? pfs_aio_writelist(pf->file, iov, niov, ext, next, &op)
+				: pfs_aio_readlist(pf->file, iov, niov, ext, next, &op);
+
+		if (err < 0)
+			rc = err;
+		else
+			d->op = op;
+	}
+	d->result = rc;
+	free(iov);
+	free(ext);
+	return OMPI_SUCCESS;
+}
+
+static ssize_t fbtl_pfs_ipreadv(ompio_file_t *fh, ompi_request_t *request)
+{
+	return fbtl_pfs_ipost(fh, request, 0);
+}
+
+static ssize_t fbtl_pfs_ipwritev(ompio_file_t *fh, ompi_request_t *request)
+{
+	return fbtl_pfs_ipost(fh, request, 1);
+}
+
 static int fbtl_pfs_module_init(ompio_file_t *fh)
 {
 	return OMPI_SUCCESS;
@@ -75,19 +183,16 @@ static int fbtl_pfs_module_finalize(ompio_file_t *fh)
 	return OMPI_SUCCESS;
 }
 
-/* ipreadv/ipwritev are NULL: OMPIO then completes nonblocking requests
- * with the blocking calls (libpfs has no asynchronous interface yet). */
 static mca_fbtl_base_module_1_0_0_t fbtl_pfs_module = {
 	.fbtl_module_init = fbtl_pfs_module_init,
 	.fbtl_module_finalize = fbtl_pfs_module_finalize,
 	.fbtl_preadv = fbtl_pfs_preadv,
-	.fbtl_ipreadv = NULL,
+	.fbtl_ipreadv = fbtl_pfs_ipreadv,
 	.fbtl_pwritev = fbtl_pfs_pwritev,
-	.fbtl_ipwritev = NULL,
-	.fbtl_progress = NULL,
-	.fbtl_request_free = NULL,
+	.fbtl_ipwritev = fbtl_pfs_ipwritev,
+	.fbtl_progress = fbtl_pfs_progress,
+	.fbtl_request_free = fbtl_pfs_request_free,
 };
-
 static int fbtl_pfs_init_query(bool enable_progress_threads, bool enable_mpi_threads)
 {
 	return ompio_pfs_version_check("fbtl/pfs");

@@ -101,20 +101,39 @@ static int fs_pfs_flags(int amode)
 	return (amode & MPI_MODE_RDONLY) ? O_RDONLY : O_RDWR;
 }
 
+/* What rank 0 broadcasts at a collective open: its result first, then the
+ * handle the others import, in one message. */
+struct fs_pfs_open_msg {
+	int32_t ret;            /* MPI error class of rank 0's open */
+	int32_t len;            /* bytes of handle */
+	unsigned char handle[PFS_HANDLE_MAX];
+};
+
+/* Rank 0 opens (creating with the layout from the hints when asked) and
+ * exports the handle; the others import it with their access mode, so one
+ * collective open costs the MDS one request, not one per rank. Rank 0's
+ * status travels with the handle, so an error there reaches every rank;
+ * a final allreduce makes any rank's failure (connecting, importing) every
+ * rank's, and the file is then closed everywhere. */
 static int fs_pfs_file_open(struct ompi_communicator_t *comm, const char *filename,
 			    int amode, struct opal_info_t *info, ompio_file_t *fh)
 {
 	struct ompio_pfs_file *pf;
+	struct fs_pfs_open_msg *msg;
 	struct pfs_layout req;
 	pfs_fs_t *fs = NULL;
-	int rc, ret, flags, has_layout, naggr;
+	int rc, ret, flags, has_layout, naggr, nprocs = 1, rank = fh->f_rank;
 	mode_t perm;
 
 	pf = calloc(1, sizeof(*pf));
-	if (!pf)
+	msg = calloc(1, sizeof(*msg));
+	if (!pf || !msg) {
+		free(pf);
+		free(msg);
 		return OMPI_ERR_OUT_OF_RESOURCE;
+	}
 	pf->magic = OMPIO_PFS_MAGIC;
-	ret = fs_pfs_parse_hints(info, &pf->hints, fh->f_rank);
+	ret = fs_pfs_parse_hints(info, &pf->hints, rank);
 	if (ret == OMPI_SUCCESS) {
 		rc = fs_pfs_connect(&fs);
 		ret = ompio_pfs_mpi_err(rc);
@@ -122,9 +141,14 @@ static int fs_pfs_file_open(struct ompi_communicator_t *comm, const char *filena
 	flags = fs_pfs_flags(amode);
 	perm = fh->f_perm == OMPIO_PERM_NULL ? 0644 : (mode_t)fh->f_perm;
 	has_layout = mpiio_hints_layout(&pf->hints, &req);
+	/* On OMPIO's own communicator when it has one, so these collectives
+	 * can never pair with another collective on the caller's. */
+	if (fh->f_comm && fh->f_comm != MPI_COMM_NULL)
+		comm = fh->f_comm;
+	if (comm != MPI_COMM_NULL)
+		nprocs = ompi_comm_size(comm);
 
-	/* Rank 0 creates (with the layout from the hints), then the others open. */
-	if (fh->f_rank == OMPIO_ROOT && ret == OMPI_SUCCESS) {
+	if (rank == OMPIO_ROOT && ret == OMPI_SUCCESS) {
 		int cflags = flags;
 
 		if (amode & MPI_MODE_CREATE)
@@ -139,21 +163,39 @@ static int fs_pfs_file_open(struct ompi_communicator_t *comm, const char *filena
 				    filename, pfs_strerror(rc));
 			ret = MPI_ERR_INFO_VALUE;
 		}
+		if (ret == OMPI_SUCCESS && nprocs > 1) {
+			rc = pfs_file_export(pf->file, msg->handle, sizeof(msg->handle));
+			if (rc < 0)
+				ret = ompio_pfs_mpi_err(rc);
+			else
+				msg->len = rc;
+		}
 	}
-	/* On OMPIO's own communicator when it has one, so the broadcast can
-	 * never pair with another collective on the caller's. */
-	if (fh->f_comm && fh->f_comm != MPI_COMM_NULL)
-		comm = fh->f_comm;
-	if (comm != MPI_COMM_NULL && ompi_comm_size(comm) > 1) {
-		int err = comm->c_coll->coll_bcast(&ret, 1, MPI_INT, OMPIO_ROOT, comm,
-						   comm->c_coll->coll_bcast_module);
-		if (err != OMPI_SUCCESS)
-			ret = err;
+	if (nprocs > 1) {
+		int local = ret, err, any = 0;
+
+		msg->ret = ret;
+		err = comm->c_coll->coll_bcast(msg, (int)sizeof(*msg), MPI_BYTE, OMPIO_ROOT, comm,
+					       comm->c_coll->coll_bcast_module);
+		ret = err != OMPI_SUCCESS ? err : msg->ret;
+		if (rank != OMPIO_ROOT && ret == OMPI_SUCCESS) {
+			ret = local;    /* this rank's own hints and connection */
+			if (ret == OMPI_SUCCESS) {
+				rc = pfs_file_import(fs, msg->handle, (size_t)msg->len, flags,
+						     &pf->file);
+				ret = ompio_pfs_mpi_err(rc);
+			}
+		}
+		/* Every rank learns whether any failed: the largest error class
+		 * (internal codes are negative: counted as MPI_ERR_INTERN). A
+		 * rank keeps its own error when it has one. */
+		local = ret == OMPI_SUCCESS ? 0 : ret > 0 ? ret : MPI_ERR_INTERN;
+		err = comm->c_coll->coll_allreduce(&local, &any, 1, MPI_INT, MPI_MAX, comm,
+						   comm->c_coll->coll_allreduce_module);
+		if (ret == OMPI_SUCCESS)
+			ret = err != OMPI_SUCCESS ? err : any;
 	}
-	if (ret == OMPI_SUCCESS && fh->f_rank != OMPIO_ROOT) {
-		rc = pfs_open(fs, mpiio_path(filename), flags, perm, NULL, &pf->file);
-		ret = ompio_pfs_mpi_err(rc);
-	}
+	free(msg);
 	if (ret == OMPI_SUCCESS)
 		ret = ompio_pfs_mpi_err(pfs_get_layout(pf->file, &pf->layout));
 	if (ret != OMPI_SUCCESS) {
