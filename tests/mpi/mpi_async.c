@@ -8,35 +8,7 @@
 
 static int rank, nprocs;
 
-static unsigned char pat(long off)
-{
-	return (unsigned char)(off * 131 + (off >> 8) * 7 + 3);
-}
-
-static void fill(unsigned char *b, long off, long n)
-{
-	for (long i = 0; i < n; i++)
-		b[i] = pat(off + i);
-}
-
-static int verify(const unsigned char *b, long off, long n, const char *what)
-{
-	for (long i = 0; i < n; i++) {
-		if (b[i] != pat(off + i)) {
-			MT_CHECK(0, "%s: byte at %ld is %d want %d", what, off + i, b[i], pat(off + i));
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int err_class(int rc)
-{
-	int c = rc;
-
-	MPI_Error_class(rc, &c);
-	return c;
-}
+#define SALT 3   /* this test's byte pattern (mt_pat) */
 
 /* Some work the transfer can overlap with. */
 static double compute(double x)
@@ -79,7 +51,7 @@ static void test_overlap(const char *name, MPI_Info info, long n)
 		MPI_File_delete(name, MPI_INFO_NULL);
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
-	fill(buf, off, n);
+	mt_fill(buf, off, n, SALT);
 	t0 = MPI_Wtime();
 	MT_MPI(MPI_File_iwrite_at(fh, off, buf, (int)n, MPI_BYTE, &req));
 	tpost = MPI_Wtime() - t0;
@@ -94,7 +66,7 @@ static void test_overlap(const char *name, MPI_Info info, long n)
 	rpend = overlap(&req, &st, &acc);
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
 	MT_CHECK(cnt == n, "iread_at count %d want %ld", cnt, n);
-	verify(back, noff, n, "iread_at after iwrite_at");
+	mt_verify(back, noff, n, SALT, "iread_at after iwrite_at");
 	MT_MPI(MPI_File_close(&fh));
 	MPI_Reduce(&wpend, &sum_w, 1, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
 	MPI_Reduce(&rpend, &sum_r, 1, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
@@ -128,7 +100,7 @@ static void test_many(const char *name, MPI_Info info)
 	for (int r = 0; r < NREQ; r++) {
 		long off = ((long)r * nprocs + rank) * part;
 
-		fill(buf + r * part, off, part);
+		mt_fill(buf + r * part, off, part, SALT);
 		MT_MPI(MPI_File_iwrite_at(fh, off, buf + r * part, (int)part, MPI_BYTE, &req[r]));
 	}
 	for (int done = 0; done < NREQ; done++) {
@@ -152,8 +124,8 @@ static void test_many(const char *name, MPI_Info info)
 	}
 	MT_MPI(MPI_Waitall(NREQ, req, st));
 	for (int r = 0; r < NREQ; r++)
-		verify(back + r * part, ((long)r * nprocs + (rank + 1) % nprocs) * part, part,
-		       "many iread_at");
+		mt_verify(back + r * part, ((long)r * nprocs + (rank + 1) % nprocs) * part, part,
+			  SALT, "many iread_at");
 	MPI_Barrier(MPI_COMM_WORLD);
 
 	/* strided view: block i of this rank at file block i * nprocs + rank,
@@ -163,7 +135,7 @@ static void test_many(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_set_view(fh, (MPI_Offset)part * NREQ * nprocs + (MPI_Offset)rank * BLK,
 				 MPI_BYTE, ftype, "native", MPI_INFO_NULL));
 	for (int i = 0; i < NBLK; i++)
-		fill(buf + (long)i * BLK, (long)(i * nprocs + rank) * BLK, BLK);
+		mt_fill(buf + (long)i * BLK, (long)(i * nprocs + rank) * BLK, BLK, SALT);
 	MT_MPI(MPI_File_iwrite(fh, buf, (int)part / 2, MPI_BYTE, &req[0]));
 	MT_MPI(MPI_File_iwrite(fh, buf + part / 2, (int)part / 2, MPI_BYTE, &req[1]));
 	MT_MPI(MPI_Waitall(2, req, st));
@@ -181,7 +153,7 @@ static void test_many(const char *name, MPI_Info info)
 		MPI_Get_count(&st[0], MPI_BYTE, &cnt);
 		MT_CHECK(cnt == chunk, "strided read back count %d want %ld", cnt, chunk);
 		for (long i = 0; i < chunk; i += BLK) {
-			if (!verify(back + i, i, BLK, "strided iwrite"))
+			if (!mt_verify(back + i, i, BLK, SALT, "strided iwrite"))
 				break;
 		}
 	}
@@ -192,14 +164,14 @@ static void test_many(const char *name, MPI_Info info)
 
 		MT_MPI(MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL));
 		off = (long)part * NREQ * nprocs * 2 + (long)rank * part;
-		fill(buf, off, part);
+		mt_fill(buf, off, part, SALT);
 		MT_MPI(MPI_File_iwrite_at(fh, off, buf, (int)part, MPI_BYTE, &r));
 		MT_MPI(MPI_Request_free(&r));
 		MT_CHECK(r == MPI_REQUEST_NULL, "request not nulled by MPI_Request_free");
 		MT_MPI(MPI_File_sync(fh));
 		memset(back, 0, part);
 		MT_MPI(MPI_File_read_at(fh, off, back, (int)part, MPI_BYTE, &st[0]));
-		verify(back, off, part, "after MPI_Request_free");
+		mt_verify(back, off, part, SALT, "after MPI_Request_free");
 	}
 	MPI_Type_free(&ftype);
 	MT_MPI(MPI_File_close(&fh));
@@ -230,8 +202,8 @@ static void test_errors(const char *name, MPI_Info info)
 	MT_CHECK(rc == MPI_SUCCESS, "iwrite_at past the limit failed at post (%d)", rc);
 	if (rc == MPI_SUCCESS) {
 		rc = MPI_Wait(&req, &st);
-		MT_CHECK(err_class(rc) == MPI_ERR_IO, "MPI_Wait on a failed iwrite: class %d want %d",
-			 err_class(rc), MPI_ERR_IO);
+		MT_CHECK(mt_err_class(rc) == MPI_ERR_IO, "MPI_Wait on a failed iwrite: class %d want %d",
+			 mt_err_class(rc), MPI_ERR_IO);
 	}
 	rc = MPI_File_iread_at(fh, huge - 100, buf, sizeof(buf), MPI_BYTE, &req);
 	MT_CHECK(rc == MPI_SUCCESS, "iread_at past the limit failed at post (%d)", rc);
@@ -239,33 +211,33 @@ static void test_errors(const char *name, MPI_Info info)
 		do {
 			rc = MPI_Test(&req, &flag, &st);
 		} while (rc == MPI_SUCCESS && !flag);
-		MT_CHECK(err_class(rc) == MPI_ERR_IO, "MPI_Test on a failed iread: class %d want %d",
-			 err_class(rc), MPI_ERR_IO);
+		MT_CHECK(mt_err_class(rc) == MPI_ERR_IO, "MPI_Test on a failed iread: class %d want %d",
+			 mt_err_class(rc), MPI_ERR_IO);
 	}
 	/* one good and one failing request in a Waitall */
 	{
 		MPI_Request two[2];
 		MPI_Status sts[2];
 
-		fill(buf, 0, sizeof(buf));
+		mt_fill(buf, 0, sizeof(buf), SALT);
 		MT_MPI(MPI_File_iwrite_at(fh, (MPI_Offset)rank * 4096, buf, 4096, MPI_BYTE, &two[0]));
 		MT_MPI(MPI_File_iwrite_at(fh, huge, buf, 4096, MPI_BYTE, &two[1]));
 		rc = MPI_Waitall(2, two, sts);
-		MT_CHECK(err_class(rc) == MPI_ERR_IN_STATUS, "Waitall with a failure: class %d",
-			 err_class(rc));
-		if (err_class(rc) == MPI_ERR_IN_STATUS) {
+		MT_CHECK(mt_err_class(rc) == MPI_ERR_IN_STATUS, "Waitall with a failure: class %d",
+			 mt_err_class(rc));
+		if (mt_err_class(rc) == MPI_ERR_IN_STATUS) {
 			/* the good one completed, or is still pending (Open MPI stops
 			 * waiting at the first error): then wait for it */
 			MT_CHECK(sts[0].MPI_ERROR == MPI_SUCCESS || sts[0].MPI_ERROR == MPI_ERR_PENDING,
 				 "good request status %d", sts[0].MPI_ERROR);
 			if (sts[0].MPI_ERROR == MPI_ERR_PENDING)
 				MT_MPI(MPI_Wait(&two[0], &sts[0]));
-			MT_CHECK(err_class(sts[1].MPI_ERROR) == MPI_ERR_IO, "bad request status %d",
+			MT_CHECK(mt_err_class(sts[1].MPI_ERROR) == MPI_ERR_IO, "bad request status %d",
 				 sts[1].MPI_ERROR);
 		}
 	}
 	/* the file still works */
-	fill(buf, 0, sizeof(buf));
+	mt_fill(buf, 0, sizeof(buf), SALT);
 	MT_MPI(MPI_File_iwrite_at(fh, (MPI_Offset)rank * 4096, buf, 4096, MPI_BYTE, &req));
 	MT_MPI(MPI_Wait(&req, &st));
 	MT_MPI(MPI_File_close(&fh));

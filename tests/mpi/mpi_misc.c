@@ -7,35 +7,7 @@
 
 static int rank, nprocs;
 
-static unsigned char pat(long off)
-{
-	return (unsigned char)(off * 131 + (off >> 8) * 7 + 1);
-}
-
-static void fill(unsigned char *b, long off, long n)
-{
-	for (long i = 0; i < n; i++)
-		b[i] = pat(off + i);
-}
-
-static int verify(const unsigned char *b, long off, long n, const char *what)
-{
-	for (long i = 0; i < n; i++) {
-		if (b[i] != pat(off + i)) {
-			MT_CHECK(0, "%s: byte at %ld is %d want %d", what, off + i, b[i], pat(off + i));
-			return 0;
-		}
-	}
-	return 1;
-}
-
-static int err_class(int rc)
-{
-	int c = rc;
-
-	MPI_Error_class(rc, &c);
-	return c;
-}
+#define SALT 1   /* this test's byte pattern (mt_pat) */
 
 static MPI_File open_fresh(const char *name, MPI_Info info)
 {
@@ -62,7 +34,7 @@ static void test_small_and_unaligned(const char *name, MPI_Info info)
 	MT_CHECK(cnt == 0, "zero write_all count %d", cnt);
 	MT_MPI(MPI_File_write_at(fh, 5, buf, 0, MPI_BYTE, &st));
 	/* unaligned independent writes of 777 bytes */
-	fill(buf, off, 777);
+	mt_fill(buf, off, 777, SALT);
 	MT_MPI(MPI_File_write_at(fh, off, buf, 777, MPI_BYTE, &st));
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
 	MT_CHECK(cnt == 777, "write_at count %d", cnt);
@@ -77,7 +49,7 @@ static void test_small_and_unaligned(const char *name, MPI_Info info)
 		MT_MPI(MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &rf));
 		memset(back, 0, sizeof(back));
 		MT_MPI(MPI_File_read_at(rf, noff, back, 777, MPI_BYTE, &st));
-		verify(back, noff, 777, "unaligned");
+		mt_verify(back, noff, 777, SALT, "unaligned");
 		/* zero-length read */
 		MT_MPI(MPI_File_read_at_all(rf, 3, back, 0, MPI_BYTE, &st));
 		/* read past end of file: short count */
@@ -102,12 +74,12 @@ static void test_straddle(const char *name, MPI_Info info)
 		MPI_File_delete(name, MPI_INFO_NULL);
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
-	fill(buf, off, n);
+	mt_fill(buf, off, n, SALT);
 	MT_MPI(MPI_File_write_at_all(fh, off, buf, (int)n, MPI_BYTE, &st));
 	MPI_Barrier(MPI_COMM_WORLD);
 	memset(back, 0, n);
 	MT_MPI(MPI_File_read_at(fh, off, back, (int)n, MPI_BYTE, &st));
-	verify(back, off, n, "straddle");
+	mt_verify(back, off, n, SALT, "straddle");
 	MT_MPI(MPI_File_get_size(fh, &size));
 	MT_CHECK(size == 60000 + 300000L * nprocs, "size %lld want %ld", (long long)size,
 		 60000 + 300000L * nprocs);
@@ -138,8 +110,8 @@ static void test_nonblocking(const char *name, MPI_Info info)
 		MPI_File_delete(name, MPI_INFO_NULL);
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
-	fill(a, offa, N);
-	fill(b, offb, N);
+	mt_fill(a, offa, N, SALT);
+	mt_fill(b, offb, N, SALT);
 	MT_MPI(MPI_File_iwrite_at(fh, offa, a, N, MPI_BYTE, &req[0]));
 	MT_MPI(MPI_File_iwrite_at_all(fh, offb, b, N, MPI_BYTE, &req[1]));
 	MT_MPI(MPI_Waitall(2, req, st));
@@ -152,14 +124,14 @@ static void test_nonblocking(const char *name, MPI_Info info)
 		MT_MPI(MPI_File_iread_at(fh, oa, ra, N, MPI_BYTE, &req[0]));
 		MT_MPI(MPI_File_iread_at_all(fh, ob, rb, N, MPI_BYTE, &req[1]));
 		MT_MPI(MPI_Waitall(2, req, st));
-		verify(ra, oa, N, "iread_at");
-		verify(rb, ob, N, "iread_at_all");
+		mt_verify(ra, oa, N, SALT, "iread_at");
+		mt_verify(rb, ob, N, SALT, "iread_at_all");
 	}
 	/* individual file pointer nonblocking ops */
 	MT_MPI(MPI_File_seek(fh, offa, MPI_SEEK_SET));
 	MT_MPI(MPI_File_iread(fh, ra, N, MPI_BYTE, &req[0]));
 	MT_MPI(MPI_Wait(&req[0], &st[0]));
-	verify(ra, offa, N, "iread");
+	mt_verify(ra, offa, N, SALT, "iread");
 	MT_MPI(MPI_File_close(&fh));
 	free(a);
 	free(b);
@@ -201,7 +173,7 @@ static void test_size_and_delete(const char *name, MPI_Info info)
 	/* EXCL on an existing file */
 	rc = MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_CREATE | MPI_MODE_EXCL | MPI_MODE_RDWR,
 			   info, &fh);
-	MT_CHECK(err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL open: class %d", err_class(rc));
+	MT_CHECK(mt_err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL open: class %d", mt_err_class(rc));
 	if (rc == MPI_SUCCESS)
 		MPI_File_close(&fh);
 
@@ -210,14 +182,14 @@ static void test_size_and_delete(const char *name, MPI_Info info)
 		MT_MPI(MPI_File_delete(name, MPI_INFO_NULL));
 	MPI_Barrier(MPI_COMM_WORLD);
 	rc = MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh);
-	MT_CHECK(err_class(rc) == MPI_ERR_NO_SUCH_FILE, "open missing: class %d want %d",
-		 err_class(rc), MPI_ERR_NO_SUCH_FILE);
+	MT_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "open missing: class %d want %d",
+		 mt_err_class(rc), MPI_ERR_NO_SUCH_FILE);
 	if (rc == MPI_SUCCESS)
 		MPI_File_close(&fh);
 	if (rank == 0) {
 		rc = MPI_File_delete(name, MPI_INFO_NULL);
-		MT_CHECK(err_class(rc) == MPI_ERR_NO_SUCH_FILE, "delete missing: class %d",
-			 err_class(rc));
+		MT_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "delete missing: class %d",
+			 mt_err_class(rc));
 	}
 
 	/* DELETE_ON_CLOSE */
@@ -226,8 +198,8 @@ static void test_size_and_delete(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_close(&fh));
 	MPI_Barrier(MPI_COMM_WORLD);
 	rc = MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh);
-	MT_CHECK(err_class(rc) == MPI_ERR_NO_SUCH_FILE, "after DELETE_ON_CLOSE: class %d",
-		 err_class(rc));
+	MT_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "after DELETE_ON_CLOSE: class %d",
+		 mt_err_class(rc));
 	if (rc == MPI_SUCCESS)
 		MPI_File_close(&fh);
 }
@@ -244,11 +216,11 @@ static void test_self(int argc, char **argv)
 	mt_name(name, sizeof(name), argc, argv, base);
 	MPI_File_delete(name, MPI_INFO_NULL);
 	MT_MPI(MPI_File_open(MPI_COMM_SELF, name, MPI_MODE_CREATE | MPI_MODE_RDWR, MPI_INFO_NULL, &fh));
-	fill(buf, rank, sizeof(buf));
+	mt_fill(buf, rank, sizeof(buf), SALT);
 	MT_MPI(MPI_File_write(fh, buf, sizeof(buf), MPI_BYTE, &st));
 	MT_MPI(MPI_File_seek(fh, 0, MPI_SEEK_SET));
 	MT_MPI(MPI_File_read(fh, back, sizeof(back), MPI_BYTE, &st));
-	verify(back, rank, sizeof(back), "self");
+	mt_verify(back, rank, sizeof(back), SALT, "self");
 	MT_MPI(MPI_File_close(&fh));
 	MT_MPI(MPI_File_delete(name, MPI_INFO_NULL));
 }

@@ -11,14 +11,6 @@
 
 static int rank, nprocs;
 
-static int err_class(int rc)
-{
-	int c = rc;
-
-	MPI_Error_class(rc, &c);
-	return c;
-}
-
 static void info_value(MPI_File fh, const char *key, char *val, int len)
 {
 	MPI_Info used;
@@ -36,9 +28,9 @@ static void expect_fail(const char *what, const char *name, int amode, MPI_Info 
 	for (int i = 0; i < REPEAT; i++) {
 		MPI_File fh = MPI_FILE_NULL;
 		int rc = MPI_File_open(MPI_COMM_WORLD, name, amode, info, &fh);
-		int ok = err_class(rc) == want, all = 0;
+		int ok = mt_err_class(rc) == want, all = 0;
 
-		MT_CHECK(ok, "%s (try %d): class %d want %d", what, i, err_class(rc), want);
+		MT_CHECK(ok, "%s (try %d): class %d want %d", what, i, mt_err_class(rc), want);
 		if (rc == MPI_SUCCESS)
 			MPI_File_close(&fh);
 		/* every rank failed the same way: nobody hangs in the next open */
@@ -99,8 +91,8 @@ static void test_create_excl(const char *name)
 	{
 		int rc = MPI_File_write_at(fh, 0, mine, 1, MPI_INT, &st);
 
-		MT_CHECK(err_class(rc) == MPI_ERR_READ_ONLY || err_class(rc) == MPI_ERR_ACCESS,
-			 "write on a read-only handle: class %d", err_class(rc));
+		MT_CHECK(mt_err_class(rc) == MPI_ERR_READ_ONLY || mt_err_class(rc) == MPI_ERR_ACCESS,
+			 "write on a read-only handle: class %d", mt_err_class(rc));
 	}
 	MT_MPI(MPI_File_close(&fh));
 	MPI_Info_free(&info);
@@ -162,10 +154,10 @@ static void test_split(int argc, char **argv)
 				   MPI_INFO_NULL, &fh);
 		if (i == 0) {
 			MT_CHECK(rc == MPI_SUCCESS, "first EXCL create on half %d: class %d", color,
-				 err_class(rc));
+				 mt_err_class(rc));
 		} else {
-			MT_CHECK(err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL again on half %d: class %d",
-				 color, err_class(rc));
+			MT_CHECK(mt_err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL again on half %d: class %d",
+				 color, mt_err_class(rc));
 		}
 		if (rc == MPI_SUCCESS) {
 			MPI_Status st;

@@ -46,6 +46,40 @@ static inline void mt_name(char *buf, size_t len, int argc, char **argv, const c
 	snprintf(buf, len, "%s/%s", argc > 1 ? argv[1] : "pfs:", name);
 }
 
+/* The byte expected at file offset off; salt keeps two tests' files apart. */
+static inline unsigned char mt_pat(long off, int salt)
+{
+	return (unsigned char)(off * 131 + (off >> 8) * 7 + salt);
+}
+
+static inline void mt_fill(unsigned char *b, long off, long n, int salt)
+{
+	for (long i = 0; i < n; i++)
+		b[i] = mt_pat(off + i, salt);
+}
+
+/* 1 when b holds the pattern for [off, off + n); otherwise reports the
+ * first wrong byte and returns 0. */
+static inline int mt_verify(const unsigned char *b, long off, long n, int salt, const char *what)
+{
+	for (long i = 0; i < n; i++) {
+		if (b[i] != mt_pat(off + i, salt)) {
+			MT_CHECK(0, "%s: byte at %ld is %d want %d", what, off + i, b[i],
+				 mt_pat(off + i, salt));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static inline int mt_err_class(int rc)
+{
+	int c = rc;
+
+	MPI_Error_class(rc, &c);
+	return c;
+}
+
 /* Every rank's failures summed; rank 0 prints the verdict. Returns exit status. */
 static inline int mt_finish(const char *prog)
 {
