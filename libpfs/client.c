@@ -594,7 +594,7 @@ static const struct {
 	{ EISDIR, "is a directory" },
 	{ EINVAL, "invalid argument" },
 	{ EFBIG, "file too large" },
-	{ ENOSPC, "no space left: not enough storage targets up with free space" },
+	{ ENOSPC, "no space left (a target is full, or too few targets are up with free space)" },
 	{ ERANGE, "result out of range" },
 	{ ENAMETOOLONG, "file name or path too long" },
 	{ ENOSYS, "function not implemented" },

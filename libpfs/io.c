@@ -10,6 +10,12 @@
 #include "layout.h"
 
 #define IO_WINDOW 64            /* RPCs in flight per call */
+/* Most bytes one bulk RPC moves. Smaller than WIRE_BULK_MAX on purpose: a
+ * 1 MiB transfer to one target goes as 4 RPCs that the target's workers
+ * serve at once, so RMA, CRC and storage of the pieces overlap instead of
+ * running one after the other (measured on tcp loopback: 256 KiB gave
+ * 0.70/0.97 GiB/s stream write/read against 0.54/0.69 with 4 MiB). */
+#define IO_RPC_MAX (256u << 10)
 
 /* One user memory segment (adjacent iovecs merged), registered for RMA
  * when a bulk RPC touches it. */
@@ -224,14 +230,14 @@ static int io_rpc_take(struct io_ctx *ctx, struct io_rpc **rp, struct io_piece *
 	prev = r->count ? (struct io_piece *)ctx->rpc_pieces.p + ctx->rpc_pieces.n - 1 : NULL;
 	new_ext = !prev || !io_ext_joins(prev, p);
 	new_seg = !prev || !io_seg_joins(prev, p);
-	if (r->bytes == WIRE_BULK_MAX || r->next + new_ext > WIRE_MAX_EXTENTS ||
+	if (r->bytes >= IO_RPC_MAX || r->next + new_ext > WIRE_MAX_EXTENTS ||
 	    r->nseg + new_seg > WIRE_MAX_SEGS) {
 		r = *rp = io_rpc_new(ctx, p->stripe);
 		if (!r)
 			return -ENOMEM;
 		new_ext = new_seg = 1;
 	}
-	take = WIRE_BULK_MAX - r->bytes;
+	take = IO_RPC_MAX - r->bytes;
 	take = p->len < take ? p->len : take;
 	q = io_vec_push(&ctx->rpc_pieces, sizeof(*q));
 	if (!q)

@@ -124,10 +124,13 @@ int pfs_stat(pfs_fs_t *fs, const char *path, struct pfs_stat *st)
 
 /* ---- directory streams ---- */
 
-/* Fetches the batch after the last entry returned (or the first batch). */
+/* Fetches the batch after the last entry returned (or the first batch).
+ * On failure the stream is left as it was, so that calling pfs_readdir
+ * again retries from the same place instead of ending the listing early. */
 static int ns_readdir_fetch(pfs_dir_t *dir)
 {
 	struct wire_readdir m;
+	struct wire_readdir_rep *next = NULL;
 	uint8_t req[PFS_PATH_MAX + PFS_NAME_MAX + 32];
 	void *rep;
 	size_t rlen;
@@ -142,19 +145,25 @@ static int ns_readdir_fetch(pfs_dir_t *dir)
 	if (len < 0)
 		return len;
 	rep = malloc(WIRE_MSG_MAX);
-	if (!rep)
-		return -ENOMEM;
+	next = malloc(sizeof(*next));
+	if (!rep || !next) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = client_mds_call(dir->fs, WIRE_OP_READDIR, req, (size_t)len, rep, &rlen);
 	if (!rc)
-		rc = wire_dec_readdir_rep(rep, rlen, dir->batch);
-	if (!rc && dir->batch->count == 0 && !dir->batch->eof)
+		rc = wire_dec_readdir_rep(rep, rlen, next);
+	if (!rc && next->count == 0 && !next->eof)
 		rc = -EPROTO;    /* would loop forever */
-	free(rep);
-	dir->next = 0;
-	if (rc) {
-		dir->batch->count = 0;
-		dir->batch->eof = 1;
+	if (!rc) {
+		free(dir->batch);
+		dir->batch = next;
+		next = NULL;
+		dir->next = 0;
 	}
+out:
+	free(next);
+	free(rep);
 	return rc;
 }
 

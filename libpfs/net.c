@@ -5,7 +5,13 @@
  * process sleeps in the kernel instead of polling. A server serves with a
  * leader/follower pool: the worker that reaps a request handles it itself
  * and passes the polling role to an idle worker, so no request waits for a
- * thread hand-off (futex wake-up and context switch) before it is served. */
+ * thread hand-off (futex wake-up and context switch) before it is served.
+ * A thread waiting for its own call or RMA sleeps on its own condition
+ * variable (struct net_waiter), signalled only when that operation completes
+ * or when the polling role passes to it, so a completion wakes one thread,
+ * not every waiter; and while an operation is outstanding the poller spins
+ * on the CQ for up to NET_SPIN_WAIT_NS before sleeping in the kernel, so a
+ * reply that comes back quickly costs no wake-up at all. */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -32,6 +38,12 @@
 #define NET_SPIN_NS 1000000L
 #define NET_NAP_MIN_NS 50000L
 #define NET_NAP_MAX_NS 4000000L
+/* A thread waiting for a reply or an RMA completion polls the CQ this long
+ * before it sleeps in fi_cq_sread: a 4 KiB round trip on loopback is
+ * 30-70 us, and the wake-up from the kernel wait (epoll, futex, scheduling)
+ * is a large part of it. Only while an operation is outstanding, never when
+ * idle. */
+#define NET_SPIN_WAIT_NS 50000L
 
 enum net_ctx_kind { NET_CTX_RX, NET_CTX_CALL_SEND, NET_CTX_REPLY_SEND, NET_CTX_RMA };
 
@@ -56,9 +68,17 @@ struct net_req {
 	struct net_req *next;        /* work queue */
 };
 
+/* A thread asleep until an operation it waits for completes or the polling
+ * role passes to it; lives on the waiting thread's stack. */
+struct net_waiter {
+	pthread_cond_t cond;
+	struct net_waiter *next;     /* ep->waiters, while asleep */
+};
+
 struct net_call {
 	struct net_ctx ctx;          /* NET_CTX_CALL_SEND */
 	struct net_ep *ep;
+	struct net_waiter *waiter;   /* the thread waiting for it, if any */
 	uint64_t reqid;
 	uint8_t *frame;
 	struct timespec deadline;
@@ -74,6 +94,7 @@ struct net_call {
 
 struct net_rma {
 	struct net_ctx ctx;
+	struct net_waiter *waiter;
 	int done;
 	int result;
 	int abandoned;               /* waiter timed out: free at completion */
@@ -108,7 +129,10 @@ struct net_ep {
 	size_t self_len;
 
 	pthread_mutex_t lock;        /* everything below */
-	pthread_cond_t cond;         /* broadcast after every dispatch */
+	pthread_cond_t cond;         /* net_backoff sleeps on it */
+	int backoff;                 /* threads asleep in net_backoff */
+	struct net_waiter *waiters;  /* threads asleep waiting for an operation */
+	pthread_condattr_t cattr;    /* CLOCK_MONOTONIC, for waiters */
 	int poller;                  /* a thread is inside fi_cq_sread */
 	int idle;                    /* serving: workers asleep on idle_cond */
 	uint64_t next_reqid;
@@ -318,6 +342,8 @@ int net_open(const struct net_opts *opts, struct net_ep **out)
 	pthread_cond_init(&ep->cond, &ca);
 	pthread_cond_init(&ep->idle_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_condattr_init(&ep->cattr);
+	pthread_condattr_setclock(&ep->cattr, CLOCK_MONOTONIC);
 	rc = net_open_fabric(ep, opts);
 	if (!rc)
 		rc = net_setup_rx(ep);
@@ -359,6 +385,8 @@ static void net_stop_threads(struct net_ep *ep)
 	ep->stopping = 1;
 	pthread_cond_broadcast(&ep->idle_cond);
 	pthread_cond_broadcast(&ep->cond);
+	for (struct net_waiter *w = ep->waiters; w; w = w->next)
+		pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&ep->lock);
 	/* The worker inside fi_cq_sread wakes within NET_SREAD_MAX_MS. */
 	for (int i = 0; i < ep->nworkers; i++)
@@ -392,6 +420,7 @@ void net_close(struct net_ep *ep)
 	free(ep->rx_mem);
 	pthread_cond_destroy(&ep->cond);
 	pthread_cond_destroy(&ep->idle_cond);
+	pthread_condattr_destroy(&ep->cattr);
 	pthread_mutex_destroy(&ep->lock);
 	free(ep);
 }
@@ -588,6 +617,13 @@ static void net_call_destroy(struct net_call *call)
 	free(call);
 }
 
+/* With ep->lock held: wakes the thread waiting for an operation, if any. */
+static void net_wake(struct net_waiter *w)
+{
+	if (w)
+		pthread_cond_signal(&w->cond);
+}
+
 /* A reply frame: hand its payload to the waiting call (copied, since the
  * receive buffer is reposted at once). Late or unknown replies are dropped. */
 static void net_on_reply(struct net_ep *ep, const struct wire_hdr *h, const uint8_t *frame)
@@ -615,6 +651,7 @@ static void net_on_reply(struct net_ep *ep, const struct wire_hdr *h, const uint
 		c->reply = copy;
 		c->reply_len = h->payload_len;
 	}
+	net_wake(c->waiter);
 	pthread_mutex_unlock(&ep->lock);
 }
 
@@ -668,6 +705,7 @@ static void net_on_call_sent(struct net_ep *ep, struct net_call *c, int err)
 	if (err && !c->done) {
 		c->done = 1;
 		c->result = err;
+		net_wake(c->waiter);
 	}
 	if (c->freed) {
 		net_call_unlink(ep, c);
@@ -688,6 +726,7 @@ static void net_on_rma(struct net_ep *ep, struct net_rma *op, int err)
 	}
 	op->done = 1;
 	op->result = err;
+	net_wake(op->waiter);
 	pthread_mutex_unlock(&ep->lock);
 }
 
@@ -770,58 +809,118 @@ static ssize_t net_cq_nap_read(struct net_ep *ep, struct fi_cq_msg_entry *ent, i
 	}
 }
 
-/* Reaps completions, sleeping up to ms in the kernel (0: do not sleep), and
- * dispatches them, then wakes every waiter. */
-static void net_progress(struct net_ep *ep, int ms)
+/* fi_cq_read in a loop for up to NET_SPIN_WAIT_NS (an operation is
+ * outstanding, its completion is likely near). */
+static ssize_t net_cq_spin_read(struct net_ep *ep, struct fi_cq_msg_entry *ent)
+{
+	int64_t end = net_now_ns() + NET_SPIN_WAIT_NS;
+	ssize_t n;
+
+	do {
+		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
+		if (n != -FI_EAGAIN)
+			return n;
+	} while (!ep->stopping && net_now_ns() < end);
+	return n;
+}
+
+/* Reaps completions, sleeping up to ms in the kernel (0: do not sleep;
+ * spin: poll briefly first), and dispatches them; each completion wakes
+ * only the thread waiting for it. */
+static void net_progress(struct net_ep *ep, int ms, int spin)
 {
 	struct fi_cq_msg_entry ent[NET_CQ_BATCH];
-	ssize_t n;
+	ssize_t n = -FI_EAGAIN;
 
 	if (ms > 0 && ep->nap_wait)
 		n = net_cq_nap_read(ep, ent, ms);
-	else if (ms > 0)
+	else if (ms > 0 && spin)
+		n = net_cq_spin_read(ep, ent);
+	if (ms > 0 && !ep->nap_wait && n == -FI_EAGAIN)
 		n = fi_cq_sread(ep->cq, ent, NET_CQ_BATCH, NULL, ms);
-	else
+	else if (ms <= 0)
 		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
 	if (n == -FI_EAVAIL)
 		net_read_error(ep);
 	for (ssize_t i = 0; i < n; i++)
 		net_dispatch(ep, ent[i].op_context, ent[i].len, 0);
-	pthread_mutex_lock(&ep->lock);
-	pthread_cond_broadcast(&ep->cond);
-	pthread_mutex_unlock(&ep->lock);
+}
+
+/* With ep->lock held, when nobody polls: passes the polling role on to one
+ * thread that needs it (an idle worker of a serving endpoint, which also
+ * serves whatever was queued, else one waiter), so completions never sit in
+ * the CQ while threads wait for them. Wakes one thread, not all. */
+static void net_pass_poller(struct net_ep *ep)
+{
+	if (ep->poller)
+		return;
+	if (ep->serving && ep->idle)
+		pthread_cond_signal(&ep->idle_cond);
+	else if (ep->waiters)
+		pthread_cond_signal(&ep->waiters->cond);
+	if (ep->backoff)
+		pthread_cond_broadcast(&ep->cond);
 }
 
 /* With ep->lock held, after a thread that will not poll again at once gave
- * up the polling role: on a serving endpoint an idle worker takes it over
- * (and serves whatever was queued), so requests never sit in the CQ while
- * every worker is busy elsewhere. */
+ * up the polling role. */
 static void net_release_poller(struct net_ep *ep)
 {
 	ep->poller = 0;
-	pthread_cond_broadcast(&ep->cond);
-	if (ep->serving && ep->idle)
-		pthread_cond_signal(&ep->idle_cond);
+	net_pass_poller(ep);
+}
+
+static void net_waiter_init(struct net_ep *ep, struct net_waiter *w)
+{
+	pthread_cond_init(&w->cond, &ep->cattr);
+	w->next = NULL;
+}
+
+/* With ep->lock held: the waiter's operations are done (or timed out); if
+ * it was signalled to take the polling role it did not take, pass it on. */
+static void net_waiter_done(struct net_ep *ep, struct net_waiter *w)
+{
+	net_pass_poller(ep);
+	pthread_cond_destroy(&w->cond);
 }
 
 /* With ep->lock held: wait for progress until ts. One thread at a time
- * sleeps in the CQ; the others sleep on the condition variable that each
- * dispatch round broadcasts. */
-static void net_wait_locked(struct net_ep *ep, const struct timespec *ts)
+ * polls the CQ (spinning briefly, then sleeping in the kernel); the others
+ * sleep on their own condition variable until their operation completes or
+ * the polling role passes to them. */
+static void net_wait_locked(struct net_ep *ep, struct net_waiter *w, const struct timespec *ts)
 {
 	long ms = net_ms_until(ts);
+	int spin;
 
 	if (ms <= 0)
 		return;
 	if (ep->poller) {
-		pthread_cond_timedwait(&ep->cond, &ep->lock, ts);
+		struct net_waiter **pp;
+
+		w->next = ep->waiters;
+		ep->waiters = w;
+		pthread_cond_timedwait(&w->cond, &ep->lock, ts);
+		for (pp = &ep->waiters; *pp && *pp != w; pp = &(*pp)->next)
+			;
+		if (*pp)
+			*pp = w->next;
 		return;
 	}
+	/* Spin only when no other thread waits: with many operations in
+	 * flight completions come often anyway, and on a small machine the
+	 * spinning would take the CPU the servers need (measured: -12% qd16
+	 * write IOPS with it). */
+	spin = ep->waiters == NULL;
 	ep->poller = 1;
 	pthread_mutex_unlock(&ep->lock);
-	net_progress(ep, ms > NET_SREAD_MAX_MS ? NET_SREAD_MAX_MS : (int)ms);
+	net_progress(ep, ms > NET_SREAD_MAX_MS ? NET_SREAD_MAX_MS : (int)ms, spin);
 	pthread_mutex_lock(&ep->lock);
-	net_release_poller(ep);
+	ep->poller = 0;
+	/* Requests reaped meanwhile go to an idle worker; the caller rechecks
+	 * its own operations and polls again, or hands off in net_waiter_done. */
+	if (ep->serving && ep->idle && ep->queue_head)
+		pthread_cond_signal(&ep->idle_cond);
 }
 
 /* Retrying a post that met -FI_EAGAIN (a full queue, or a connection being
@@ -852,7 +951,7 @@ static void net_backoff(struct net_ep *ep, struct net_retry *r)
 	if (!ep->poller) {
 		ep->poller = 1;
 		pthread_mutex_unlock(&ep->lock);
-		net_progress(ep, 0);
+		net_progress(ep, 0, 0);
 		pthread_mutex_lock(&ep->lock);
 		net_release_poller(ep);
 	}
@@ -865,7 +964,9 @@ static void net_backoff(struct net_ep *ep, struct net_retry *r)
 		return;
 	}
 	net_deadline(&ts, r->wait_ms);
+	ep->backoff++;
 	pthread_cond_timedwait(&ep->cond, &ep->lock, &ts);
+	ep->backoff--;
 	pthread_mutex_unlock(&ep->lock);
 	if (r->wait_ms < NET_RETRY_MAX_MS)
 		r->wait_ms *= 2;
@@ -969,6 +1070,7 @@ int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
 
 int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t len)
 {
+	struct net_waiter w;
 	struct net_call *c;
 	int rc;
 
@@ -977,11 +1079,13 @@ int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t le
 		return rc;
 	memcpy(c->frame, frame, len);
 	rc = net_call_send(ep, c, len, dest);
+	net_waiter_init(ep, &w);
 	pthread_mutex_lock(&ep->lock);
 	while (c->sending && net_ms_until(&c->deadline) > 0)
-		net_wait_locked(ep, &c->deadline);
+		net_wait_locked(ep, &w, &c->deadline);
 	if (!rc && c->sending)
 		rc = -ETIMEDOUT;
+	net_waiter_done(ep, &w);
 	pthread_mutex_unlock(&ep->lock);
 	net_call_free(c);
 	return rc;
@@ -1013,11 +1117,18 @@ static int net_calls_pending(struct net_call **calls, size_t n, struct timespec 
 
 int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
 {
+	struct net_waiter w;
 	struct timespec first;
 
+	net_waiter_init(ep, &w);
 	pthread_mutex_lock(&ep->lock);
+	for (size_t i = 0; i < n; i++)
+		calls[i]->waiter = &w;
 	while (net_calls_pending(calls, n, &first))
-		net_wait_locked(ep, &first);
+		net_wait_locked(ep, &w, &first);
+	for (size_t i = 0; i < n; i++)
+		calls[i]->waiter = NULL;
+	net_waiter_done(ep, &w);
 	pthread_mutex_unlock(&ep->lock);
 	return 0;
 }
@@ -1113,6 +1224,8 @@ static void *net_worker_main(void *p)
 				ep->queue_tail = NULL;
 			if (ep->idle && (!ep->poller || ep->queue_head))
 				pthread_cond_signal(&ep->idle_cond);
+			else if (!ep->poller && ep->waiters)
+				pthread_cond_signal(&ep->waiters->cond);
 			pthread_mutex_unlock(&ep->lock);
 			r->worker = index;
 			ep->handler(r, ep->handler_arg);
@@ -1122,11 +1235,11 @@ static void *net_worker_main(void *p)
 		if (!ep->poller) {
 			ep->poller = 1;
 			pthread_mutex_unlock(&ep->lock);
-			net_progress(ep, NET_SREAD_MAX_MS);
+			net_progress(ep, NET_SREAD_MAX_MS, 0);
 			pthread_mutex_lock(&ep->lock);
-			/* Loop: serve what came in, or poll again. */
+			/* Loop: serve what came in (passing the polling role on),
+			 * or poll again. */
 			ep->poller = 0;
-			pthread_cond_broadcast(&ep->cond);
 			continue;
 		}
 		ep->idle++;
@@ -1208,6 +1321,7 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 	struct net_rma *op = calloc(1, sizeof(*op));
 	struct timespec deadline;
 	struct net_retry retry = { .wait_ms = 0 };
+	struct net_waiter w;
 	int result;
 	ssize_t rc;
 
@@ -1232,9 +1346,13 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 		free(op);
 		return net_errno(rc);
 	}
+	net_waiter_init(ep, &w);
 	pthread_mutex_lock(&ep->lock);
+	op->waiter = &w;
 	while (!op->done && net_ms_until(&deadline) > 0)
-		net_wait_locked(ep, &deadline);
+		net_wait_locked(ep, &w, &deadline);
+	op->waiter = NULL;
+	net_waiter_done(ep, &w);
 	if (!op->done) {
 		op->abandoned = 1;    /* the completion frees it */
 		pthread_mutex_unlock(&ep->lock);

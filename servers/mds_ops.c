@@ -1,8 +1,13 @@
 /* mds_ops.c - the MDS request handler: one function per opcode that decodes
- * with wire_dec_*, calls the store/targets and encodes the reply. */
+ * with wire_dec_*, calls the store/targets and encodes the reply; namespace
+ * changes go through a group commit (many requests, one durable LMDB
+ * commit). */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "log.h"
 #include "mds_ops.h"
 
@@ -26,6 +31,25 @@ struct mds_scratch {
 	uint8_t rep[WIRE_MSG_MAX];
 };
 
+/* A namespace change waiting for the group commit: the request (answered
+ * by whichever worker commits it), its decoded payload and its results. */
+struct mds_pending {
+	struct net_req *req;
+	uint16_t opcode;
+	uint64_t reqid;
+	union {
+		struct wire_open open;
+		struct wire_mkdir mkdir;
+		struct wire_path path;
+		struct wire_rename rename;
+		struct wire_set_layout setl;
+		struct wire_set_size setsz;
+	} in;
+	struct wire_attr attr;
+	struct mds_store_op op;
+	struct mds_pending *next;
+};
+
 struct mds_ops {
 	struct mds_store *store;
 	struct mds_targets *targets;
@@ -33,7 +57,29 @@ struct mds_ops {
 	struct mds_layout_ops lops;
 	int nworkers;
 	struct mds_scratch *scratch;   /* nworkers of them */
+
+	/* Group commit: changes that arrive while a worker commits wait here
+	 * (their worker goes back to serving); the committing worker takes
+	 * them all as the next batch when its commit is done. */
+	pthread_mutex_t gc_lock;
+	pthread_cond_t gc_cond;        /* a change was queued while lingering */
+	struct mds_pending *gc_head, *gc_tail;
+	int gc_count;                  /* queued */
+	int gc_leader;                 /* a worker is committing */
+	int gc_lingering;
+	int gc_last_batch;             /* size of the last batch */
+	int64_t gc_last_ns;            /* how long its commit took */
 };
+
+/* When a commit takes long (a durable sync on a disk), the committing worker
+ * waits a little before the next batch for as many changes as the last one
+ * held: clients whose changes were just acknowledged send their next ones
+ * within a round trip, and without the wait they would miss the batch and
+ * the clients would split into groups taking turns, each commit serving
+ * only part of them. The wait is at most half the last commit's time and
+ * GC_LINGER_MAX_NS, and only when commits take GC_LINGER_MIN_NS or more. */
+#define GC_LINGER_MIN_NS 50000L
+#define GC_LINGER_MAX_NS 1000000L
 
 /* What a handler gets: the request payload, its worker's scratch, and where
  * to say how long the encoded reply in sc->rep is. */
@@ -214,6 +260,199 @@ static int op_set_size(struct op_ctx *c)
 	return mds_store_set_size(c->o->store, m->ino, m->size);
 }
 
+/* ---- group commit ---- */
+
+/* Decodes a namespace change into p. Returns 0 when it is ready for the
+ * group commit, 1 when the request changes nothing (an open without
+ * O_CREAT: served at once from a read transaction), or the error to reply. */
+static int gc_prepare(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
+{
+	struct mds_store_op *op = &p->op;
+	int rc = 0;
+
+	memset(op, 0, sizeof(*op));
+	op->attr = &p->attr;
+	switch (in->opcode) {
+	case WIRE_OP_OPEN:
+		rc = dec_status(wire_dec_open(in->payload, in->plen, &p->in.open));
+		if (!rc && !(p->in.open.flags & O_CREAT))
+			return 1;
+		op->kind = MDS_SOP_OPEN;
+		op->open = &p->in.open;
+		op->lops = &o->lops;
+		break;
+	case WIRE_OP_MKDIR:
+		rc = dec_status(wire_dec_mkdir(in->payload, in->plen, &p->in.mkdir));
+		op->kind = MDS_SOP_MKDIR;
+		op->path = p->in.mkdir.path;
+		op->mode = p->in.mkdir.mode;
+		break;
+	case WIRE_OP_RMDIR:
+	case WIRE_OP_UNLINK:
+		rc = dec_status(wire_dec_path(in->payload, in->plen, &p->in.path));
+		op->kind = in->opcode == WIRE_OP_RMDIR ? MDS_SOP_RMDIR : MDS_SOP_UNLINK;
+		op->path = p->in.path.path;
+		break;
+	case WIRE_OP_RENAME:
+		rc = dec_status(wire_dec_rename(in->payload, in->plen, &p->in.rename));
+		op->kind = MDS_SOP_RENAME;
+		op->path = p->in.rename.from;
+		op->to = p->in.rename.to;
+		break;
+	case WIRE_OP_SET_LAYOUT:
+		rc = dec_status(wire_dec_set_layout(in->payload, in->plen, &p->in.setl));
+		op->kind = MDS_SOP_SET_LAYOUT;
+		op->setl = &p->in.setl;
+		op->lops = &o->lops;
+		break;
+	case WIRE_OP_SET_SIZE:
+		rc = dec_status(wire_dec_set_size(in->payload, in->plen, &p->in.setsz));
+		op->kind = MDS_SOP_SET_SIZE;
+		op->ino = p->in.setsz.ino;
+		op->size = p->in.setsz.size;
+		break;
+	default:
+		return 1;
+	}
+	return rc;
+}
+
+static int64_t gc_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
+}
+
+static int64_t gc_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return gc_ns(&ts);
+}
+
+/* Commits a batch in one transaction and answers every request in it. */
+static void gc_commit(struct mds_ops *o, struct mds_pending *batch, struct mds_scratch *sc)
+{
+	struct mds_pending *p, *next;
+	int kick = 0;
+
+	for (p = batch; p; p = p->next)
+		p->op.next = p->next ? &p->next->op : NULL;
+	mds_store_batch(o->store, &batch->op);
+	for (p = batch; p; p = next) {
+		struct op_ctx c = { .o = o, .sc = sc };
+		int rc = p->op.rc;
+
+		next = p->next;
+		kick |= !rc && p->op.queued;
+		if (!rc && (p->opcode == WIRE_OP_OPEN || p->opcode == WIRE_OP_MKDIR ||
+			    p->opcode == WIRE_OP_SET_LAYOUT)) {
+			sc->out.attr = p->attr;
+			rc = reply_attr(&c, 0);
+		}
+		log_msg(LOG_DEBUG, "op %u reqid %llu -> %d (group commit)", p->opcode,
+			(unsigned long long)p->reqid, rc);
+		if (rc)
+			net_reply(p->req, rc, NULL, 0);
+		else
+			net_reply(p->req, 0, sc->rep, c.rlen);
+		free(p);
+	}
+	if (kick)
+		mds_destroy_kick(o->destroy);
+}
+
+/* Queues p for the group commit. If no worker is committing, this one
+ * commits the queue, batch after batch, until it is empty; otherwise it
+ * returns at once and the committing worker answers p after the commit
+ * that holds it. */
+static void gc_submit(struct mds_ops *o, struct mds_pending *p, struct mds_scratch *sc)
+{
+	pthread_mutex_lock(&o->gc_lock);
+	p->next = NULL;
+	if (o->gc_tail)
+		o->gc_tail->next = p;
+	else
+		o->gc_head = p;
+	o->gc_tail = p;
+	o->gc_count++;
+	if (o->gc_leader) {
+		if (o->gc_lingering)
+			pthread_cond_signal(&o->gc_cond);
+		pthread_mutex_unlock(&o->gc_lock);
+		return;
+	}
+	o->gc_leader = 1;
+	while (o->gc_head) {
+		struct mds_pending *batch;
+		int64_t t0;
+		int n;
+
+		if (o->gc_count < o->gc_last_batch && o->gc_last_ns >= GC_LINGER_MIN_NS) {
+			int64_t wait = o->gc_last_ns / 2;
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			t0 = gc_ns(&ts) + (wait < GC_LINGER_MAX_NS ? wait : GC_LINGER_MAX_NS);
+			ts.tv_sec = (time_t)(t0 / 1000000000);
+			ts.tv_nsec = (long)(t0 % 1000000000);
+			o->gc_lingering = 1;
+			while (o->gc_count < o->gc_last_batch &&
+			       pthread_cond_timedwait(&o->gc_cond, &o->gc_lock, &ts) == 0)
+				;
+			o->gc_lingering = 0;
+		}
+		batch = o->gc_head;
+		n = o->gc_count;
+		o->gc_head = o->gc_tail = NULL;
+		o->gc_count = 0;
+		pthread_mutex_unlock(&o->gc_lock);
+		t0 = gc_now_ns();
+		gc_commit(o, batch, sc);
+		t0 = gc_now_ns() - t0;
+		pthread_mutex_lock(&o->gc_lock);
+		o->gc_last_batch = n;
+		o->gc_last_ns = t0;
+	}
+	o->gc_leader = 0;
+	pthread_mutex_unlock(&o->gc_lock);
+}
+
+/* A namespace change: 0 when it was queued or answered, 1 when the caller
+ * serves it the ordinary way. */
+static int gc_handle(struct mds_ops *o, struct net_req *req, const struct net_req_info *info,
+		     struct mds_scratch *sc)
+{
+	struct mds_pending *p;
+	int rc;
+
+	switch (info->opcode) {
+	case WIRE_OP_OPEN: case WIRE_OP_MKDIR: case WIRE_OP_RMDIR: case WIRE_OP_UNLINK:
+	case WIRE_OP_RENAME: case WIRE_OP_SET_LAYOUT: case WIRE_OP_SET_SIZE:
+		break;
+	default:
+		return 1;
+	}
+	p = malloc(sizeof(*p));
+	if (!p)
+		return 1;
+	rc = gc_prepare(o, p, info);
+	if (rc) {
+		free(p);
+		if (rc > 0)
+			return 1;
+		log_msg(LOG_DEBUG, "op %u reqid %llu -> %d", info->opcode,
+			(unsigned long long)info->reqid, rc);
+		net_reply(req, rc, NULL, 0);
+		return 0;
+	}
+	p->req = req;
+	p->opcode = info->opcode;
+	p->reqid = info->reqid;
+	gc_submit(o, p, sc);
+	return 0;
+}
+
 static op_fn op_lookup_fn(uint16_t opcode)
 {
 	switch (opcode) {
@@ -249,6 +488,8 @@ void mds_ops_handle(struct net_req *req, void *arg)
 		rc = -EIO;
 	} else if (!fn) {
 		rc = -EOPNOTSUPP;
+	} else if (!gc_handle(o, req, &info, &o->scratch[worker])) {
+		return;
 	} else {
 		c.sc = &o->scratch[worker];
 		c.p = info.payload;
@@ -285,6 +526,15 @@ int mds_ops_create(struct mds_store *store, struct mds_targets *targets,
 	o->lops.check = mds_targets_check;
 	o->lops.alloc = mds_targets_alloc;
 	o->lops.arg = targets;
+	pthread_mutex_init(&o->gc_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&o->gc_cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	*out = o;
 	return 0;
 }
@@ -293,6 +543,8 @@ void mds_ops_free(struct mds_ops *o)
 {
 	if (!o)
 		return;
+	pthread_mutex_destroy(&o->gc_lock);
+	pthread_cond_destroy(&o->gc_cond);
 	free(o->scratch);
 	free(o);
 }

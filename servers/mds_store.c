@@ -1044,6 +1044,66 @@ int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size)
 	return txn_finish(txn, do_set_size(s, txn, ino, size));
 }
 
+/* ---- group commit ---- */
+
+static int store_op_run(struct mds_store *s, MDB_txn *txn, struct mds_store_op *op)
+{
+	switch (op->kind) {
+	case MDS_SOP_OPEN:
+		return do_open(s, txn, op->open, op->lops, op->attr);
+	case MDS_SOP_MKDIR:
+		return do_mkdir(s, txn, op->path, op->mode, op->attr);
+	case MDS_SOP_RMDIR:
+		return do_rmdir(s, txn, op->path);
+	case MDS_SOP_UNLINK:
+		return do_unlink(s, txn, op->path, &op->queued);
+	case MDS_SOP_RENAME:
+		return do_rename(s, txn, op->path, op->to, &op->queued);
+	case MDS_SOP_SET_LAYOUT:
+		return do_set_layout(s, txn, op->setl, op->lops, op->attr);
+	case MDS_SOP_SET_SIZE:
+		return do_set_size(s, txn, op->ino, op->size);
+	}
+	return -EINVAL;
+}
+
+void mds_store_batch(struct mds_store *s, struct mds_store_op *ops)
+{
+	struct mds_store_op *op;
+	MDB_txn *txn, *child;
+	int rc;
+
+	for (op = ops; op; op = op->next)
+		op->queued = op->rc = 0;
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		goto fail;
+	if (!ops->next) {
+		/* A batch of one needs no nested transaction. */
+		ops->rc = txn_finish(txn, store_op_run(s, txn, ops));
+		goto out;
+	}
+	for (op = ops; op; op = op->next) {
+		op->rc = store_err(mdb_txn_begin(s->env, txn, 0, &child), "nested txn_begin");
+		if (!op->rc)
+			op->rc = txn_finish(child, store_op_run(s, child, op));
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc) {
+		rc = store_err(rc, "commit");
+		goto fail;
+	}
+	goto out;
+fail:
+	for (op = ops; op; op = op->next)
+		if (op->rc >= 0)
+			op->rc = rc;
+out:
+	for (op = ops; op; op = op->next)
+		if (op->rc)
+			op->queued = 0;
+}
+
 /* ---- target table ---- */
 
 int mds_store_put_target(struct mds_store *s, const struct mds_target_rec *t)

@@ -56,6 +56,36 @@ int mds_store_set_layout(struct mds_store *s, const struct wire_set_layout *req,
 			 const struct mds_layout_ops *ops, struct wire_attr *a);
 int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size);
 
+/* Group commit. One namespace change to make inside a batch: the arguments
+ * are those of the mds_store_* call of the same name; the results (attr,
+ * queued, rc) are filled by mds_store_batch. */
+enum mds_store_kind {
+	MDS_SOP_OPEN, MDS_SOP_MKDIR, MDS_SOP_RMDIR, MDS_SOP_UNLINK, MDS_SOP_RENAME,
+	MDS_SOP_SET_LAYOUT, MDS_SOP_SET_SIZE,
+};
+
+struct mds_store_op {
+	enum mds_store_kind kind;
+	const struct wire_open *open;           /* OPEN */
+	const struct wire_set_layout *setl;     /* SET_LAYOUT */
+	const struct mds_layout_ops *lops;      /* OPEN, SET_LAYOUT */
+	const char *path;                       /* MKDIR, RMDIR, UNLINK; RENAME's source */
+	const char *to;                         /* RENAME */
+	uint32_t mode;                          /* MKDIR */
+	uint64_t ino, size;                     /* SET_SIZE */
+	struct wire_attr *attr;                 /* OPEN, MKDIR, SET_LAYOUT */
+	int queued;                             /* UNLINK, RENAME: objects queued */
+	int rc;                                 /* the call's return value */
+	struct mds_store_op *next;
+};
+
+/* Runs every op of the list in ONE write transaction, each in a nested
+ * transaction of its own (an op that fails leaves the others intact), and
+ * commits once: one durable sync for the whole batch. Each op's rc is what
+ * its own call would have returned; nothing is acknowledged before the
+ * commit that holds it. */
+void mds_store_batch(struct mds_store *s, struct mds_store_op *ops);
+
 /* Target table: put (insert or update) and load every record in id order. */
 int mds_store_put_target(struct mds_store *s, const struct mds_target_rec *t);
 int mds_store_load_targets(struct mds_store *s,

@@ -15,6 +15,7 @@ struct mds_target {
 	uint16_t addr_len;
 	uint8_t addr[WIRE_ADDR_MAX];
 	uint64_t last_seen_ns;       /* CLOCK_MONOTONIC; 0 = not since start */
+	int registered;              /* registered since start (not just loaded) */
 	uint64_t total_bytes;
 	uint64_t free_bytes;
 	uint64_t objects;
@@ -26,6 +27,7 @@ struct mds_targets {
 	struct net_ep *ep;
 	struct mds_store *store;
 	uint32_t cursor;             /* round robin: next allocation starts at this id */
+	uint64_t loaded_ns;          /* last_seen of targets loaded at start (grace) */
 	struct mds_target t[WIRE_MAX_TARGETS];
 };
 
@@ -36,6 +38,14 @@ static uint64_t mono_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+/* A target loaded from LMDB at start counts as up for this long (about one
+ * heartbeat interval, 2 s, plus a margin) without having registered since:
+ * after an MDS restart the OSSes are normally still serving, and refusing
+ * creates with ENOSPC until their next heartbeat would fail clients for
+ * nothing. A target that is really gone is then down after the grace, as
+ * if it had been seen at start and missed its heartbeats. */
+#define MDS_TARGET_GRACE_NS (3ull * 1000000000ull)
 
 static int target_up(const struct mds_target *x, uint64_t now)
 {
@@ -63,6 +73,7 @@ static int load_one(void *arg, const struct mds_target_rec *r)
 	}
 	x = &t->t[r->id];
 	x->known = 1;
+	x->last_seen_ns = t->loaded_ns;
 	x->addr_len = r->addr_len;
 	memcpy(x->addr, r->addr, r->addr_len);
 	rc = net_insert(t->ep, x->addr, x->addr_len, &x->fi);
@@ -87,6 +98,12 @@ int mds_targets_create(struct net_ep *ep, struct mds_store *store, struct mds_ta
 	}
 	t->ep = ep;
 	t->store = store;
+	/* Seen "just before" start, so that they stay up for the grace only. */
+	t->loaded_ns = mono_ns();
+	if (t->loaded_ns > MDS_TARGET_UP_NS - MDS_TARGET_GRACE_NS)
+		t->loaded_ns -= MDS_TARGET_UP_NS - MDS_TARGET_GRACE_NS;
+	else
+		t->loaded_ns = 1;
 	rc = mds_store_load_targets(store, load_one, t);
 	if (rc) {
 		mds_targets_destroy(t);
@@ -154,7 +171,10 @@ int mds_targets_register(struct mds_targets *t, const struct wire_target_registe
 		x->addr_len = m->addr_len;
 		memcpy(x->addr, m->addr, m->addr_len);
 	}
-	*came_up = !target_up(x, now);
+	/* Up only by the start grace counts as coming up (the destroy queue
+	 * and the log learn of it). */
+	*came_up = !target_up(x, now) || !x->registered;
+	x->registered = 1;
 	x->last_seen_ns = now;
 	x->total_bytes = m->total_bytes;
 	x->free_bytes = m->free_bytes;

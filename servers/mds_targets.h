@@ -13,8 +13,9 @@
 
 struct mds_targets;
 
-/* Loads the persisted target table (every target starts down until it
- * registers again) and inserts the known addresses into ep. */
+/* Loads the persisted target table (every target counts as up for a short
+ * grace, about one heartbeat interval, then down until it registers again)
+ * and inserts the known addresses into ep. */
 int mds_targets_create(struct net_ep *ep, struct mds_store *store, struct mds_targets **t);
 void mds_targets_destroy(struct mds_targets *t);
 

@@ -90,11 +90,22 @@ static void fill_random(unsigned char *p, size_t n, unsigned *seed)
 		p[i] = (unsigned char)rand_r(seed);
 }
 
+/* MiB of random writes: 256 unless $PFS_TEST_RANDOM_MB says otherwise (the
+ * sanitizer pass uses less: ASan makes every byte compare several times
+ * slower). */
+static size_t random_io_total(void)
+{
+	const char *env = getenv("PFS_TEST_RANDOM_MB");
+	long mb = env ? strtol(env, NULL, 10) : 256;
+
+	return (size_t)(mb >= 16 && mb <= 4096 ? mb : 256) * MiB;
+}
+
 /* 256 MiB of writes at random offsets and sizes over a 64 MiB window with a
  * 4-stripe layout, mirrored in memory, then everything read back. */
 START_TEST(random_io_256m)
 {
-	const size_t window = 64 * MiB, total = 256 * MiB;
+	const size_t window = 64 * MiB, total = random_io_total();
 	unsigned char *shadow = calloc(1, window), *buf = malloc(4 * MiB), *rd = malloc(window + MiB);
 	pfs_fs_t *fs = connect_or_fail();
 	pfs_file_t *f = create_striped(fs, "/random.dat", 4, 64 * 1024);
