@@ -175,9 +175,10 @@ static int oss_io_check(const struct wire_obj_io *io, uint64_t *total)
 	return 0;
 }
 
-/* Pulls every seg, in order, into the worker's bulk buffer. */
-static int oss_pull(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
-		    const struct wire_obj_io *io)
+/* Moves the worker's bulk buffer to or from the client's segs, in order:
+ * pulls them into it (a write) or pushes it into them (a read). */
+static int oss_rma(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
+		   const struct wire_obj_io *io, int push)
 {
 	uint64_t off = 0;
 	uint32_t i;
@@ -186,32 +187,12 @@ static int oss_pull(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
 	for (i = 0; i < io->nseg; i++) {
 		const struct wire_seg *s = &io->seg[i];
 
-		rc = net_rma_read(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
+		rc = push ? net_rma_write(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key)
+			  : net_rma_read(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
 		if (rc < 0) {
-			log_msg(LOG_DEBUG, "RMA read of seg %u (%llu bytes): %s", i,
-				(unsigned long long)s->len, strerror(-rc));
-			return rc;
-		}
-		off += s->len;
-	}
-	return 0;
-}
-
-/* Pushes the bulk buffer, in order, into every seg. */
-static int oss_push(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
-		    const struct wire_obj_io *io)
-{
-	uint64_t off = 0;
-	uint32_t i;
-	int rc;
-
-	for (i = 0; i < io->nseg; i++) {
-		const struct wire_seg *s = &io->seg[i];
-
-		rc = net_rma_write(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
-		if (rc < 0) {
-			log_msg(LOG_DEBUG, "RMA write of seg %u (%llu bytes): %s", i,
-				(unsigned long long)s->len, strerror(-rc));
+			log_msg(LOG_DEBUG, "RMA %s of seg %u (%llu bytes): %s",
+				push ? "write" : "read", i, (unsigned long long)s->len,
+				strerror(-rc));
 			return rc;
 		}
 		off += s->len;
@@ -239,7 +220,7 @@ static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 	if (io->nseg) {
 		if (io->inline_len)
 			return -EINVAL;
-		rc = oss_pull(ctx, w, info->src, io);
+		rc = oss_rma(ctx, w, info->src, io, 0);
 		if (rc < 0)
 			return rc;
 		data = w->bulk;
@@ -282,7 +263,7 @@ static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
 		return rc;
 	rep.crc = checksum_crc32c(0, w->bulk, total);
 	if (io->nseg) {
-		rc = oss_push(ctx, w, info->src, io);
+		rc = oss_rma(ctx, w, info->src, io, 1);
 		if (rc < 0)
 			return rc;
 	} else {
