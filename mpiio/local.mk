@@ -14,8 +14,11 @@ tests_mpi_test_mpiio_common_LDADD = mpiio/libpfsmpiio.la $(CHECK_LIBS)
 TESTS += tests/mpi/test_mpiio_common
 
 EXTRA_DIST += tests/mpi/run-mpi-tests.sh tests/mpi/mpi_test.h tests/mpi/hdf5_pfs.c \
-	tests/mpi/pnetcdf_pfs.c
+	tests/mpi/pnetcdf_pfs.c tests/mpi/run-romio-ompi.sh
 TESTS += tests/mpi/run-mpi-tests.sh
+# ROMIO's test programs under Open MPI: skips (77) without Open MPI or
+# without the ROMIO test sources of a `make mpich` tree.
+TESTS += tests/mpi/run-romio-ompi.sh
 
 if HAVE_OPENMPI
 # Open MPI's compile and link flags, asked from its wrapper when the
@@ -77,7 +80,7 @@ examples_hdf5_checkpoint_LDFLAGS = $(OMPI_LINK_FLAGS) `pkg-config --libs $(HDF5_
 
 # ---- MPI tests (run by tests/mpi/run-mpi-tests.sh under mpirun.openmpi) ----
 MPI_TEST_PROGS = tests/mpi/mpi_views tests/mpi/mpi_misc tests/mpi/mpi_hints \
-	tests/mpi/mpi_async tests/mpi/mpi_open
+	tests/mpi/mpi_async tests/mpi/mpi_open tests/mpi/mpi_atomic
 check_PROGRAMS += $(MPI_TEST_PROGS)
 tests_mpi_mpi_views_SOURCES = tests/mpi/mpi_views.c tests/mpi/mpi_test.h
 tests_mpi_mpi_views_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
@@ -94,6 +97,9 @@ tests_mpi_mpi_async_LDFLAGS = $(OMPI_LINK_FLAGS)
 tests_mpi_mpi_open_SOURCES = tests/mpi/mpi_open.c tests/mpi/mpi_test.h
 tests_mpi_mpi_open_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
 tests_mpi_mpi_open_LDFLAGS = $(OMPI_LINK_FLAGS)
+tests_mpi_mpi_atomic_SOURCES = tests/mpi/mpi_atomic.c tests/mpi/mpi_test.h
+tests_mpi_mpi_atomic_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
+tests_mpi_mpi_atomic_LDFLAGS = $(OMPI_LINK_FLAGS)
 endif
 
 AM_TESTS_ENVIRONMENT += OMPI_RUN='$(OMPI_RUN)'; export OMPI_RUN;

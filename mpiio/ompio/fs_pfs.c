@@ -1,12 +1,15 @@
 /* fs_pfs.c - the OMPIO fs component "pfs" (mca_fs_pfs.so): claims "pfs:"
  * names and does open/close/delete/size/sync through libpfs, with the layout
- * from the hints at create and the hints in effect reported in the file's info. */
+ * from the hints at create and the hints in effect reported in the file's info,
+ * and refuses atomic mode (MPI_File_set_atomicity) on pfs files. */
 #include "ompio_pfs.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include "ompi/communicator/communicator.h"
+#include "ompi/file/file.h"
+#include "ompi/mca/io/io.h"
 #include "ompi/mca/fs/fs.h"
 #include "ompi/mca/fs/base/base.h"
 #include "opal/util/info.h"
@@ -39,10 +42,71 @@ static int fs_pfs_close_component(void)
 	return OMPI_SUCCESS;
 }
 
+/* ---- atomic mode ----
+ * pfs writes are not atomic across stripes and pfs has no locks, so atomic
+ * mode is refused, as ad_pfs does under MPICH. io/ompio 4.1.4 sets
+ * f_atomicity in MPI_File_set_atomicity without asking the fs component; but
+ * every ompi_file_t holds its own copy of its io module's function table, so
+ * the open of a pfs file points that file's set_atomicity entry at
+ * fs_pfs_set_atomicity: io/ompio's own function still runs (its collective
+ * agreement check), then atomic mode is undone and MPI_ERR_UNSUPPORTED_OPERATION
+ * returned. The fbtl refuses I/O on a handle in atomic mode for any way in
+ * that bypasses this (MCA parameter fs_pfs_atomicity_hook = 0 turns the hook
+ * off, which is how the tests reach the fbtl's refusal).
+ * Static state: io/ompio's set_atomicity (one function for every file; set
+ * at the first pfs open, under fs_pfs_lock), the MCA parameter's storage
+ * (written by the MCA base at registration) and the once-only message flag. */
+static mca_io_base_module_file_set_atomicity_fn_t fs_pfs_ompio_set_atomicity;
+static bool fs_pfs_atomicity_hook = true;
+static int fs_pfs_atomic_said;
+
+static int fs_pfs_set_atomicity(struct ompi_file_t *file, int flag)
+{
+	mca_common_ompio_data_t *data = (mca_common_ompio_data_t *)file->f_io_selected_data;
+	int rc;
+
+	rc = fs_pfs_ompio_set_atomicity(file, flag);
+	if (rc != OMPI_SUCCESS || !flag || !data || !ompio_pfs_of(&data->ompio_fh))
+		return rc;
+	data->ompio_fh.f_atomicity = 0;
+	if (data->ompio_fh.f_rank == OMPIO_ROOT && !__atomic_exchange_n(&fs_pfs_atomic_said, 1,
+									__ATOMIC_RELAXED))
+		opal_output(0, "fs/pfs: %s: MPI_File_set_atomicity(1) refused "
+			    "(MPI_ERR_UNSUPPORTED_OPERATION): pfs has no locks and its writes "
+			    "are not atomic across stripes", file->f_filename);
+	return MPI_ERR_UNSUPPORTED_OPERATION;
+}
+
+/* Points the ompi_file_t's set_atomicity at fs_pfs_set_atomicity, when fh is
+ * the io/ompio handle of a user's MPI_File (not one of OMPIO's internal
+ * opens, which have no ompi_file_t). */
+static void fs_pfs_hook_atomicity(ompio_file_t *fh)
+{
+	struct ompi_file_t *file = fh->f_fh;
+	mca_io_base_module_file_set_atomicity_fn_t *fn;
+
+	if (!fs_pfs_atomicity_hook || !file || file->f_io_version != MCA_IO_BASE_V_2_0_0 ||
+	    !file->f_io_selected_data ||
+	    &((mca_common_ompio_data_t *)file->f_io_selected_data)->ompio_fh != fh)
+		return;
+	fn = &file->f_io_selected_module.v2_0_0.io_module_file_set_atomicity;
+	if (*fn == fs_pfs_set_atomicity || !*fn)
+		return;
+	pthread_mutex_lock(&fs_pfs_lock);
+	if (!fs_pfs_ompio_set_atomicity)
+		fs_pfs_ompio_set_atomicity = *fn;
+	if (*fn == fs_pfs_ompio_set_atomicity)
+		*fn = fs_pfs_set_atomicity;
+	pthread_mutex_unlock(&fs_pfs_lock);
+}
+
 /* ---- hints ---- */
 
 /* Reads every key of info into h; a refused pfs hint fails the open (and
- * rank 0 says why). */
+ * rank 0 says why). ROMIO's conventions are kept as ad_pfs keeps them, so a
+ * program sees the same answers on both routes: striping_factor or
+ * striping_unit "0" mean the default, start_iodevice is the first target
+ * (ignored when negative), pfs_svr_buf (Intel PFS's) is not ours. */
 static int fs_pfs_parse_hints(opal_info_t *info, struct mpiio_hints *h, int rank)
 {
 	char key[OPAL_MAX_INFO_KEY + 1], val[OPAL_MAX_INFO_VAL + 1], msg[MPIIO_MSG_MAX];
@@ -58,6 +122,16 @@ static int fs_pfs_parse_hints(opal_info_t *info, struct mpiio_hints *h, int rank
 		flag = 0;
 		if (opal_info_get(info, key, OPAL_MAX_INFO_VAL, val, &flag) != OPAL_SUCCESS || !flag)
 			continue;
+		if (!strcmp(key, "pfs_svr_buf"))
+			continue;
+		if ((!strcmp(key, "striping_factor") || !strcmp(key, "striping_unit")) &&
+		    !strcmp(val, "0"))
+			continue;
+		if (!strcmp(key, "start_iodevice")) {
+			if (atoi(val) < 0)
+				continue;
+			strcpy(key, "pfs_first_target");
+		}
 		if (mpiio_hint_apply(h, key, val, msg, sizeof(msg)) < 0) {
 			if (rank == OMPIO_ROOT)
 				opal_output(0, "fs/pfs: %s", msg);
@@ -214,6 +288,7 @@ static int fs_pfs_file_open(struct ompi_communicator_t *comm, const char *filena
 	/* No fcntl locks: libpfs writes are atomic per extent and never
 	 * read-modify-write. */
 	fh->f_flags |= OMPIO_LOCK_NEVER;
+	fs_pfs_hook_atomicity(fh);
 	if (pf->hints.cb_buffer_size)
 		fh->f_bytes_per_agg = (int)pf->hints.cb_buffer_size;
 	naggr = mpiio_aggregators(pf->layout.stripe_count, fh->f_size, pf->hints.cb_nodes);
@@ -309,6 +384,21 @@ static mca_fs_base_module_1_0_0_t fs_pfs_module = {
 
 /* ---- component ---- */
 
+OMPIO_PFS_EXPORT extern mca_fs_base_component_2_0_0_t mca_fs_pfs_component;
+
+static int fs_pfs_register(void)
+{
+	fs_pfs_atomicity_hook = true;
+	(void)mca_base_component_var_register(&mca_fs_pfs_component.fsm_version,
+		"atomicity_hook",
+		"Refuse MPI_File_set_atomicity(1) on pfs files with "
+		"MPI_ERR_UNSUPPORTED_OPERATION (when false, the pfs fbtl refuses I/O in "
+		"atomic mode instead)",
+		MCA_BASE_VAR_TYPE_BOOL, NULL, 0, 0, OPAL_INFO_LVL_9,
+		MCA_BASE_VAR_SCOPE_READONLY, &fs_pfs_atomicity_hook);
+	return OMPI_SUCCESS;
+}
+
 static int fs_pfs_init_query(bool enable_progress_threads, bool enable_mpi_threads)
 {
 	return ompio_pfs_version_check("fs/pfs");
@@ -337,6 +427,7 @@ OMPIO_PFS_EXPORT mca_fs_base_component_2_0_0_t mca_fs_pfs_component = {
 		MCA_BASE_MAKE_VERSION(component, OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION,
 				      OMPI_RELEASE_VERSION),
 		.mca_close_component = fs_pfs_close_component,
+		.mca_register_component_params = fs_pfs_register,
 	},
 	.fsm_data = {
 		MCA_BASE_METADATA_PARAM_CHECKPOINT

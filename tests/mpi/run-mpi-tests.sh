@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-mpi-tests.sh - runs the MPI-IO tests on pfs: files under Debian's Open MPI
 # with the OMPIO pfs components: a live cluster on 127.0.0.1, every program at
-# 1, 3 and 4 ranks (nonblocking I/O, collective open and its errors included),
+# 1, 3 and 4 ranks (nonblocking I/O, collective open and its errors, atomic mode
+# refused both ways included),
 # pfs getstripe on the hinted file, the checkpoint/restart examples (MPI-IO and
 # HDF5), HDF5 and PnetCDF when their Open MPI builds are installed. Exit 77
 # (skip) without Open MPI.
@@ -93,8 +94,21 @@ run() {
 
 for np in $NPS; do
 	"$PFS" mkdir "pfs:/np$np" >/dev/null 2>&1
-	for t in mpi_views mpi_misc mpi_hints mpi_async mpi_open; do
+	for t in mpi_views mpi_misc mpi_hints mpi_async mpi_open mpi_atomic; do
 		run "$t" "$np" "$B/tests/mpi/$t" "pfs:/np$np"
+	done
+	# atomic mode: refused at set_atomicity by the fs component; with that
+	# hook off (as stock io/ompio would allow it), refused by the fbtl at I/O.
+	# Either way once, on stderr, with the reason.
+	OMPI_MCA_fs_pfs_atomicity_hook=0 run mpi_atomic-fbtl "$np" "$B/tests/mpi/mpi_atomic" \
+		"pfs:/np$np" fbtl
+	for l in mpi_atomic mpi_atomic-fbtl; do
+		n=$(grep -c 'refused .*not atomic across stripes' "$DIR/$l.np$np.log" 2>/dev/null)
+		if [[ $l == mpi_atomic && $n == 1 ]] || [[ $l == mpi_atomic-fbtl && $n -ge 1 && $n -le $np ]]; then
+			pass "$l -np $np: the refusal said once (per process) on stderr"
+		else
+			fail "$l -np $np: $n refusal messages on stderr"
+		fi
 	done
 	# what the nonblocking test saw (reported, not asserted)
 	grep -h '^overlap:' "$DIR/mpi_async.np$np.log" 2>/dev/null
