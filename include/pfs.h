@@ -20,6 +20,15 @@ extern "C" {
 
 /* Data placement patterns. */
 #define PFS_PATTERN_RAID0 1       /* plain striping, round-robin over targets */
+#define PFS_PATTERN_EC 2          /* Reed-Solomon ec_k data + ec_m parity stripes */
+#define PFS_EC_K_MAX 32           /* most data stripes of an EC layout */
+#define PFS_EC_M_MAX 8            /* most parity stripes of an EC layout */
+
+/* Compression of a file's chunks (pfs_layout.compress). */
+#define PFS_COMPRESS_NONE 1
+#define PFS_COMPRESS_LZ4 2
+#define PFS_COMPRESS_ZSTD 3
+#define PFS_CHUNK_DEFAULT (64u << 10) /* compression chunk when 0 is asked */
 #define PFS_STRIPE_ALL UINT32_MAX /* stripe_count: every target that is up */
 
 typedef struct pfs_fs pfs_fs_t;     /* a connection to one file system */
@@ -30,14 +39,27 @@ typedef struct pfs_aio pfs_aio_t;   /* one nonblocking list I/O in flight */
 /* How a file's bytes are spread over targets. In a request, 0 means "use the
  * default" for stripe_count/stripe_size and -1 for first_target means "let the
  * MDS choose" (round robin over targets that are up and not full). A layout
- * read back from a file has every field filled in. */
+ * read back from a file has every field filled in.
+ *
+ * Two groups are inherited as a whole: the pattern with ec_k/ec_m (pattern 0
+ * in a request = the directory's, else RAID0), and compress with
+ * compress_level/chunk_size (compress 0 = the directory's, else none). An EC
+ * layout has stripe_count = ec_k + ec_m: stripes 0..k-1 hold data laid out
+ * as RAID0 over k targets, stripes k.. hold the parity of each row of k
+ * stripe_size cells. */
 struct pfs_layout {
-	uint32_t pattern;               /* PFS_PATTERN_* (0 in a request = RAID0) */
+	uint32_t pattern;               /* PFS_PATTERN_* (0 in a request = inherit) */
 	uint32_t stripe_count;          /* number of targets */
 	uint64_t stripe_size;           /* bytes per stripe, multiple of 4 KiB */
 	int32_t first_target;           /* target id of stripe 0, or -1 */
 	uint64_t fid;                   /* object id shared by the file's stripes */
 	uint32_t targets[PFS_MAX_STRIPES]; /* target id holding stripe i */
+	uint32_t ec_k;                  /* EC: data stripes per row (else 0) */
+	uint32_t ec_m;                  /* EC: parity stripes per row (else 0) */
+	uint32_t compress;              /* PFS_COMPRESS_* (0 in a request = inherit) */
+	int32_t compress_level;         /* zstd level 1..19 (0 = its default); lz4: 0 */
+	uint32_t chunk_size;            /* compression chunk: power of two, 4 KiB..
+					 * 4 MiB, dividing stripe_size (0 = default) */
 };
 
 struct pfs_stat {

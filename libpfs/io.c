@@ -596,6 +596,8 @@ static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t
 	if (write ? acc == O_RDONLY : acc == O_WRONLY)
 		return -EBADF;
 	ctx.l = &f->attr.layout;
+	if (ctx.l->pattern == PFS_PATTERN_EC)
+		return -EOPNOTSUPP;     /* the EC data path lands separately */
 	rc = io_mem_init(&ctx, mem, memcnt, &mtotal);
 	if (!rc)
 		rc = io_ext_total(ext, extcnt, &etotal);

@@ -1,5 +1,6 @@
-/* layout.c - striping math for RAID0 layouts: file range -> per-object
- * pieces, object offset -> file offset, file size <-> object sizes. */
+/* layout.c - striping math and layout checks: file range -> per-object
+ * pieces, object offset -> file offset, file size <-> object sizes. An EC
+ * layout's data stripes use the same math over its first ec_k stripes. */
 #include <errno.h>
 #include <string.h>
 #include "layout.h"
@@ -10,9 +11,48 @@ static int layout_size_ok(uint64_t size)
 	       size % LAYOUT_MIN_STRIPE_SIZE == 0;
 }
 
+/* The EC group: RAID0 has no k/m; EC has both in range and stripe_count =
+ * k + m (a request may leave the count 0: it follows from k + m). Pattern 0
+ * (inherit) is for requests only and then k/m must be unset too. */
+static int layout_ec_ok(const struct wire_layout *l, int request)
+{
+	if (l->pattern == PFS_PATTERN_EC)
+		return l->ec_k >= 1 && l->ec_k <= PFS_EC_K_MAX && l->ec_m >= 1 &&
+		       l->ec_m <= PFS_EC_M_MAX &&
+		       (l->stripe_count == l->ec_k + l->ec_m || (request && l->stripe_count == 0));
+	if (l->ec_k || l->ec_m)
+		return 0;
+	return l->pattern == PFS_PATTERN_RAID0 || (request && l->pattern == 0);
+}
+
+/* The compression group: level and chunk only with a codec; the chunk a power
+ * of two within bounds that divides the stripe (a chunk never spans two
+ * objects); no compression together with EC (not supported yet). A request
+ * may leave the chunk 0 (the default). */
+static int layout_compress_ok(const struct wire_layout *l, int request)
+{
+	uint32_t c = l->chunk_size;
+
+	if (l->compress == 0 || l->compress == PFS_COMPRESS_NONE)
+		return l->compress_level == 0 && c == 0;   /* 0 stored: none */
+	if (l->compress != PFS_COMPRESS_LZ4 && l->compress != PFS_COMPRESS_ZSTD)
+		return 0;
+	if (l->compress == PFS_COMPRESS_LZ4 && l->compress_level != 0)
+		return 0;
+	if (l->compress_level < 0 || l->compress_level > LAYOUT_ZSTD_LEVEL_MAX)
+		return 0;
+	if (c == 0)
+		return request;
+	if (c < LAYOUT_MIN_CHUNK || c > LAYOUT_MAX_CHUNK || (c & (c - 1)))
+		return 0;
+	if (l->stripe_size && l->stripe_size % c)
+		return 0;
+	return l->pattern != PFS_PATTERN_EC;
+}
+
 int layout_check_request(const struct wire_layout *l)
 {
-	if (l->pattern != 0 && l->pattern != PFS_PATTERN_RAID0)
+	if (!layout_ec_ok(l, 1) || !layout_compress_ok(l, 1))
 		return -EINVAL;
 	if (l->stripe_count > PFS_MAX_STRIPES && l->stripe_count != PFS_STRIPE_ALL)
 		return -EINVAL;
@@ -28,7 +68,7 @@ int layout_check_request(const struct wire_layout *l)
 
 int layout_check(const struct wire_layout *l)
 {
-	if (l->pattern != PFS_PATTERN_RAID0)
+	if (!layout_ec_ok(l, 0) || !layout_compress_ok(l, 0))
 		return -EINVAL;
 	if (l->stripe_count == 0 || l->stripe_count > PFS_MAX_STRIPES)
 		return -EINVAL;
@@ -96,6 +136,11 @@ void layout_to_public(const struct wire_layout *w, struct pfs_layout *p)
 	p->fid = w->fid;
 	for (uint32_t i = 0; i < w->stripe_count && i < PFS_MAX_STRIPES; i++)
 		p->targets[i] = w->targets[i];
+	p->ec_k = w->ec_k;
+	p->ec_m = w->ec_m;
+	p->compress = w->compress;
+	p->compress_level = w->compress_level;
+	p->chunk_size = w->chunk_size;
 }
 
 void layout_from_public(const struct pfs_layout *p, struct wire_layout *w)
@@ -108,4 +153,9 @@ void layout_from_public(const struct pfs_layout *p, struct wire_layout *w)
 	w->fid = p->fid;
 	for (uint32_t i = 0; i < p->stripe_count && i < PFS_MAX_STRIPES; i++)
 		w->targets[i] = p->targets[i];
+	w->ec_k = p->ec_k;
+	w->ec_m = p->ec_m;
+	w->compress = p->compress;
+	w->compress_level = p->compress_level;
+	w->chunk_size = p->chunk_size;
 }

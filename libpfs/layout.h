@@ -10,6 +10,10 @@
 #define LAYOUT_DEFAULT_STRIPE_COUNT 1
 #define LAYOUT_MIN_STRIPE_SIZE 4096u
 #define LAYOUT_MAX_STRIPE_SIZE (1ull << 32)
+#define LAYOUT_MIN_CHUNK 4096u
+#define LAYOUT_MAX_CHUNK (4u << 20)
+#define LAYOUT_ZSTD_LEVEL_MAX 19
+#define LAYOUT_ZSTD_LEVEL_DEFAULT 3
 
 /* One piece of a file range that lies in a single stripe object. */
 struct layout_piece {
@@ -19,9 +23,10 @@ struct layout_piece {
 	uint64_t len;
 };
 
-/* Checks a complete layout (as stored on a file): pattern known, count in
- * 1..PFS_MAX_STRIPES, stripe size a multiple of 4 KiB within bounds, targets
- * distinct. Returns 0 or -EINVAL. */
+/* Checks a complete layout (as stored on a file): pattern known with its
+ * EC fields, compression fields consistent, count in 1..PFS_MAX_STRIPES,
+ * stripe size a multiple of 4 KiB within bounds, targets distinct. Returns 0
+ * or -EINVAL. */
 int layout_check(const struct wire_layout *l);
 /* Checks a layout request (zeros/-1 allowed for "default"). */
 int layout_check_request(const struct wire_layout *l);

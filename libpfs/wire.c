@@ -187,6 +187,11 @@ void wire_put_layout(struct wire_buf *b, const struct wire_layout *l)
 	wire_put_u32(b, n);
 	for (uint32_t i = 0; i < n; i++)
 		wire_put_u32(b, l->targets[i]);
+	wire_put_u32(b, l->ec_k);
+	wire_put_u32(b, l->ec_m);
+	wire_put_u32(b, l->compress);
+	wire_put_u32(b, (uint32_t)l->compress_level);
+	wire_put_u32(b, l->chunk_size);
 }
 
 void wire_get_layout(struct wire_buf *b, struct wire_layout *l)
@@ -208,6 +213,11 @@ void wire_get_layout(struct wire_buf *b, struct wire_layout *l)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		l->targets[i] = wire_get_u32(b);
+	l->ec_k = wire_get_u32(b);
+	l->ec_m = wire_get_u32(b);
+	l->compress = wire_get_u32(b);
+	l->compress_level = (int32_t)wire_get_u32(b);
+	l->chunk_size = wire_get_u32(b);
 	if (!b->err && layout_check_request(l))
 		b->err = -EINVAL;
 }

@@ -9,7 +9,7 @@
 #include "pfs.h"
 
 #define WIRE_MAGIC 0x31534650u  /* "PFS1" little-endian */
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2
 #define WIRE_HDR_LEN 32
 #define WIRE_FLAG_REPLY 0x1u
 
@@ -101,6 +101,11 @@ struct wire_layout {
 	int32_t first_target;
 	uint64_t fid;
 	uint32_t targets[PFS_MAX_STRIPES];
+	uint32_t ec_k;
+	uint32_t ec_m;
+	uint32_t compress;
+	int32_t compress_level;
+	uint32_t chunk_size;
 };
 
 struct wire_attr {

@@ -3,18 +3,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <lmdb.h>
+#include "layout.h"
 #include "log.h"
 #include "mds_store.h"
 
 #define STORE_MAPSIZE (8ull << 30)   /* sparse; the file grows as used */
 #define STORE_FILE "mds.lmdb"
-#define INODE_VERSION 1
+#define INODE_VERSION 2
+/* Version 1 records ended with the layout's targets (no EC or compression
+ * fields); they are read as RAID0 without compression. */
+#define INODE_V1_SIZE (offsetof(struct store_inode, layout) + offsetof(struct wire_layout, ec_k))
 #define DKEY_MAX (8 + PFS_NAME_MAX)
 
 /* Named databases:
@@ -171,12 +176,20 @@ static int inode_get(struct mds_store *s, MDB_txn *txn, uint64_t ino, struct sto
 		return -ENOENT;
 	if (rc)
 		return store_err(rc, "inode get");
-	if (val.mv_size != sizeof(*in)) {
+	if (val.mv_size == INODE_V1_SIZE) {
+		memset(in, 0, sizeof(*in));
+		memcpy(in, val.mv_data, INODE_V1_SIZE);
+		if (in->version == 1 && S_ISREG(in->mode))
+			in->layout.compress = PFS_COMPRESS_NONE;
+		if (in->version == 1)
+			in->version = INODE_VERSION;
+	} else if (val.mv_size == sizeof(*in)) {
+		memcpy(in, val.mv_data, sizeof(*in));
+	} else {
 		log_msg(LOG_ERR, "inode %llu: bad record size %zu",
 			(unsigned long long)ino, val.mv_size);
 		return -EIO;
 	}
-	memcpy(in, val.mv_data, sizeof(*in));
 	if (in->version != INODE_VERSION) {
 		log_msg(LOG_ERR, "inode %llu: unknown version %u",
 			(unsigned long long)ino, in->version);
@@ -557,6 +570,28 @@ static void layout_merge(const struct wire_layout *req, const struct wire_layout
 	l->stripe_size = req->stripe_size ? req->stripe_size :
 			 dir->stripe_size ? dir->stripe_size : (1u << 20);
 	l->first_target = req->first_target >= 0 ? req->first_target : dir->first_target;
+	/* The pattern and its EC shape travel together, and fix the count. */
+	if (l->pattern == PFS_PATTERN_EC) {
+		const struct wire_layout *src = req->pattern ? req : dir;
+
+		l->ec_k = src->ec_k;
+		l->ec_m = src->ec_m;
+		l->stripe_count = l->ec_k + l->ec_m;
+	}
+	/* So do the codec, its level and the chunk size. */
+	if (req->compress || dir->compress) {
+		const struct wire_layout *src = req->compress ? req : dir;
+
+		l->compress = src->compress;
+		l->compress_level = src->compress_level;
+		l->chunk_size = src->chunk_size;
+	}
+	if (l->compress == 0)
+		l->compress = PFS_COMPRESS_NONE;
+	if (l->compress != PFS_COMPRESS_NONE && l->chunk_size == 0)
+		l->chunk_size = PFS_CHUNK_DEFAULT;
+	if (l->compress == PFS_COMPRESS_ZSTD && l->compress_level == 0)
+		l->compress_level = LAYOUT_ZSTD_LEVEL_DEFAULT;
 }
 
 static int create_file(struct mds_store *s, MDB_txn *txn, const struct walk *w,
@@ -579,6 +614,10 @@ static int create_file(struct mds_store *s, MDB_txn *txn, const struct walk *w,
 	rc = ops->alloc(ops->arg, &in.layout);
 	if (rc)
 		return rc;
+	/* Fields merged from two sources must still fit together (e.g. a
+	 * directory's chunk size and a requested stripe size). */
+	if (layout_check(&in.layout))
+		return -EINVAL;
 	in.version = INODE_VERSION;
 	in.mode = S_IFREG | (mode & 07777);
 	in.nlink = 1;
@@ -981,6 +1020,11 @@ static int dir_set_default(struct mds_store *s, MDB_txn *txn, uint64_t ino,
 	in.layout.stripe_count = l->stripe_count;
 	in.layout.stripe_size = l->stripe_size;
 	in.layout.first_target = l->first_target < 0 ? -1 : l->first_target;
+	in.layout.ec_k = l->ec_k;
+	in.layout.ec_m = l->ec_m;
+	in.layout.compress = l->compress;
+	in.layout.compress_level = l->compress_level;
+	in.layout.chunk_size = l->chunk_size;
 	in.ctime_ns = now_ns();
 	rc = inode_put(s, txn, ino, &in);
 	if (rc)

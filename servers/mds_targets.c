@@ -228,7 +228,9 @@ static uint32_t nknown_locked(const struct mds_targets *t)
  * accepted (unset). */
 static int check_locked(const struct mds_targets *t, const struct wire_layout *l)
 {
-	if (l->pattern != 0 && l->pattern != PFS_PATTERN_RAID0)
+	if (l->pattern != 0 && l->pattern != PFS_PATTERN_RAID0 && l->pattern != PFS_PATTERN_EC)
+		return -EINVAL;
+	if (l->pattern == PFS_PATTERN_EC && l->ec_k + l->ec_m > nknown_locked(t))
 		return -EINVAL;
 	if (l->stripe_size != 0 && !stripe_size_ok(l->stripe_size))
 		return -EINVAL;
@@ -293,7 +295,7 @@ int mds_targets_alloc(void *arg, struct wire_layout *l)
 	if (rc)
 		goto out;
 	rc = -EINVAL;
-	if (l->pattern != PFS_PATTERN_RAID0 || l->stripe_count == 0 || l->stripe_size == 0)
+	if (l->pattern == 0 || l->stripe_count == 0 || l->stripe_size == 0)
 		goto out;
 	want = l->stripe_count;
 	if (want == PFS_STRIPE_ALL) {

@@ -145,6 +145,54 @@ void tool_layout_init(struct pfs_layout *lo)
 	lo->first_target = -1;
 }
 
+/* --ec K+M: Reed-Solomon with K data and M parity stripes; "none" = RAID0. */
+static int layout_opt_ec(const char *cmd, const char *arg, struct pfs_layout *lo)
+{
+	char kbuf[16];
+	const char *plus = strchr(arg, '+');
+	long long k, m;
+
+	if (!strcmp(arg, "none")) {
+		lo->pattern = PFS_PATTERN_RAID0;
+		lo->ec_k = lo->ec_m = 0;
+		return 0;
+	}
+	if (!plus || (size_t)(plus - arg) >= sizeof(kbuf))
+		goto bad;
+	memcpy(kbuf, arg, (size_t)(plus - arg));
+	kbuf[plus - arg] = '\0';
+	if (tool_parse_int(kbuf, 1, PFS_EC_K_MAX, &k) || tool_parse_int(plus + 1, 1, PFS_EC_M_MAX, &m))
+		goto bad;
+	lo->pattern = PFS_PATTERN_EC;
+	lo->ec_k = (uint32_t)k;
+	lo->ec_m = (uint32_t)m;
+	return 0;
+bad:
+	return tool_usage_err(cmd, "invalid erasure code '%s' (K+M with K 1..%d and M 1..%d, "
+			      "or none)", arg, PFS_EC_K_MAX, PFS_EC_M_MAX);
+}
+
+/* --compress none|lz4|zstd[:LEVEL]. */
+static int layout_opt_compress(const char *cmd, const char *arg, struct pfs_layout *lo)
+{
+	long long level = 0;
+
+	if (!strcmp(arg, "none")) {
+		lo->compress = PFS_COMPRESS_NONE;
+	} else if (!strcmp(arg, "lz4")) {
+		lo->compress = PFS_COMPRESS_LZ4;
+	} else if (!strncmp(arg, "zstd", 4) && (arg[4] == '\0' || arg[4] == ':')) {
+		lo->compress = PFS_COMPRESS_ZSTD;
+		if (arg[4] == ':' && tool_parse_int(arg + 5, 1, 19, &level))
+			return tool_usage_err(cmd, "invalid zstd level in '%s' (1..19)", arg);
+	} else {
+		return tool_usage_err(cmd, "invalid compression '%s' (none, lz4, zstd or "
+				      "zstd:LEVEL)", arg);
+	}
+	lo->compress_level = (int32_t)level;
+	return 0;
+}
+
 int tool_layout_opt(const char *cmd, int opt, const char *arg, struct pfs_layout *lo)
 {
 	long long v;
@@ -167,6 +215,16 @@ int tool_layout_opt(const char *cmd, int opt, const char *arg, struct pfs_layout
 		if (tool_parse_int(arg, -1, INT32_MAX, &v))
 			return tool_usage_err(cmd, "invalid first target '%s'", arg);
 		lo->first_target = (int32_t)v;
+		return 0;
+	case 'E':
+		return layout_opt_ec(cmd, arg, lo);
+	case 'Z':
+		return layout_opt_compress(cmd, arg, lo);
+	case 'K':
+		if (tool_parse_size(arg, &sz) || sz < 4096 || sz > (4u << 20) || (sz & (sz - 1)))
+			return tool_usage_err(cmd, "invalid chunk size '%s' (a power of two "
+					      "from 4K to 4M)", arg);
+		lo->chunk_size = (uint32_t)sz;
 		return 0;
 	}
 	return tool_usage_err(cmd, "unknown layout option");
@@ -327,6 +385,14 @@ static int parse_plain(const char *cmd, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 /* setstripe / getstripe                                               */
 
+static const struct option setstripe_opts[] = {
+	{ "ec", required_argument, NULL, 'E' },
+	{ "compress", required_argument, NULL, 'Z' },
+	{ "chunk-size", required_argument, NULL, 'K' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static int cmd_setstripe(int argc, char **argv)
 {
 	char path[PFS_PATH_MAX + 1];
@@ -335,8 +401,8 @@ static int cmd_setstripe(int argc, char **argv)
 	int opt, rc, i, ret = TOOL_EXIT_OK;
 
 	tool_layout_init(&lo);
-	while ((opt = getopt_long(argc, argv, ":c:S:i:h", help_only, NULL)) != -1) {
-		if (opt != 'c' && opt != 'S' && opt != 'i')
+	while ((opt = getopt_long(argc, argv, ":c:S:i:h", setstripe_opts, NULL)) != -1) {
+		if (!strchr("cSiEZK", opt))
 			return opt_common("setstripe", opt, argv);
 		rc = tool_layout_opt("setstripe", opt, optarg, &lo);
 		if (rc)
@@ -367,16 +433,39 @@ static void print_count(const char *key, uint32_t v, bool dir)
 		printf("  %-14s %" PRIu32 "\n", key, v);
 }
 
+static void print_compress(const struct pfs_layout *lo, bool dir)
+{
+	char h[32];
+
+	if (lo->compress == PFS_COMPRESS_LZ4)
+		printf("  %-14s lz4\n", "compress:");
+	else if (lo->compress == PFS_COMPRESS_ZSTD)
+		printf("  %-14s zstd:%" PRId32 "\n", "compress:", lo->compress_level);
+	else if (lo->compress == 0 && dir)
+		printf("  %-14s 0 (fs default: none)\n", "compress:");
+	else
+		printf("  %-14s none\n", "compress:");
+	if (lo->compress != PFS_COMPRESS_LZ4 && lo->compress != PFS_COMPRESS_ZSTD)
+		return;
+	tool_human(lo->chunk_size, h, sizeof(h));
+	printf("  %-14s %" PRIu32 " (%s)\n", "chunk_size:", lo->chunk_size, h);
+}
+
 static void print_layout(const char *arg, const struct pfs_layout *lo, bool dir)
 {
 	char h[32];
 	uint32_t i;
 
 	printf("%s%s\n", arg, dir ? "  (directory default layout)" : "");
-	if (lo->pattern == PFS_PATTERN_RAID0 || (dir && lo->pattern == 0))
+	if (lo->pattern == PFS_PATTERN_EC)
+		printf("  %-14s ec %" PRIu32 "+%" PRIu32 "\n", "pattern:", lo->ec_k, lo->ec_m);
+	else if (lo->pattern == PFS_PATTERN_RAID0)
 		printf("  %-14s raid0\n", "pattern:");
+	else if (dir && lo->pattern == 0)
+		printf("  %-14s 0 (fs default: raid0)\n", "pattern:");
 	else
 		printf("  %-14s %" PRIu32 "\n", "pattern:", lo->pattern);
+	print_compress(lo, dir);
 	print_count("stripe_count:", lo->stripe_count, dir);
 	tool_human(lo->stripe_size, h, sizeof(h));
 	if (lo->stripe_size == 0 && dir)
@@ -1021,11 +1110,17 @@ static int cmd_df(int argc, char **argv)
 /* dispatch                                                            */
 
 static const struct cmd cmds[] = {
-	{ "setstripe", cmd_setstripe, "[-c COUNT] [-S SIZE] [-i FIRST] pfs:/PATH...",
+	{ "setstripe", cmd_setstripe, "[-c COUNT] [-S SIZE] [-i FIRST] [--ec K+M] "
+	  "[--compress CODEC] [--chunk-size N] pfs:/PATH...",
 	  "Set the default layout of a directory, or create an empty file with a layout.",
 	  "  -c, COUNT   number of targets to stripe over (-1 = all up targets, 0 = default)\n"
 	  "  -S, SIZE    bytes per stripe, a multiple of 4K; K/M/G suffixes (0 = default)\n"
 	  "  -i, FIRST   target id of the first stripe (-1 = let the MDS choose)\n"
+	  "  --ec K+M    Reed-Solomon erasure coding: K data and M parity stripes per\n"
+	  "              row on K+M distinct targets (-c must be 0 or K+M); none = RAID0\n"
+	  "  --compress  none, lz4, zstd or zstd:LEVEL (1..19)\n"
+	  "  --chunk-size N  compression chunk, a power of two from 4K to 4M dividing\n"
+	  "              the stripe size (default 64K)\n"
 	  "On an existing directory the layout becomes its default for new files; on a\n"
 	  "path that does not exist an empty file with this layout is created.\n" },
 	{ "getstripe", cmd_getstripe, "pfs:/PATH...",

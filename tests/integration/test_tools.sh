@@ -160,6 +160,13 @@ test_usage() {
 	expect 2 "setstripe without a path" "$PFS" setstripe -c 2
 	expect 2 "setstripe on a local path" "$PFS" setstripe -c 2 /tmp/x
 	expect 2 "setstripe -c without a value" "$PFS" setstripe -c
+	expect 2 "setstripe --ec 4 (no parity)" "$PFS" setstripe --ec 4 pfs:/x
+	expect 2 "setstripe --ec 0+2" "$PFS" setstripe --ec 0+2 pfs:/x
+	expect 2 "setstripe --ec 4+9 (too much parity)" "$PFS" setstripe --ec 4+9 pfs:/x
+	expect 2 "setstripe --compress gzip" "$PFS" setstripe --compress gzip pfs:/x
+	expect 2 "setstripe --compress zstd:20" "$PFS" setstripe --compress zstd:20 pfs:/x
+	expect 2 "setstripe --compress lz4:3" "$PFS" setstripe --compress lz4:3 pfs:/x
+	expect 2 "setstripe --chunk-size 5K" "$PFS" setstripe --chunk-size 5K pfs:/x
 	expect 2 "ls -z (bad option)" "$PFS" ls -z
 	expect 2 "ls on pfs:relative" "$PFS" ls pfs:relative
 	expect 2 "stat without a path" "$PFS" stat
@@ -195,6 +202,29 @@ test_stripe() {
 	expect_out "getstripe shows the fid" 'fid: +[0-9]+$' "$PFS" getstripe pfs:/d/empty
 	expect_err "setstripe on an existing file fails" "$PFS" setstripe -c 2 pfs:/d/empty
 	expect 0 "rm the empty file" "$PFS" rm pfs:/d/empty
+
+	expect 0 "mkdir pfs:/ec" "$PFS" mkdir pfs:/ec
+	expect 0 "setstripe --ec 2+1 on a dir" "$PFS" setstripe --ec 2+1 -S 64K pfs:/ec
+	expect_out "getstripe on the dir shows ec 2+1" 'pattern: +ec 2\+1$' "$PFS" getstripe pfs:/ec
+	expect 0 "setstripe -S 128K inside an EC dir" "$PFS" setstripe -S 128K pfs:/ec/f
+	expect_out "the file inherits ec 2+1" 'pattern: +ec 2\+1$' "$PFS" getstripe pfs:/ec/f
+	expect_out "an EC file has k+m stripes" 'stripe_count: +3$' "$PFS" getstripe pfs:/ec/f
+	expect_err "EC 8+3 needs 11 targets" "$PFS" setstripe --ec 8+3 pfs:/ec/g
+	expect_err "EC with -c other than k+m fails" "$PFS" setstripe --ec 2+1 -c 2 pfs:/ec/g
+	expect_err "EC with compression is refused" "$PFS" setstripe --ec 2+1 --compress lz4 pfs:/ec/g
+	expect 0 "mkdir pfs:/z" "$PFS" mkdir pfs:/z
+	expect 0 "setstripe --compress zstd:5 --chunk-size 128K on a dir" \
+		"$PFS" setstripe --compress zstd:5 --chunk-size 128K pfs:/z
+	expect 0 "a file in the compressed dir" "$PFS" setstripe pfs:/z/z
+	expect_out "the file inherits zstd:5" 'compress: +zstd:5$' "$PFS" getstripe pfs:/z/z
+	expect_out "and the chunk size" 'chunk_size: +131072 ' "$PFS" getstripe pfs:/z/z
+	expect 0 "setstripe --compress none on a file" "$PFS" setstripe --compress none pfs:/z/raw
+	expect_out "compress none overrides the dir" 'compress: +none$' "$PFS" getstripe pfs:/z/raw
+	expect 0 "setstripe --compress lz4 -S 64K" "$PFS" setstripe --compress lz4 -S 64K pfs:/z/l
+	expect_out "lz4 with the default chunk" 'chunk_size: +65536 ' "$PFS" getstripe pfs:/z/l
+	expect_err "a chunk larger than the stripe fails" \
+		"$PFS" setstripe --compress lz4 --chunk-size 1M -S 64K pfs:/z/bad
+	expect 0 "rm the layout test files" "$PFS" rm pfs:/z/z pfs:/z/raw pfs:/z/l pfs:/ec/f
 }
 
 test_cp() {

@@ -127,12 +127,71 @@ START_TEST(check_rejects)
 }
 END_TEST
 
+/* The EC and compression groups: each field only with its companions. */
+START_TEST(check_ec_compress)
+{
+	struct wire_layout l;
+
+	make_layout(&l, 6, 1 << 20);
+	l.pattern = PFS_PATTERN_EC;
+	ck_assert_int_lt(layout_check(&l), 0);          /* no k, m */
+	l.ec_k = 4;
+	l.ec_m = 2;
+	ck_assert_int_eq(layout_check(&l), 0);
+	l.stripe_count = 5;                              /* count != k + m */
+	ck_assert_int_lt(layout_check(&l), 0);
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	l.stripe_count = 0;                              /* derived in a request */
+	ck_assert_int_eq(layout_check_request(&l), 0);
+	l.ec_m = PFS_EC_M_MAX + 1;
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	make_layout(&l, 4, 1 << 20);
+	l.ec_k = 2;                                      /* k on RAID0 */
+	ck_assert_int_lt(layout_check(&l), 0);
+
+	make_layout(&l, 4, 1 << 20);
+	l.compress = PFS_COMPRESS_ZSTD;
+	l.compress_level = 3;
+	l.chunk_size = 64 << 10;
+	ck_assert_int_eq(layout_check(&l), 0);
+	l.chunk_size = 0;                                /* default: requests only */
+	ck_assert_int_eq(layout_check_request(&l), 0);
+	ck_assert_int_lt(layout_check(&l), 0);
+	l.chunk_size = 96 << 10;                         /* not a power of two */
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	l.chunk_size = 2 << 20;                          /* larger than the stripe */
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	l.chunk_size = 64 << 10;
+	l.compress_level = 20;
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	l.compress = PFS_COMPRESS_LZ4;                   /* lz4 has no level */
+	l.compress_level = 1;
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	l.compress_level = 0;
+	ck_assert_int_eq(layout_check(&l), 0);
+	l.compress = 9;
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	l.compress = PFS_COMPRESS_NONE;                  /* a chunk without a codec */
+	ck_assert_int_lt(layout_check_request(&l), 0);
+	make_layout(&l, 6, 1 << 20);                     /* EC with compression */
+	l.pattern = PFS_PATTERN_EC;
+	l.ec_k = 4;
+	l.ec_m = 2;
+	l.compress = PFS_COMPRESS_LZ4;
+	l.chunk_size = 64 << 10;
+	ck_assert_int_lt(layout_check_request(&l), 0);
+}
+END_TEST
+
 START_TEST(public_roundtrip)
 {
 	struct wire_layout l, back;
 	struct pfs_layout p;
 
 	make_layout(&l, 7, 65536);
+	l.compress = PFS_COMPRESS_ZSTD;
+	l.compress_level = 5;
+	l.chunk_size = 16384;
 	layout_to_public(&l, &p);
 	layout_from_public(&p, &back);
 	ck_assert_mem_eq(&l, &back, sizeof(l));
@@ -149,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, map_roundtrip);
 	tcase_add_test(tc, obj_size_brute);
 	tcase_add_test(tc, check_rejects);
+	tcase_add_test(tc, check_ec_compress);
 	tcase_add_test(tc, public_roundtrip);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);

@@ -29,6 +29,9 @@ static void fill_layout(struct wire_layout *l, uint32_t n)
 	l->fid = 0x1122334455667788ull;
 	for (uint32_t i = 0; i < n; i++)
 		l->targets[i] = i + 2;
+	l->compress = PFS_COMPRESS_ZSTD;
+	l->compress_level = 7;
+	l->chunk_size = 128 << 10;
 }
 
 static void fill_reg(void *p)
@@ -398,7 +401,7 @@ START_TEST(header)
 	ck_assert_uint_eq(d.reqid, 99);
 	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf) - 1), 0);   /* length mismatch */
 	ck_assert_int_lt(wire_hdr_decode(&d, buf, WIRE_HDR_LEN - 1), 0);
-	h.version = 2;
+	h.version = WIRE_VERSION + 1;
 	wire_hdr_encode(&h, buf, sizeof(buf));
 	ck_assert_int_eq(wire_hdr_decode(&d, buf, sizeof(buf)), -EPROTONOSUPPORT);
 	h.version = WIRE_VERSION;
