@@ -11,8 +11,36 @@
  * or when the polling role passes to it, so a completion wakes one thread,
  * not every waiter; and while an operation is outstanding the poller spins
  * on the CQ for up to NET_SPIN_WAIT_NS before sleeping in the kernel, so a
- * reply that comes back quickly costs no wake-up at all. */
+ * reply that comes back quickly costs no wake-up at all.
+ *
+ * Lanes. libfabric 1.17's tcp provider, when a peer dies just after a
+ * connection to it was set up, can keep that connection "connected" on a
+ * dead socket: every send fails (EPIPE) but the msg endpoint is never shut
+ * down, so ofi_rxm never sees a shutdown event and keeps using the dead
+ * connection for that peer forever, through any number of restarts of the
+ * peer. Neither fi_av_remove + fi_av_insert of the address (rxm keeps the
+ * connection keyed by the address) nor an equivalent address with other
+ * padding (the AV rejects a sockaddr_in with non-zero sin_zero) gets a new
+ * connection. A new rxm endpoint does: connections belong to the endpoint.
+ * So a net_ep runs on one or more lanes (rxm endpoints sharing the domain,
+ * AV and CQ, so fi_addr_t handles and the completion path stay the same):
+ * calls go out on the call lane, and a call failing with a broken
+ * connection retires that lane and opens a new one, once per lane however
+ * many calls fail at once. Every call carries its lane's address, so its
+ * reply comes back on the connection it went out on. A server's listening
+ * lane never retires (its address is what clients know); a server's own
+ * calls (OSS -> MDS registration, MDS -> OSS destroys) move to a private
+ * lane instead. Replies and RMA, which a server sends over a connection the
+ * client made, never reset anything: the client replaces its own lane and
+ * rxm on the server drops the old connection when the client's new one
+ * comes in. A retired lane keeps receiving until the calls sent on it are
+ * freed, then cancels its receives and, when nothing is posted on it any
+ * more, frees its buffers; its endpoint stays open until net_close (closing
+ * it would crash libfabric 1.17, see net_lane_spend_locked), which costs one
+ * idle rxm endpoint per reset: resets happen only when a connection breaks,
+ * a handful in a run of 60 server kills. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -47,11 +75,14 @@
 
 enum net_ctx_kind { NET_CTX_RX, NET_CTX_CALL_SEND, NET_CTX_REPLY_SEND, NET_CTX_RMA };
 
+struct net_lane;
+
 /* Every operation posted to libfabric carries one of these as its context;
  * fi_context2 first so providers that want FI_CONTEXT space have it. */
 struct net_ctx {
 	struct fi_context2 fictx;
 	enum net_ctx_kind kind;
+	struct net_lane *lane;       /* the endpoint it was posted on */
 };
 
 /* A posted receive buffer; while it holds a request being served it is the
@@ -59,6 +90,7 @@ struct net_ctx {
 struct net_req {
 	struct net_ctx ctx;
 	struct net_ep *ep;
+	struct net_lane *lane;
 	uint8_t *rx;                 /* WIRE_MSG_MAX bytes */
 	uint8_t *tx;                 /* WIRE_MSG_MAX bytes, for the reply */
 	struct wire_hdr hdr;
@@ -76,11 +108,12 @@ struct net_waiter {
 };
 
 struct net_call {
-	struct net_ctx ctx;          /* NET_CTX_CALL_SEND */
+	struct net_ctx ctx;          /* NET_CTX_CALL_SEND; ctx.lane: sent on */
 	struct net_ep *ep;
 	struct net_waiter *waiter;   /* the thread waiting for it, if any */
 	uint64_t reqid;
 	uint8_t *frame;
+	size_t len;                  /* of frame */
 	struct timespec deadline;
 	int sending;                 /* send completion not yet seen */
 	int done;                    /* reply, error or timeout recorded */
@@ -113,20 +146,38 @@ struct net_mr {
 	uintptr_t base;
 };
 
+/* One rxm endpoint of a net_ep (see "Lanes" at the top). */
+struct net_lane {
+	struct fid_ep *ep;
+	uint8_t self[WIRE_ADDR_MAX]; /* its address, named in the calls it sends */
+	size_t self_len;
+	struct net_req *reqs;        /* receive contexts */
+	int nreqs;
+	uint8_t *mem;
+	struct fid_mr *rx_mr;        /* when FI_MR_LOCAL: all rx/tx buffers */
+	/* under ep->lock: */
+	unsigned ops;                /* posted, completion not yet reaped */
+	unsigned calls;              /* calls sent on it, not yet freed */
+	int retired;                 /* no new calls; closes when drained */
+	int cancelled;               /* receives cancelled, none reposted */
+	struct net_lane *next;       /* ep->retired */
+};
+
 struct net_ep {
 	struct fi_info *info;
 	struct fid_fabric *fabric;
 	struct fid_domain *domain;
 	struct fid_cq *cq;
 	struct fid_av *av;
-	struct fid_ep *ep;
+	int fixed;                   /* bound to a given address: a server */
+	int can_reset;               /* lanes may be replaced (no FI_MR_ENDPOINT) */
 	int timeout_ms;
 	int nap_wait;                /* no kernel wait object: poll, then nap */
 	int64_t last_cqe_ns;         /* nap_wait: when a completion last came */
+	int64_t last_poll_ns;        /* when the CQ was last read (atomic) */
 	uint64_t mr_mode;
 	uint64_t next_key;
-	uint8_t self[WIRE_ADDR_MAX];
-	size_t self_len;
+	int rx_depth;
 
 	pthread_mutex_t lock;        /* everything below */
 	pthread_cond_t cond;         /* net_backoff sleeps on it */
@@ -139,11 +190,12 @@ struct net_ep {
 	struct net_call *calls[NET_CALL_BUCKETS];
 	struct net_peer *peers[NET_PEER_BUCKETS];
 	uint64_t dropped;
-
-	struct net_req *reqs;        /* rx_depth receive contexts */
-	int rx_depth;
-	struct fid_mr *rx_mr;        /* when FI_MR_LOCAL: all rx/tx buffers */
-	uint8_t *rx_mem;
+	uint64_t resets;             /* call lanes replaced */
+	struct net_lane *serve;      /* our address (net_getname); RMA goes here */
+	struct net_lane *call;       /* new calls go out here */
+	struct net_lane *retired;    /* retired lanes still draining */
+	struct net_lane *spent;      /* drained lanes, endpoint still open */
+	int resetting;               /* a thread is opening a new call lane */
 
 	/* serving */
 	int serving;
@@ -223,53 +275,276 @@ static struct fi_info *net_hints(const char *provider)
 	return hints;
 }
 
-static int net_post_rx(struct net_ep *ep, struct net_req *r)
+/* ---- lanes ---- */
+
+static void *net_lane_rx_desc(struct net_lane *lane)
 {
-	void *desc = ep->rx_mr ? fi_mr_desc(ep->rx_mr) : NULL;
+	return lane->rx_mr ? fi_mr_desc(lane->rx_mr) : NULL;
+}
+
+/* With ep->lock held: posts r's receive buffer. */
+static int net_rx_post_locked(struct net_ep *ep, struct net_req *r)
+{
 	ssize_t rc;
 
 	do {
-		rc = fi_recv(ep->ep, r->rx, WIRE_MSG_MAX, desc, FI_ADDR_UNSPEC, &r->ctx);
+		rc = fi_recv(r->lane->ep, r->rx, WIRE_MSG_MAX, net_lane_rx_desc(r->lane),
+			     FI_ADDR_UNSPEC, &r->ctx);
 	} while (rc == -FI_EAGAIN && !ep->stopping);
 	return net_errno(rc);
 }
 
-static int net_setup_rx(struct net_ep *ep)
+static void net_lane_close(struct net_lane *lane)
+{
+	if (!lane)
+		return;
+	if (lane->ep)
+		fi_close(&lane->ep->fid);
+	if (lane->rx_mr)
+		fi_close(&lane->rx_mr->fid);
+	free(lane->reqs);
+	free(lane->mem);
+	free(lane);
+}
+
+/* With ep->lock held: a drained retired lane gives back its buffers but
+ * keeps its endpoint open until net_close: in libfabric 1.17, closing one
+ * rxm endpoint of a CQ that stays open makes the next fi_cq_sread on it
+ * crash (the wait set keeps the closed endpoint). What is left per reset
+ * is one idle rxm endpoint (a listening socket and its dead connections). */
+static void net_lane_spend_locked(struct net_ep *ep, struct net_lane *lane)
+{
+	if (lane->rx_mr)
+		fi_close(&lane->rx_mr->fid);
+	lane->rx_mr = NULL;
+	free(lane->reqs);
+	lane->reqs = NULL;
+	lane->nreqs = 0;
+	free(lane->mem);
+	lane->mem = NULL;
+	lane->next = ep->spent;
+	ep->spent = lane;
+}
+
+/* With ep->lock held: one operation on the lane is over; the last one of a
+ * retired lane that stopped receiving spends it. */
+static void net_lane_put_locked(struct net_ep *ep, struct net_lane *lane)
+{
+	struct net_lane **pp;
+
+	lane->ops--;
+	if (!lane->retired || !lane->cancelled || lane->ops || ep->stopping)
+		return;
+	for (pp = &ep->retired; *pp && *pp != lane; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = lane->next;
+	net_lane_spend_locked(ep, lane);
+}
+
+static void net_lane_put(struct net_ep *ep, struct net_lane *lane)
+{
+	pthread_mutex_lock(&ep->lock);
+	net_lane_put_locked(ep, lane);
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/* With ep->lock held: takes an operation on the lane (put when it
+ * completes, or at once when posting fails). */
+static void net_lane_get_locked(struct net_lane *lane)
+{
+	lane->ops++;
+}
+
+/* With ep->lock held: a retired lane none of whose calls is left stops
+ * receiving; the cancelled receives complete with FI_ECANCELED and the
+ * last one closes the lane (net_rx_repost). */
+static void net_lane_cancel_locked(struct net_lane *lane)
+{
+	if (lane->cancelled)
+		return;
+	lane->cancelled = 1;
+	for (int i = 0; i < lane->nreqs; i++)
+		fi_cancel(&lane->ep->fid, &lane->reqs[i].ctx);
+}
+
+/* r's buffer is free again: post it, unless its lane is going away. */
+static void net_rx_repost(struct net_ep *ep, struct net_req *r)
+{
+	struct net_lane *lane = r->lane;
+
+	pthread_mutex_lock(&ep->lock);
+	if (ep->stopping || lane->cancelled || net_rx_post_locked(ep, r))
+		net_lane_put_locked(ep, lane);
+	pthread_mutex_unlock(&ep->lock);
+}
+
+/* The info a new lane is opened with: a server's own address with port 0,
+ * since the listening lane holds the port. */
+static int net_lane_info(struct net_ep *ep, struct fi_info **out)
+{
+	struct fi_info *info;
+
+	if (!ep->fixed) {
+		*out = ep->info;
+		return 0;
+	}
+	info = fi_dupinfo(ep->info);
+	if (!info)
+		return -ENOMEM;
+	if (info->src_addr && info->addr_format == FI_SOCKADDR_IN &&
+	    info->src_addrlen >= sizeof(struct sockaddr_in)) {
+		((struct sockaddr_in *)info->src_addr)->sin_port = 0;
+	} else if (info->src_addr && info->addr_format == FI_SOCKADDR_IN6 &&
+		   info->src_addrlen >= sizeof(struct sockaddr_in6)) {
+		((struct sockaddr_in6 *)info->src_addr)->sin6_port = 0;
+	} else {
+		free(info->src_addr);
+		info->src_addr = NULL;
+		info->src_addrlen = 0;
+	}
+	*out = info;
+	return 0;
+}
+
+/* Opens a lane: an endpoint on the shared CQ and AV with its receive
+ * buffers posted. */
+static int net_lane_open(struct net_ep *ep, struct fi_info *info, struct net_lane **out)
 {
 	size_t per = 2 * (size_t)WIRE_MSG_MAX;
+	struct net_lane *lane = calloc(1, sizeof(*lane));
 	int rc;
 
-	ep->reqs = calloc((size_t)ep->rx_depth, sizeof(*ep->reqs));
-	ep->rx_mem = aligned_alloc(4096, per * (size_t)ep->rx_depth);
-	if (!ep->reqs || !ep->rx_mem)
+	if (!lane)
 		return -ENOMEM;
+	rc = fi_endpoint(ep->domain, info, &lane->ep, NULL);
+	if (!rc)
+		rc = fi_ep_bind(lane->ep, &ep->cq->fid, FI_TRANSMIT | FI_RECV);
+	if (!rc)
+		rc = fi_ep_bind(lane->ep, &ep->av->fid, 0);
+	if (!rc)
+		rc = fi_enable(lane->ep);
+	if (!rc) {
+		lane->self_len = sizeof(lane->self);
+		rc = fi_getname(&lane->ep->fid, lane->self, &lane->self_len);
+	}
+	if (rc) {
+		log_msg(LOG_ERR, "libfabric endpoint: %s", fi_strerror(-rc));
+		rc = net_errno(rc);
+		goto fail;
+	}
+	lane->nreqs = ep->rx_depth;
+	lane->reqs = calloc((size_t)lane->nreqs, sizeof(*lane->reqs));
+	lane->mem = aligned_alloc(4096, per * (size_t)lane->nreqs);
+	if (!lane->reqs || !lane->mem) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	if (ep->mr_mode & FI_MR_LOCAL) {
-		rc = fi_mr_reg(ep->domain, ep->rx_mem, per * (size_t)ep->rx_depth,
-			       FI_SEND | FI_RECV, 0, ep->next_key++, 0, &ep->rx_mr, NULL);
-		if (rc)
-			return net_errno(rc);
-		if (ep->mr_mode & FI_MR_ENDPOINT) {
-			rc = fi_mr_bind(ep->rx_mr, &ep->ep->fid, 0);
+		pthread_mutex_lock(&ep->lock);
+		uint64_t key = ep->next_key++;
+		pthread_mutex_unlock(&ep->lock);
+		rc = fi_mr_reg(ep->domain, lane->mem, per * (size_t)lane->nreqs,
+			       FI_SEND | FI_RECV, 0, key, 0, &lane->rx_mr, NULL);
+		if (!rc && (ep->mr_mode & FI_MR_ENDPOINT)) {
+			rc = fi_mr_bind(lane->rx_mr, &lane->ep->fid, 0);
 			if (!rc)
-				rc = fi_mr_enable(ep->rx_mr);
-			if (rc)
-				return net_errno(rc);
+				rc = fi_mr_enable(lane->rx_mr);
+		}
+		if (rc) {
+			rc = net_errno(rc);
+			goto fail;
 		}
 	}
-	for (int i = 0; i < ep->rx_depth; i++) {
-		struct net_req *r = &ep->reqs[i];
+	pthread_mutex_lock(&ep->lock);
+	for (int i = 0; i < lane->nreqs && !rc; i++) {
+		struct net_req *r = &lane->reqs[i];
 
 		r->ctx.kind = NET_CTX_RX;
+		r->ctx.lane = lane;
 		r->reply_ctx.kind = NET_CTX_REPLY_SEND;
+		r->reply_ctx.lane = lane;
 		r->ep = ep;
-		r->rx = ep->rx_mem + per * (size_t)i;
+		r->lane = lane;
+		r->rx = lane->mem + per * (size_t)i;
 		r->tx = r->rx + WIRE_MSG_MAX;
-		rc = net_post_rx(ep, r);
+		/* A receive buffer is one operation from here until it is
+		 * not reposted (net_rx_repost). */
+		net_lane_get_locked(lane);
+		rc = net_rx_post_locked(ep, r);
 		if (rc)
-			return rc;
+			lane->ops--;
+	}
+	pthread_mutex_unlock(&ep->lock);
+fail:
+	/* On failure too: the caller closes what was opened. */
+	*out = lane;
+	return rc;
+}
+
+static int net_conn_broken(int fi_err)
+{
+	switch (fi_err) {
+	case EPIPE: case FI_ENOTCONN: case FI_ECONNRESET: case FI_ECONNABORTED:
+		return 1;
 	}
 	return 0;
 }
+
+/* A call sent on lane failed with a broken connection: unless that was
+ * handled already (the lane is no longer the call lane), new calls go out
+ * on a fresh lane and the old one retires (a server's listening lane
+ * stays). Refused or unreachable peers do not come here: rxm frees a
+ * connection that failed to set up, so there is nothing stale to drop. */
+static void net_lane_reset(struct net_ep *ep, struct net_lane *failed)
+{
+	struct fi_info *info = NULL;
+	struct net_lane *fresh = NULL, *old;
+	int rc;
+
+	pthread_mutex_lock(&ep->lock);
+	if (!ep->can_reset || failed != ep->call || ep->resetting || ep->stopping) {
+		pthread_mutex_unlock(&ep->lock);
+		return;
+	}
+	ep->resetting = 1;
+	pthread_mutex_unlock(&ep->lock);
+	rc = net_lane_info(ep, &info);
+	if (!rc)
+		rc = net_lane_open(ep, info, &fresh);
+	if (info && info != ep->info)
+		fi_freeinfo(info);
+	pthread_mutex_lock(&ep->lock);
+	ep->resetting = 0;
+	if (rc || ep->stopping) {
+		/* Calls stay on the old lane; the next failure tries again. */
+		if (fresh) {
+			/* Not closed (see net_lane_spend_locked); its
+			 * receives stay posted until net_close. */
+			fresh->next = ep->spent;
+			ep->spent = fresh;
+		}
+		pthread_mutex_unlock(&ep->lock);
+		log_msg(LOG_WARN, "could not open a new endpoint: %d", rc);
+		return;
+	}
+	old = ep->call;
+	ep->call = fresh;
+	ep->resets++;
+	if (old == ep->serve && !ep->fixed && !ep->serving)
+		ep->serve = fresh;
+	if (old != ep->serve) {
+		old->retired = 1;
+		old->next = ep->retired;
+		ep->retired = old;
+		if (!old->calls)
+			net_lane_cancel_locked(old);
+	}
+	pthread_mutex_unlock(&ep->lock);
+	log_msg(LOG_DEBUG, "a connection broke: calls go out on a new endpoint");
+}
+
+/* ---- setup ---- */
 
 static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 {
@@ -282,6 +557,7 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 
 	if (!hints)
 		return -ENOMEM;
+	ep->fixed = flags != 0;
 	rc = fi_getinfo(NET_FI_VERSION, opts->node, opts->service, flags, hints, &ep->info);
 	fi_freeinfo(hints);
 	if (rc) {
@@ -291,6 +567,8 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 		return rc == -FI_ENODATA ? -ENODEV : net_errno(rc);
 	}
 	ep->mr_mode = ep->info->domain_attr->mr_mode;
+	/* Memory regions bound to one endpoint would not serve another. */
+	ep->can_reset = !(ep->mr_mode & FI_MR_ENDPOINT);
 	rc = fi_fabric(ep->info->fabric_attr, &ep->fabric, NULL);
 	if (!rc)
 		rc = fi_domain(ep->fabric, ep->info, &ep->domain, NULL);
@@ -298,21 +576,18 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 		rc = fi_cq_open(ep->domain, &cq_attr, &ep->cq, NULL);
 	if (!rc)
 		rc = fi_av_open(ep->domain, &av_attr, &ep->av, NULL);
-	if (!rc)
-		rc = fi_endpoint(ep->domain, ep->info, &ep->ep, NULL);
-	if (!rc)
-		rc = fi_ep_bind(ep->ep, &ep->cq->fid, FI_TRANSMIT | FI_RECV);
-	if (!rc)
-		rc = fi_ep_bind(ep->ep, &ep->av->fid, 0);
-	if (!rc)
-		rc = fi_enable(ep->ep);
 	if (rc) {
 		log_msg(LOG_ERR, "libfabric setup: %s", fi_strerror(-rc));
 		return net_errno(rc);
 	}
-	ep->self_len = sizeof(ep->self);
-	rc = fi_getname(&ep->ep->fid, ep->self, &ep->self_len);
-	if (!rc) {
+	rc = net_lane_open(ep, ep->info, &ep->serve);
+	if (rc) {
+		net_lane_close(ep->serve);
+		ep->serve = NULL;
+		return rc;
+	}
+	ep->call = ep->serve;
+	{
 		/* A CQ that can hand out a wait fd sleeps in the kernel. */
 		int fd = -1;
 
@@ -321,7 +596,7 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 			log_msg(LOG_DEBUG, "%s: no CQ wait object, polling with naps",
 				ep->info->fabric_attr->prov_name);
 	}
-	return net_errno(rc);
+	return 0;
 }
 
 int net_open(const struct net_opts *opts, struct net_ep **out)
@@ -345,8 +620,6 @@ int net_open(const struct net_opts *opts, struct net_ep **out)
 	pthread_condattr_init(&ep->cattr);
 	pthread_condattr_setclock(&ep->cattr, CLOCK_MONOTONIC);
 	rc = net_open_fabric(ep, opts);
-	if (!rc)
-		rc = net_setup_rx(ep);
 	if (rc) {
 		net_close(ep);
 		return rc;
@@ -401,10 +674,21 @@ void net_close(struct net_ep *ep)
 		return;
 	net_stop_threads(ep);
 	ep->stopping = 1;
-	if (ep->ep)
-		fi_close(&ep->ep->fid);
-	if (ep->rx_mr)
-		fi_close(&ep->rx_mr->fid);
+	while (ep->spent) {
+		struct net_lane *l = ep->spent;
+
+		ep->spent = l->next;
+		net_lane_close(l);
+	}
+	while (ep->retired) {
+		struct net_lane *l = ep->retired;
+
+		ep->retired = l->next;
+		net_lane_close(l);
+	}
+	if (ep->call != ep->serve)
+		net_lane_close(ep->call);
+	net_lane_close(ep->serve);
 	if (ep->av)
 		fi_close(&ep->av->fid);
 	if (ep->cq)
@@ -416,8 +700,6 @@ void net_close(struct net_ep *ep)
 	if (ep->info)
 		fi_freeinfo(ep->info);
 	net_free_tables(ep);
-	free(ep->reqs);
-	free(ep->rx_mem);
 	pthread_cond_destroy(&ep->cond);
 	pthread_cond_destroy(&ep->idle_cond);
 	pthread_condattr_destroy(&ep->cattr);
@@ -427,11 +709,17 @@ void net_close(struct net_ep *ep)
 
 int net_getname(struct net_ep *ep, void *addr, size_t *len)
 {
-	if (*len < ep->self_len)
-		return -ENOSPC;
-	memcpy(addr, ep->self, ep->self_len);
-	*len = ep->self_len;
-	return 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&ep->lock);
+	if (*len < ep->serve->self_len) {
+		rc = -ENOSPC;
+	} else {
+		memcpy(addr, ep->serve->self, ep->serve->self_len);
+		*len = ep->serve->self_len;
+	}
+	pthread_mutex_unlock(&ep->lock);
+	return rc;
 }
 
 int net_timeout_ms(const struct net_ep *ep)
@@ -442,6 +730,11 @@ int net_timeout_ms(const struct net_ep *ep)
 uint64_t net_dropped(const struct net_ep *ep)
 {
 	return ep->dropped;
+}
+
+uint64_t net_resets(const struct net_ep *ep)
+{
+	return ep->resets;
 }
 
 /* ---- addresses ---- */
@@ -547,7 +840,7 @@ int net_mr_reg(struct net_ep *ep, void *buf, size_t len, int access, struct net_
 	pthread_mutex_unlock(&ep->lock);
 	rc = fi_mr_reg(ep->domain, buf, len, acc, 0, key, 0, &m->mr, NULL);
 	if (!rc && (ep->mr_mode & FI_MR_ENDPOINT)) {
-		rc = fi_mr_bind(m->mr, &ep->ep->fid, 0);
+		rc = fi_mr_bind(m->mr, &ep->serve->ep->fid, 0);
 		if (!rc)
 			rc = fi_mr_enable(m->mr);
 	}
@@ -600,14 +893,19 @@ static struct net_call *net_call_find(struct net_ep *ep, uint64_t reqid)
 	return NULL;
 }
 
+/* With ep->lock held: the call is being freed. The last call of a
+ * retired lane lets it stop receiving. */
 static void net_call_unlink(struct net_ep *ep, struct net_call *call)
 {
 	struct net_call **pp = &ep->calls[call->reqid % NET_CALL_BUCKETS];
+	struct net_lane *lane = call->ctx.lane;
 
 	while (*pp && *pp != call)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = call->next;
+	if (--lane->calls == 0 && lane->retired && !ep->stopping)
+		net_lane_cancel_locked(lane);
 }
 
 static void net_call_destroy(struct net_call *call)
@@ -694,8 +992,7 @@ drop:
 	pthread_mutex_unlock(&ep->lock);
 	log_msg(LOG_DEBUG, "dropped a malformed frame of %zu bytes (%d)", len, rc);
 repost:
-	if (!ep->stopping)
-		net_post_rx(ep, r);
+	net_rx_repost(ep, r);
 }
 
 static void net_on_call_sent(struct net_ep *ep, struct net_call *c, int err)
@@ -730,33 +1027,41 @@ static void net_on_rma(struct net_ep *ep, struct net_rma *op, int err)
 	pthread_mutex_unlock(&ep->lock);
 }
 
-static void net_dispatch(struct net_ep *ep, struct net_ctx *ctx, size_t len, int err)
+/* One completion (err: 0 or the caller-visible error; broken: the
+ * connection it went over is dead). */
+static void net_dispatch(struct net_ep *ep, struct net_ctx *ctx, size_t len, int err,
+			 int broken)
 {
+	struct net_lane *lane = ctx->lane;
+
 	switch (ctx->kind) {
 	case NET_CTX_RX: {
 		struct net_req *r = (struct net_req *)ctx;
 
-		if (err) {
-			if (!ep->stopping && err != -ECANCELED)
-				net_post_rx(ep, r);
-			return;
-		}
-		net_on_recv(ep, r, len);
+		if (err == -ECANCELED)
+			net_lane_put(ep, lane);   /* cancelled: not reposted */
+		else if (err)
+			net_rx_repost(ep, r);
+		else
+			net_on_recv(ep, r, len);
 		return;
 	}
 	case NET_CTX_CALL_SEND:
 		net_on_call_sent(ep, (struct net_call *)ctx, err);
+		if (err && broken)
+			net_lane_reset(ep, lane);
+		net_lane_put(ep, lane);
 		return;
 	case NET_CTX_REPLY_SEND: {
 		/* The reply left (or failed): the buffer can take a new request. */
 		struct net_req *r = (struct net_req *)((char *)ctx - offsetof(struct net_req, reply_ctx));
 
-		if (!ep->stopping)
-			net_post_rx(ep, r);
+		net_rx_repost(ep, r);
 		return;
 	}
 	case NET_CTX_RMA:
 		net_on_rma(ep, (struct net_rma *)ctx, err);
+		net_lane_put(ep, lane);
 		return;
 	}
 }
@@ -769,7 +1074,7 @@ static void net_read_error(struct net_ep *ep)
 		return;
 	log_msg(LOG_DEBUG, "completion error: %s", fi_strerror(e.err));
 	net_dispatch(ep, e.op_context, 0, e.err == FI_ECANCELED ? -ECANCELED :
-		     e.err == FI_ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET);
+		     e.err == FI_ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET, net_conn_broken(e.err));
 }
 
 static int64_t net_now_ns(void)
@@ -840,10 +1145,11 @@ static void net_progress(struct net_ep *ep, int ms, int spin)
 		n = fi_cq_sread(ep->cq, ent, NET_CQ_BATCH, NULL, ms);
 	else if (ms <= 0)
 		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
+	__atomic_store_n(&ep->last_poll_ns, net_now_ns(), __ATOMIC_RELAXED);
 	if (n == -FI_EAVAIL)
 		net_read_error(ep);
 	for (ssize_t i = 0; i < n; i++)
-		net_dispatch(ep, ent[i].op_context, ent[i].len, 0);
+		net_dispatch(ep, ent[i].op_context, ent[i].len, 0, 0);
 }
 
 /* With ep->lock held, when nobody polls: passes the polling role on to one
@@ -868,6 +1174,35 @@ static void net_release_poller(struct net_ep *ep)
 {
 	ep->poller = 0;
 	net_pass_poller(ep);
+}
+
+/* While nothing reads the CQ (an idle client), nothing reads the sockets
+ * either: when a server dies meanwhile, tcp has not seen the close, rxm
+ * still counts the connection as up, and a call sent now goes into the
+ * dead socket, succeeds locally and waits out its whole timeout. So when
+ * the CQ has not been read for NET_IDLE_PROGRESS_NS, a call first drives
+ * progress once without waiting: tcp reads the close and rxm drops the
+ * connection (rxm looks at connection events at most every 10 ms, its
+ * FI_OFI_RXM_CM_PROGRESS_INTERVAL, hence the threshold), and the call
+ * connects afresh. One fi_cq_read, only after idling. */
+#define NET_IDLE_PROGRESS_NS (20 * 1000000LL)
+
+static void net_progress_if_idle(struct net_ep *ep)
+{
+	if (net_now_ns() - __atomic_load_n(&ep->last_poll_ns, __ATOMIC_RELAXED) <
+	    NET_IDLE_PROGRESS_NS)
+		return;
+	pthread_mutex_lock(&ep->lock);
+	if (ep->poller) {
+		pthread_mutex_unlock(&ep->lock);
+		return;
+	}
+	ep->poller = 1;
+	pthread_mutex_unlock(&ep->lock);
+	net_progress(ep, 0, 0);
+	pthread_mutex_lock(&ep->lock);
+	net_release_poller(ep);
+	pthread_mutex_unlock(&ep->lock);
 }
 
 static void net_waiter_init(struct net_ep *ep, struct net_waiter *w)
@@ -974,25 +1309,27 @@ static void net_backoff(struct net_ep *ep, struct net_retry *r)
 
 /* ---- client side ---- */
 
-static size_t net_frame(struct net_ep *ep, uint8_t *buf, uint16_t opcode, uint32_t flags,
-			int32_t status, uint64_t reqid, const void *payload, size_t plen,
-			int with_src)
+/* A frame; with_src: it names the lane it goes out on, for the reply. */
+static size_t net_frame(const struct net_lane *lane, uint8_t *buf, uint16_t opcode,
+			uint32_t flags, int32_t status, uint64_t reqid, const void *payload,
+			size_t plen, int with_src)
 {
 	struct wire_hdr h = {
 		.magic = WIRE_MAGIC, .version = WIRE_VERSION, .opcode = opcode,
 		.flags = flags, .status = status, .reqid = reqid,
 		.payload_len = (uint32_t)plen,
-		.src_len = with_src ? (uint16_t)ep->self_len : 0,
+		.src_len = with_src ? (uint16_t)lane->self_len : 0,
 	};
 
 	wire_hdr_encode(&h, buf, WIRE_HDR_LEN);
 	if (with_src)
-		memcpy(buf + WIRE_HDR_LEN, ep->self, ep->self_len);
+		memcpy(buf + WIRE_HDR_LEN, lane->self, lane->self_len);
 	if (plen)
 		memcpy(buf + WIRE_HDR_LEN + h.src_len, payload, plen);
 	return WIRE_HDR_LEN + h.src_len + plen;
 }
 
+/* Posts a send on ctx's lane, retrying while the queue is full. */
 static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
 {
@@ -1000,7 +1337,7 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 	ssize_t rc;
 
 	for (;;) {
-		rc = fi_send(ep->ep, buf, len, desc, dest, ctx);
+		rc = fi_send(ctx->lane->ep, buf, len, desc, dest, ctx);
 		if (rc != -FI_EAGAIN)
 			return net_errno(rc);
 		if (net_ms_until(deadline) <= 0)
@@ -1009,61 +1346,80 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 	}
 }
 
-/* A call with a frame buffer of len bytes, registered under a fresh reqid
- * so that its reply (if any) and its send completion find it. */
-static int net_call_new(struct net_ep *ep, size_t len, int timeout_ms, struct net_call **out)
+/* A call on the current call lane with a frame buffer of len bytes (plus
+ * the lane's address when with_src), registered under a fresh reqid so
+ * that its reply (if any) and its send completion find it. */
+static int net_call_new(struct net_ep *ep, size_t len, int with_src, int timeout_ms,
+			struct net_call **out)
 {
 	struct net_call *c = calloc(1, sizeof(*c));
+	int rc;
 
 	if (!c)
 		return -ENOMEM;
-	c->frame = malloc(len ? len : 1);
-	if (!c->frame) {
-		free(c);
-		return -ENOMEM;
-	}
 	c->ctx.kind = NET_CTX_CALL_SEND;
 	c->ep = ep;
 	net_deadline(&c->deadline, timeout_ms > 0 ? timeout_ms : ep->timeout_ms);
 	pthread_mutex_lock(&ep->lock);
+	c->ctx.lane = ep->call;
+	c->ctx.lane->calls++;
 	c->reqid = ep->next_reqid++;
-	c->sending = 1;
 	c->next = ep->calls[c->reqid % NET_CALL_BUCKETS];
 	ep->calls[c->reqid % NET_CALL_BUCKETS] = c;
 	pthread_mutex_unlock(&ep->lock);
+	c->len = len + (with_src ? c->ctx.lane->self_len : 0);
+	rc = with_src && c->len > WIRE_MSG_MAX ? -EMSGSIZE : 0;
+	if (!rc) {
+		c->frame = malloc(c->len ? c->len : 1);
+		rc = c->frame ? 0 : -ENOMEM;
+	}
+	if (rc) {
+		pthread_mutex_lock(&ep->lock);
+		net_call_unlink(ep, c);
+		pthread_mutex_unlock(&ep->lock);
+		free(c);
+		return rc;
+	}
+	c->sending = 1;
 	*out = c;
 	return 0;
 }
 
 /* Sends the call's frame; a failure to post completes the call at once. */
-static int net_call_send(struct net_ep *ep, struct net_call *c, size_t len, fi_addr_t dest)
+static int net_call_send(struct net_ep *ep, struct net_call *c, fi_addr_t dest)
 {
-	int rc = net_send(ep, c->frame, len, NULL, dest, &c->ctx, &c->deadline);
+	struct net_lane *lane = c->ctx.lane;
+	int rc;
 
-	if (rc) {
-		pthread_mutex_lock(&ep->lock);
-		c->sending = 0;
-		c->done = 1;
-		c->result = rc;
-		pthread_mutex_unlock(&ep->lock);
-	}
+	pthread_mutex_lock(&ep->lock);
+	net_lane_get_locked(lane);
+	pthread_mutex_unlock(&ep->lock);
+	rc = net_send(ep, c->frame, c->len, NULL, dest, &c->ctx, &c->deadline);
+	if (!rc)
+		return 0;
+	if (net_conn_broken(-rc))
+		net_lane_reset(ep, lane);
+	pthread_mutex_lock(&ep->lock);
+	c->sending = 0;
+	c->done = 1;
+	c->result = rc;
+	net_lane_put_locked(ep, lane);
+	pthread_mutex_unlock(&ep->lock);
 	return rc;
 }
 
 int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
 		   const void *payload, size_t plen, int timeout_ms, struct net_call **out)
 {
-	size_t len = WIRE_HDR_LEN + ep->self_len + plen;
 	struct net_call *c;
 	int rc;
 
-	if (len > WIRE_MSG_MAX)
-		return -EMSGSIZE;
-	rc = net_call_new(ep, len, timeout_ms, &c);
+	net_progress_if_idle(ep);
+	rc = net_call_new(ep, WIRE_HDR_LEN + plen, 1, timeout_ms, &c);
 	if (rc)
 		return rc;
-	net_frame(ep, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1);
-	net_call_send(ep, c, len, dest);
+	net_frame(c->ctx.lane, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1);
+	net_call_send(ep, c, dest);
 	*out = c;
 	return 0;
 }
@@ -1074,11 +1430,11 @@ int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t le
 	struct net_call *c;
 	int rc;
 
-	rc = net_call_new(ep, len, 0, &c);
+	rc = net_call_new(ep, len, 0, 0, &c);
 	if (rc)
 		return rc;
 	memcpy(c->frame, frame, len);
-	rc = net_call_send(ep, c, len, dest);
+	rc = net_call_send(ep, c, dest);
 	net_waiter_init(ep, &w);
 	pthread_mutex_lock(&ep->lock);
 	while (c->sending && net_ms_until(&c->deadline) > 0)
@@ -1305,13 +1661,15 @@ int net_reply(struct net_req *r, int status, const void *payload, size_t plen)
 		status = -EMSGSIZE;
 		plen = 0;
 	}
-	len = net_frame(ep, r->tx, r->hdr.opcode, WIRE_FLAG_REPLY, status, r->hdr.reqid,
+	len = net_frame(r->lane, r->tx, r->hdr.opcode, WIRE_FLAG_REPLY, status, r->hdr.reqid,
 			payload, status ? 0 : plen, 0);
 	net_deadline(&deadline, ep->timeout_ms);
-	rc = net_send(ep, r->tx, len, ep->rx_mr ? fi_mr_desc(ep->rx_mr) : NULL, r->src,
-		      &r->reply_ctx, &deadline);
-	if (rc && !ep->stopping)
-		net_post_rx(ep, r);   /* no completion will come: recycle now */
+	/* On the lane the request came in on, over the client's connection.
+	 * A failure resets nothing: the client replaces its own lane. */
+	rc = net_send(ep, r->tx, len, net_lane_rx_desc(r->lane), r->src, &r->reply_ctx,
+		      &deadline);
+	if (rc)
+		net_rx_repost(ep, r);   /* no completion will come: recycle now */
 	return rc;
 }
 
@@ -1322,28 +1680,36 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 	struct timespec deadline;
 	struct net_retry retry = { .wait_ms = 0 };
 	struct net_waiter w;
+	struct net_lane *lane;
 	int result;
 	ssize_t rc;
 
 	if (!op)
 		return -ENOMEM;
 	op->ctx.kind = NET_CTX_RMA;
+	/* A server's RMA goes to a client over the connection the request
+	 * came in on, which is the listening lane's. */
+	pthread_mutex_lock(&ep->lock);
+	lane = op->ctx.lane = ep->serve;
+	net_lane_get_locked(lane);
+	pthread_mutex_unlock(&ep->lock);
 	net_deadline(&deadline, ep->timeout_ms);
 	for (;;) {
 		if (write)
-			rc = fi_write(ep->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
+			rc = fi_write(lane->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
 		else
-			rc = fi_read(ep->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
+			rc = fi_read(lane->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
 		if (rc != -FI_EAGAIN)
 			break;
 		if (net_ms_until(&deadline) <= 0) {
-			free(op);
-			return -ETIMEDOUT;
+			rc = -FI_ETIMEDOUT;
+			break;
 		}
 		net_backoff(ep, &retry);
 	}
 	if (rc) {
 		free(op);
+		net_lane_put(ep, lane);
 		return net_errno(rc);
 	}
 	net_waiter_init(ep, &w);

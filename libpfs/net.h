@@ -112,5 +112,8 @@ int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t le
 
 /* Counters for tests and --info: frames dropped as malformed. */
 uint64_t net_dropped(const struct net_ep *ep);
+/* Times calls moved to a new endpoint after a connection broke (see
+ * "Lanes" in net.c); the next call to each peer connects afresh. */
+uint64_t net_resets(const struct net_ep *ep);
 
 #endif /* PFS_NET_H */

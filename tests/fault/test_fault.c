@@ -11,7 +11,14 @@
  * their own; while a server stays down calls on it fail within the RPC
  * budget and other files keep working.
  *
+ * Before the random kill points, a focused flap phase: OSS 0 is killed a
+ * few ms after the client connected to its new incarnation, over and over
+ * (libfabric 1.17 kept such a dead connection for good, see net.c), and
+ * every call after each restart must succeed within the RPC budget; then
+ * the time of the first call after an MDS restart is printed.
+ *
  * Environment: PFS_FAULT_KILLS (kill points; default 4, `make fault` 60),
+ * PFS_FAULT_FLAPS (flap cycles; default 8, 0 skips the phase),
  * PFS_FAULT_SEED (default: time; printed, rerun with it to reproduce the
  * schedule). Only servers are killed, never the machine: page-cache data
  * acknowledged by a dead OSS process must still be there, so the check is
@@ -488,10 +495,132 @@ static void fault_down_test(void)
 	fault_check("after the down test");
 }
 
+/* ---- flap phase (writer not started yet: every block is still zeros) ---- */
+
+static int flap_stop;
+
+/* Reads files 0 (target 0) and 3 (all targets) in a loop: traffic in flight
+ * when OSS 0 dies. Errors are expected while it is down. */
+static void *flap_poker(void *arg)
+{
+	static uint8_t buf[4 * FAULT_BLOCK];
+
+	(void)arg;
+	while (!__atomic_load_n(&flap_stop, __ATOMIC_ACQUIRE)) {
+		pfs_pread(fault_files[0].f, buf, sizeof(buf), 0);
+		pfs_pread(fault_files[3].f, buf, sizeof(buf), 0);
+	}
+	return NULL;
+}
+
+/* One read of file 0 (target 0): started right after OSS 0 restarted, it
+ * connects to the new incarnation while the main thread kills it. */
+static void *flap_kicker(void *arg)
+{
+	static uint8_t buf[FAULT_BLOCK];
+
+	(void)arg;
+	pfs_pread(fault_files[0].f, buf, sizeof(buf), 0);
+	return NULL;
+}
+
+/* Calls that must all work after OSS 0 restarted: inline and RMA reads, a
+ * write (of zeros: the model stays valid) and an fsync on target 0. */
+static void flap_check(int cycle)
+{
+	static uint8_t buf[FAULT_NBLOCKS * FAULT_BLOCK], zero[4 * FAULT_BLOCK];
+	double t0 = fault_now(), dt;
+	ssize_t rc;
+	int src;
+
+	rc = pfs_pread(fault_files[0].f, buf, FAULT_BLOCK, 0);
+	if (rc != FAULT_BLOCK)
+		fault_fail("flap %d: small read after restart: %zd", cycle, rc);
+	rc = pfs_pread(fault_files[0].f, buf, sizeof(buf), 0);
+	if (rc != (ssize_t)sizeof(buf))
+		fault_fail("flap %d: large read after restart: %zd", cycle, rc);
+	rc = pfs_pwrite(fault_files[0].f, zero, sizeof(zero), 0);
+	if (rc != (ssize_t)sizeof(zero))
+		fault_fail("flap %d: write after restart: %zd", cycle, rc);
+	src = pfs_fsync(fault_files[0].f);
+	if (src)
+		fault_fail("flap %d: fsync after restart: %s", cycle, pfs_strerror(src));
+	rc = pfs_pread(fault_files[3].f, buf, sizeof(buf), 0);
+	if (rc != (ssize_t)sizeof(buf))
+		fault_fail("flap %d: striped read after restart: %zd", cycle, rc);
+	dt = fault_now() - t0;
+	printf("flap %d: calls after the restart: %s in %.3f s\n", cycle,
+	       fault_failed ? "FAILED" : "ok", dt);
+}
+
+static void fault_flap_test(int cycles, unsigned *seed)
+{
+	static uint8_t big[FAULT_NBLOCKS * FAULT_BLOCK];
+	pthread_t poker;
+	struct pfs_stat st;
+
+	/* Full-size files (of zeros, version 0 of every block) to read. */
+	for (int fi = 0; fi < FAULT_NFILES; fi++) {
+		memset(big, 0, sizeof(big));
+		if (pfs_pwrite(fault_files[fi].f, big, sizeof(big), 0) != (ssize_t)sizeof(big))
+			fault_fail("flap: cannot write %s", fault_files[fi].path);
+	}
+	flap_stop = 0;
+	pthread_create(&poker, NULL, flap_poker, NULL);
+	for (int k = 1; k <= cycles && !fault_failed; k++) {
+		int after = rand_r(seed) % 20;
+		pthread_t kicker;
+
+		/* A new incarnation that the client starts connecting to and
+		 * that dies within ms; then the next one must serve. */
+		cluster_kill_oss(&fault_cluster, 0, SIGKILL);
+		if (cluster_start_oss(&fault_cluster, 0)) {
+			fault_fail("flap %d: OSS 0 did not restart", k);
+			break;
+		}
+		pthread_create(&kicker, NULL, flap_kicker, NULL);
+		fault_sleep_ms(after);
+		cluster_kill_oss(&fault_cluster, 0, SIGKILL);
+		if (cluster_start_oss(&fault_cluster, 0)) {
+			fault_fail("flap %d: OSS 0 did not restart", k);
+			pthread_join(kicker, NULL);
+			break;
+		}
+		pthread_join(kicker, NULL);
+		printf("flap %d: OSS 0 killed %d ms after a call to it started, restarted\n",
+		       k, after);
+		__atomic_store_n(&flap_stop, k == cycles, __ATOMIC_RELEASE);
+		flap_check(k);
+	}
+	__atomic_store_n(&flap_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(poker, NULL);
+
+	/* The first call after an MDS restart, on a connection idle since. */
+	for (int k = 1; k <= 3 && !fault_failed; k++) {
+		double t0, dt;
+		int rc;
+
+		fault_kill_mds();
+		if (fault_start_mds()) {
+			fault_fail("MDS did not restart");
+			break;
+		}
+		fault_sleep_ms(300);
+		t0 = fault_now();
+		rc = pfs_stat(fault_fs, "/ns", &st);
+		dt = fault_now() - t0;
+		printf("MDS restart %d: first call %s in %.1f ms\n", k,
+		       rc ? pfs_strerror(rc) : "ok", dt * 1000.0);
+		if (rc)
+			fault_fail("first call after an MDS restart: %s", pfs_strerror(rc));
+	}
+}
+
 int main(void)
 {
 	const char *ks = getenv("PFS_FAULT_KILLS"), *ss = getenv("PFS_FAULT_SEED");
-	int kills = ks ? atoi(ks) : 4, mds_kills = 0, oss_kills = 0;
+	const char *fs = getenv("PFS_FAULT_FLAPS");
+	int kills = ks ? atoi(ks) : 4, flaps = fs ? atoi(fs) : 8, mds_kills = 0, oss_kills = 0;
 	const char *strict = getenv("PFS_FAULT_STRICT");
 	unsigned seed = ss ? (unsigned)strtoul(ss, NULL, 0) : (unsigned)(time(NULL) ^ getpid());
 	unsigned wseed, seed0 = seed;
@@ -529,6 +658,8 @@ int main(void)
 		return 99;
 	}
 
+	if (flaps > 0)
+		fault_flap_test(flaps, &seed);
 	wseed = seed * 2654435761u + 1;
 	fault_run = 1;
 	pthread_create(&writer, NULL, fault_writer, &wseed);
