@@ -127,6 +127,31 @@ int pfs_setstripe(pfs_fs_t *fs, const char *path, const struct pfs_layout *layou
 /* Per-target capacity; fills up to max entries and returns the target count. */
 int pfs_statfs(pfs_fs_t *fs, struct pfs_target_stat *targets, int max);
 
+/* ---- redundancy ---- */
+
+/* Which stripes of a file can be reached now. */
+struct pfs_health {
+	uint32_t stripe_count;
+	uint32_t redundancy;            /* stripes that may be lost without loss
+					 * of data: ec_m for EC, 0 for RAID0 */
+	uint32_t lost;                  /* stripes that cannot be reached */
+	int stripe_err[PFS_MAX_STRIPES]; /* 0, or the error reaching stripe i */
+};
+
+/* Asks every object of a file whether it can be reached (within the RPC
+ * budget for each). lost > redundancy means some data cannot be read. */
+int pfs_health(pfs_fs_t *fs, const char *path, struct pfs_health *health);
+
+/* Rebuilds the stripe of an EC file held by lost_target, from the others,
+ * onto new_target (-1: the first target that is up and holds no stripe of
+ * the file), then records the move with the MDS; *placed (may be NULL) gets
+ * the target used. -EOPNOTSUPP for a file without redundancy, -ENOENT when
+ * no stripe is on lost_target, -EEXIST when new_target already holds one.
+ * Clients that opened the file before keep the old layout until they open
+ * it again (they read around the lost target meanwhile). */
+int pfs_rebuild(pfs_fs_t *fs, const char *path, uint32_t lost_target, int32_t new_target,
+		uint32_t *placed);
+
 /* ---- files ---- */
 
 /* flags: O_RDONLY, O_WRONLY, O_RDWR, with O_CREAT, O_EXCL, O_TRUNC, O_APPEND

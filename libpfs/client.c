@@ -7,6 +7,7 @@
 #include <time.h>
 #include "aio.h"
 #include "client.h"
+#include "ec_io.h"
 #include "layout.h"
 
 /* ---- paths ---- */
@@ -400,12 +401,12 @@ static int client_obj_finish(struct net_call *call, uint64_t *size, int *transpo
 /* Every object op is idempotent: stripes whose call failed in transport are
  * sent again (each within its own budget) while the others keep their
  * results; a stripe whose server stays down fails alone. */
-int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
-		      const uint64_t *sizes_in, uint64_t *sizes_out)
+int client_obj_fanout_each(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
+			   const uint64_t *sizes_in, uint64_t *sizes_out, uint64_t skip, int *res)
 {
 	struct net_call *calls[PFS_MAX_STRIPES];
 	struct client_retry retry[PFS_MAX_STRIPES];
-	int res[PFS_MAX_STRIPES], pending[PFS_MAX_STRIPES];
+	int pending[PFS_MAX_STRIPES];
 	uint32_t count = l->stripe_count;
 	int rc = 0, again = 1, transport;
 
@@ -413,8 +414,8 @@ int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
 		return -EINVAL;
 	for (uint32_t i = 0; i < count; i++) {
 		client_retry_init(fs, &retry[i]);
-		pending[i] = 1;
-		res[i] = 0;
+		pending[i] = !(skip >> i & 1);
+		res[i] = pending[i] ? 0 : -ENODEV;
 	}
 	while (again) {
 		uint32_t n = 0, idx[PFS_MAX_STRIPES];
@@ -443,7 +444,17 @@ int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
 			again |= pending[i];
 		}
 	}
-	for (uint32_t i = 0; i < count && !rc; i++)
+	return rc;
+}
+
+int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
+		      const uint64_t *sizes_in, uint64_t *sizes_out)
+{
+	int res[PFS_MAX_STRIPES];
+	int rc;
+
+	rc = client_obj_fanout_each(fs, l, op, sizes_in, sizes_out, 0, res);
+	for (uint32_t i = 0; i < l->stripe_count && !rc; i++)
 		rc = res[i];
 	return rc;
 }
@@ -453,6 +464,8 @@ int client_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t *size)
 	uint64_t objs[PFS_MAX_STRIPES], max = 0;
 	int rc;
 
+	if (l->pattern == PFS_PATTERN_EC)
+		return ec_glimpse(fs, l, 0, size);
 	rc = client_obj_fanout(fs, l, WIRE_OP_OBJ_GLIMPSE, NULL, objs);
 	if (rc)
 		return rc;

@@ -46,6 +46,10 @@ struct pfs_file {
 	int flags;              /* the open flags */
 	pthread_mutex_t lock;
 	int dirty;              /* written or truncated since open */
+	uint64_t size_told;     /* EC: the largest end this handle wrote and
+				 * told the MDS (see ec_io.c) */
+	uint64_t ec_lost;       /* EC: stripes that did not answer lately */
+	uint64_t ec_lost_ns;    /* CLOCK_MONOTONIC when ec_lost was last set */
 };
 
 /* A directory stream: one READDIR batch at a time (not thread safe, like
@@ -123,6 +127,11 @@ int client_target_addr(pfs_fs_t *fs, uint32_t id, fi_addr_t *addr);
  * first error. */
 int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
 		      const uint64_t *sizes_in, uint64_t *sizes_out);
+/* The same, with every stripe's result in res[] (l->stripe_count entries);
+ * stripes in the skip mask are not asked (-ENODEV). Returns 0 once every
+ * stripe has a result. */
+int client_obj_fanout_each(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
+			   const uint64_t *sizes_in, uint64_t *sizes_out, uint64_t skip, int *res);
 /* File size from the objects: max over stripes of the size each implies. */
 int client_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t *size);
 

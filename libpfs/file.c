@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "client.h"
+#include "ec_io.h"
 #include "layout.h"
 
 /* Flags the library accepts; others that only matter to a kernel are
@@ -88,7 +89,9 @@ int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
 		rc = S_ISDIR(f->attr.mode) ? -EISDIR : -EPROTO;
 		goto out;
 	}
-	if (flags & O_TRUNC) {
+	if ((flags & O_TRUNC) && f->attr.layout.pattern == PFS_PATTERN_EC) {
+		rc = ec_truncate(f, 0);     /* under the row locks, and tells the MDS */
+	} else if (flags & O_TRUNC) {
 		rc = client_obj_fanout(fs, &f->attr.layout, WIRE_OP_OBJ_PUNCH, zeros, NULL);
 		f->dirty = 1;
 	}
@@ -147,6 +150,8 @@ int pfs_ftruncate(pfs_file_t *f, uint64_t size)
 	if (size > CLIENT_FILE_MAX)
 		return -EFBIG;
 	l = &f->attr.layout;
+	if (l->pattern == PFS_PATTERN_EC)
+		return ec_truncate(f, size);
 	for (uint32_t i = 0; i < l->stripe_count; i++)
 		sizes[i] = layout_obj_size(l, i, size);
 	pthread_mutex_lock(&f->lock);

@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "checksum.h"
 #include "client.h"
+#include "ec_io.h"
+#include "io.h"
 #include "layout.h"
 
 #define IO_WINDOW 64            /* RPCs in flight per call */
@@ -69,6 +72,8 @@ struct io_ctx {
 	uint8_t *enc;
 	uint8_t *inl;
 	int past_eof;
+	int *status;                /* io_objects: per-stripe results */
+	uint64_t *obj_size;         /* io_objects reads: per-stripe sizes */
 };
 
 static void *io_vec_push(struct io_vec *v, size_t size)
@@ -473,6 +478,8 @@ static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
 	}
 	if (r->obj_end > rep.obj_size)
 		ctx->past_eof = 1;
+	if (ctx->obj_size)
+		ctx->obj_size[r->stripe] = rep.obj_size;
 	return 0;
 }
 
@@ -496,10 +503,20 @@ static int io_rpc_finish(struct io_ctx *ctx, const struct io_rpc *r, struct net_
 	return io_read_done(ctx, r, payload, plen);
 }
 
+/* With per-stripe results (io_objects): notes rc against the RPC's
+ * stripe; the call goes on with the other stripes. */
+static void io_note(struct io_ctx *ctx, const struct io_rpc *r, int rc)
+{
+	if (rc && !ctx->status[r->stripe])
+		ctx->status[r->stripe] = rc;
+}
+
 /* Starts every RPC, at most IO_WINDOW in flight, and collects the results
  * oldest first. An RPC that fails in transport (its server died or
  * restarted) is sent again within its budget (client_retry_*): reads and
- * positioned writes are idempotent. Returns the first error. */
+ * positioned writes are idempotent. Returns the first error. With
+ * per-stripe results nothing is retried (the caller has redundancy to fall
+ * back on) and a stripe that failed gets no more RPCs. */
 static int io_run(struct io_ctx *ctx)
 {
 	const struct io_rpc *r = ctx->rpcs.p;
@@ -508,11 +525,19 @@ static int io_run(struct io_ctx *ctx)
 
 	while (done < n) {
 		while (!err && started < n && started - done < IO_WINDOW) {
+			const struct io_rpc *x = &r[ctx->order[started]];
+
+			ctx->calls[started] = NULL;
+			if (ctx->status && ctx->status[x->stripe]) {
+				started++;
+				continue;
+			}
 			client_retry_init(ctx->f->fs, &ctx->retry[started]);
-			rc = io_rpc_start(ctx, &r[ctx->order[started]],
-					  client_retry_timeout(&ctx->retry[started]),
+			rc = io_rpc_start(ctx, x, client_retry_timeout(&ctx->retry[started]),
 					  &ctx->calls[started]);
-			if (rc) {
+			if (rc && ctx->status) {
+				io_note(ctx, x, rc);
+			} else if (rc) {
 				err = rc;
 				break;
 			}
@@ -520,10 +545,18 @@ static int io_run(struct io_ctx *ctx)
 		}
 		if (done == started)
 			break;
+		if (!ctx->calls[done]) {
+			done++;
+			continue;
+		}
 		net_call_wait(ctx->f->fs->ep, &ctx->calls[done], 1);
 		rc = io_rpc_finish(ctx, &r[ctx->order[done]], ctx->calls[done], &transport);
 		net_call_free(ctx->calls[done]);
 		ctx->calls[done] = NULL;
+		if (rc && ctx->status) {
+			io_note(ctx, &r[ctx->order[done]], rc);
+			rc = 0;
+		}
 		if (rc && transport && !err && client_retry_again(&ctx->retry[done], rc)) {
 			rc = io_rpc_start(ctx, &r[ctx->order[done]],
 					  client_retry_timeout(&ctx->retry[done]),
@@ -596,8 +629,6 @@ static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t
 	if (write ? acc == O_RDONLY : acc == O_WRONLY)
 		return -EBADF;
 	ctx.l = &f->attr.layout;
-	if (ctx.l->pattern == PFS_PATTERN_EC)
-		return -EOPNOTSUPP;     /* the EC data path lands separately */
 	rc = io_mem_init(&ctx, mem, memcnt, &mtotal);
 	if (!rc)
 		rc = io_ext_total(ext, extcnt, &etotal);
@@ -605,6 +636,10 @@ static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t
 		rc = -EINVAL;
 	if (rc || etotal == 0)
 		goto out;
+	if (ctx.l->pattern == PFS_PATTERN_EC) {
+		io_ctx_free(&ctx);
+		return ec_io_list(f, write, mem, memcnt, ext, extcnt, etotal);
+	}
 	rc = io_ctx_alloc(&ctx);
 	if (!rc)
 		rc = io_split(&ctx, ext, extcnt);
@@ -629,6 +664,49 @@ static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t
 out:
 	io_ctx_free(&ctx);
 	return rc ? rc : (ssize_t)etotal;
+}
+
+int io_objects(pfs_file_t *f, int write, const struct wire_layout *l, uint8_t *buf,
+	       uint64_t buflen, const struct io_obj_piece *p, size_t n, int *status,
+	       uint64_t *obj_size)
+{
+	struct io_ctx ctx = { .f = f, .write = write, .l = l, .status = status,
+			      .obj_size = obj_size };
+	struct iovec iov = { .iov_base = buf, .iov_len = buflen };
+	uint64_t total;
+	int rc;
+
+	rc = io_mem_init(&ctx, &iov, 1, &total);
+	if (!rc)
+		rc = io_ctx_alloc(&ctx);
+	for (size_t i = 0; i < n && !rc; i++) {
+		struct layout_piece lp = { .stripe = p[i].stripe, .obj_off = p[i].obj_off,
+					   .len = p[i].len };
+
+		if (p[i].stripe >= l->stripe_count || p[i].ptr < buf ||
+		    p[i].len > buflen || p[i].ptr - buf > (ptrdiff_t)(buflen - p[i].len))
+			rc = -EINVAL;
+		else if (p[i].len)
+			rc = io_piece_add(&ctx, &lp, 0, p[i].ptr);
+	}
+	if (!rc && ctx.pieces.n == 0)
+		goto out;
+	if (!rc)
+		rc = io_plan(&ctx);
+	if (!rc)
+		rc = io_order(&ctx);
+	if (!rc)
+		rc = io_register(&ctx);
+	if (!rc && write) {
+		pthread_mutex_lock(&f->lock);
+		f->dirty = 1;
+		pthread_mutex_unlock(&f->lock);
+	}
+	if (!rc)
+		rc = io_run(&ctx);
+out:
+	io_ctx_free(&ctx);
+	return rc;
 }
 
 ssize_t pfs_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,

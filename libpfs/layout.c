@@ -11,14 +11,15 @@ static int layout_size_ok(uint64_t size)
 	       size % LAYOUT_MIN_STRIPE_SIZE == 0;
 }
 
-/* The EC group: RAID0 has no k/m; EC has both in range and stripe_count =
+/* The EC group: RAID0 has no k/m; EC has both in range, cells of at most
+ * LAYOUT_EC_MAX_CELL (a client holds whole rows in memory) and stripe_count =
  * k + m (a request may leave the count 0: it follows from k + m). Pattern 0
  * (inherit) is for requests only and then k/m must be unset too. */
 static int layout_ec_ok(const struct wire_layout *l, int request)
 {
 	if (l->pattern == PFS_PATTERN_EC)
 		return l->ec_k >= 1 && l->ec_k <= PFS_EC_K_MAX && l->ec_m >= 1 &&
-		       l->ec_m <= PFS_EC_M_MAX &&
+		       l->ec_m <= PFS_EC_M_MAX && l->stripe_size <= LAYOUT_EC_MAX_CELL &&
 		       (l->stripe_count == l->ec_k + l->ec_m || (request && l->stripe_count == 0));
 	if (l->ec_k || l->ec_m)
 		return 0;

@@ -1480,6 +1480,16 @@ int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
 	pthread_mutex_lock(&ep->lock);
 	for (size_t i = 0; i < n; i++)
 		calls[i]->waiter = &w;
+	/* Reap what has already arrived before judging deadlines: a caller
+	 * that comes back late to a call (it waited for another one first)
+	 * must not take a reply sitting in the CQ for a timeout. */
+	if (!ep->poller) {
+		ep->poller = 1;
+		pthread_mutex_unlock(&ep->lock);
+		net_progress(ep, 0, 0);
+		pthread_mutex_lock(&ep->lock);
+		ep->poller = 0;
+	}
 	while (net_calls_pending(calls, n, &first))
 		net_wait_locked(ep, &w, &first);
 	for (size_t i = 0; i < n; i++)

@@ -519,6 +519,7 @@ int wire_enc_set_size(void *buf, size_t len, const struct wire_set_size *m)
 	wire_buf_init(&b, buf, len);
 	wire_put_u64(&b, m->ino);
 	wire_put_u64(&b, m->size);
+	wire_put_u32(&b, m->flags);
 	return wire_enc_end(&b);
 }
 
@@ -529,6 +530,36 @@ int wire_dec_set_size(const void *buf, size_t len, struct wire_set_size *m)
 	wire_buf_init(&b, (void *)buf, len);
 	m->ino = wire_get_u64(&b);
 	m->size = wire_get_u64(&b);
+	m->flags = wire_get_u32(&b);
+	if (!b.err && (m->flags & ~WIRE_SIZE_GROW))
+		return -EINVAL;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_replace_target(void *buf, size_t len, const struct wire_replace_target *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->ino);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u32(&b, m->old_target);
+	wire_put_u32(&b, m->new_target);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_replace_target(const void *buf, size_t len, struct wire_replace_target *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->ino = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->old_target = wire_get_u32(&b);
+	m->new_target = wire_get_u32(&b);
+	if (!b.err && (m->stripe >= PFS_MAX_STRIPES || m->old_target >= WIRE_MAX_TARGETS ||
+		       m->new_target >= WIRE_MAX_TARGETS || m->old_target == m->new_target))
+		return -EINVAL;
 	return wire_dec_end(&b);
 }
 
@@ -700,6 +731,35 @@ int wire_dec_obj(const void *buf, size_t len, struct wire_obj *m)
 	m->fid = wire_get_u64(&b);
 	m->stripe = wire_get_u32(&b);
 	if (!b.err && m->stripe >= PFS_MAX_STRIPES)
+		return -EINVAL;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_obj_lock(void *buf, size_t len, const struct wire_obj_lock *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->fid);
+	wire_put_u64(&b, m->row);
+	wire_put_u64(&b, m->nrows);
+	wire_put_u64(&b, m->owner);
+	wire_put_u32(&b, m->lease_ms);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_lock(const void *buf, size_t len, struct wire_obj_lock *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->fid = wire_get_u64(&b);
+	m->row = wire_get_u64(&b);
+	m->nrows = wire_get_u64(&b);
+	m->owner = wire_get_u64(&b);
+	m->lease_ms = wire_get_u32(&b);
+	if (!b.err && (m->nrows == 0 || m->row > UINT64_MAX - m->nrows || m->lease_ms == 0 ||
+		       m->lease_ms > WIRE_LOCK_LEASE_MAX_MS))
 		return -EINVAL;
 	return wire_dec_end(&b);
 }

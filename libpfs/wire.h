@@ -36,6 +36,7 @@ enum wire_op {
 	WIRE_OP_READDIR,
 	WIRE_OP_SET_LAYOUT,
 	WIRE_OP_SET_SIZE,
+	WIRE_OP_REPLACE_TARGET,            /* a rebuilt stripe moves to a new target */
 	/* to an OSS */
 	WIRE_OP_OBJ_WRITE = 32,
 	WIRE_OP_OBJ_READ,
@@ -44,6 +45,8 @@ enum wire_op {
 	WIRE_OP_OBJ_SYNC,
 	WIRE_OP_OBJ_DESTROY,
 	WIRE_OP_OSS_STATFS,
+	WIRE_OP_OBJ_LOCK = 48,             /* EC row locks, served by the target */
+	WIRE_OP_OBJ_UNLOCK,                /* of the file's first parity stripe */
 	WIRE_OP_MAX
 };
 
@@ -196,9 +199,21 @@ struct wire_set_layout {
 	struct wire_layout layout;
 };
 
+/* REPLACE_TARGET: stripe of file ino moves from old_target to new_target
+ * (after a rebuild wrote its object there). Reply: the new wire_attr. */
+struct wire_replace_target {
+	uint64_t ino;
+	uint32_t stripe;
+	uint32_t old_target;
+	uint32_t new_target;
+};
+
+#define WIRE_SIZE_GROW 1u           /* set_size: only ever raise the hint */
+
 struct wire_set_size {
 	uint64_t ino;
 	uint64_t size;
+	uint32_t flags;                /* WIRE_SIZE_* */
 };
 
 /* ---- OSS messages ---- */
@@ -254,6 +269,18 @@ struct wire_obj_size {             /* GLIMPSE, PUNCH replies */
 	uint64_t size;
 };
 
+#define WIRE_LOCK_LEASE_MAX_MS 600000u
+
+/* OBJ_LOCK / OBJ_UNLOCK: rows [row, row + nrows) of file fid, held by owner
+ * (a random id the client draws per lock) for at most lease_ms. */
+struct wire_obj_lock {
+	uint64_t fid;
+	uint64_t row;
+	uint64_t nrows;
+	uint64_t owner;
+	uint32_t lease_ms;
+};
+
 struct wire_statfs_rep {
 	uint32_t target_id;
 	uint64_t total_bytes;
@@ -283,6 +310,8 @@ int wire_enc_set_layout(void *buf, size_t len, const struct wire_set_layout *m);
 int wire_dec_set_layout(const void *buf, size_t len, struct wire_set_layout *m);
 int wire_enc_set_size(void *buf, size_t len, const struct wire_set_size *m);
 int wire_dec_set_size(const void *buf, size_t len, struct wire_set_size *m);
+int wire_enc_replace_target(void *buf, size_t len, const struct wire_replace_target *m);
+int wire_dec_replace_target(const void *buf, size_t len, struct wire_replace_target *m);
 int wire_enc_attr(void *buf, size_t len, const struct wire_attr *m);
 int wire_dec_attr(const void *buf, size_t len, struct wire_attr *m);
 
@@ -296,6 +325,8 @@ int wire_enc_obj_punch(void *buf, size_t len, const struct wire_obj_punch *m);
 int wire_dec_obj_punch(const void *buf, size_t len, struct wire_obj_punch *m);
 int wire_enc_obj_size(void *buf, size_t len, const struct wire_obj_size *m);
 int wire_dec_obj_size(const void *buf, size_t len, struct wire_obj_size *m);
+int wire_enc_obj_lock(void *buf, size_t len, const struct wire_obj_lock *m);
+int wire_dec_obj_lock(const void *buf, size_t len, struct wire_obj_lock *m);
 int wire_enc_statfs_rep(void *buf, size_t len, const struct wire_statfs_rep *m);
 int wire_dec_statfs_rep(const void *buf, size_t len, struct wire_statfs_rep *m);
 

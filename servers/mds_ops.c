@@ -22,6 +22,7 @@ struct mds_scratch {
 		struct wire_readdir readdir;
 		struct wire_set_layout setl;
 		struct wire_set_size setsz;
+		struct wire_replace_target repl;
 	} in;
 	union {
 		struct wire_attr attr;
@@ -257,7 +258,23 @@ static int op_set_size(struct op_ctx *c)
 	rc = dec_status(wire_dec_set_size(c->p, c->plen, m));
 	if (rc)
 		return rc;
-	return mds_store_set_size(c->o->store, m->ino, m->size);
+	return mds_store_set_size(c->o->store, m->ino, m->size, !!(m->flags & WIRE_SIZE_GROW));
+}
+
+/* A rebuild moved a stripe's object to another target: the new target must
+ * be one the MDS knows (it may be down now; the rebuild wrote to it). */
+static int op_replace_target(struct op_ctx *c)
+{
+	struct wire_replace_target *m = &c->sc->in.repl;
+	int rc;
+
+	rc = dec_status(wire_dec_replace_target(c->p, c->plen, m));
+	if (rc)
+		return rc;
+	if (!mds_targets_known(c->o->targets, m->new_target))
+		return -EINVAL;
+	rc = mds_store_replace_target(c->o->store, m, &c->sc->out.attr);
+	return reply_attr(c, rc);
 }
 
 /* ---- group commit ---- */
@@ -310,6 +327,7 @@ static int gc_prepare(struct mds_ops *o, struct mds_pending *p, const struct net
 		op->kind = MDS_SOP_SET_SIZE;
 		op->ino = p->in.setsz.ino;
 		op->size = p->in.setsz.size;
+		op->grow = !!(p->in.setsz.flags & WIRE_SIZE_GROW);
 		break;
 	default:
 		return 1;
@@ -468,6 +486,7 @@ static op_fn op_lookup_fn(uint16_t opcode)
 	case WIRE_OP_READDIR: return op_readdir;
 	case WIRE_OP_SET_LAYOUT: return op_set_layout;
 	case WIRE_OP_SET_SIZE: return op_set_size;
+	case WIRE_OP_REPLACE_TARGET: return op_replace_target;
 	default: return NULL;
 	}
 }

@@ -570,13 +570,16 @@ static void layout_merge(const struct wire_layout *req, const struct wire_layout
 	l->stripe_size = req->stripe_size ? req->stripe_size :
 			 dir->stripe_size ? dir->stripe_size : (1u << 20);
 	l->first_target = req->first_target >= 0 ? req->first_target : dir->first_target;
-	/* The pattern and its EC shape travel together, and fix the count. */
+	/* The pattern and its EC shape travel together and fix the count; a
+	 * count asked for that differs makes the layout invalid (EINVAL), not
+	 * silently something else. */
 	if (l->pattern == PFS_PATTERN_EC) {
 		const struct wire_layout *src = req->pattern ? req : dir;
 
 		l->ec_k = src->ec_k;
 		l->ec_m = src->ec_m;
-		l->stripe_count = l->ec_k + l->ec_m;
+		if (!req->stripe_count)
+			l->stripe_count = l->ec_k + l->ec_m;
 	}
 	/* So do the codec, its level and the chunk size. */
 	if (req->compress || dir->compress) {
@@ -1061,7 +1064,8 @@ int mds_store_set_layout(struct mds_store *s, const struct wire_set_layout *req,
 	return txn_finish(txn, do_set_layout(s, txn, req, ops, a));
 }
 
-static int do_set_size(struct mds_store *s, MDB_txn *txn, uint64_t ino, uint64_t size)
+static int do_set_size(struct mds_store *s, MDB_txn *txn, uint64_t ino, uint64_t size,
+		       int grow)
 {
 	struct store_inode in;
 	int rc;
@@ -1071,13 +1075,13 @@ static int do_set_size(struct mds_store *s, MDB_txn *txn, uint64_t ino, uint64_t
 		return rc;
 	if (S_ISDIR(in.mode))
 		return -EISDIR;
-	if (in.size_hint == size)
+	if (in.size_hint == size || (grow && in.size_hint > size))
 		return 0;
 	in.size_hint = size;
 	return inode_put(s, txn, ino, &in);
 }
 
-int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size)
+int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size, int grow)
 {
 	MDB_txn *txn;
 	int rc;
@@ -1085,7 +1089,46 @@ int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size)
 	rc = txn_begin(s, 0, &txn);
 	if (rc)
 		return rc;
-	return txn_finish(txn, do_set_size(s, txn, ino, size));
+	return txn_finish(txn, do_set_size(s, txn, ino, size, grow));
+}
+
+static int do_replace_target(struct mds_store *s, MDB_txn *txn,
+			     const struct wire_replace_target *m, struct wire_attr *a)
+{
+	struct store_inode in;
+	int rc;
+
+	rc = inode_get(s, txn, m->ino, &in);
+	if (rc)
+		return rc;
+	if (S_ISDIR(in.mode))
+		return -EISDIR;
+	if (m->stripe >= in.layout.stripe_count || in.layout.targets[m->stripe] != m->old_target)
+		return -EINVAL;
+	for (uint32_t i = 0; i < in.layout.stripe_count; i++)
+		if (in.layout.targets[i] == m->new_target)
+			return -EINVAL;
+	in.layout.targets[m->stripe] = m->new_target;
+	if (m->stripe == 0)
+		in.layout.first_target = (int32_t)m->new_target;
+	in.ctime_ns = now_ns();
+	rc = inode_put(s, txn, m->ino, &in);
+	if (rc)
+		return rc;
+	attr_fill(m->ino, &in, a);
+	return 0;
+}
+
+int mds_store_replace_target(struct mds_store *s, const struct wire_replace_target *m,
+			     struct wire_attr *a)
+{
+	MDB_txn *txn;
+	int rc;
+
+	rc = txn_begin(s, 0, &txn);
+	if (rc)
+		return rc;
+	return txn_finish(txn, do_replace_target(s, txn, m, a));
 }
 
 /* ---- group commit ---- */
@@ -1106,7 +1149,7 @@ static int store_op_run(struct mds_store *s, MDB_txn *txn, struct mds_store_op *
 	case MDS_SOP_SET_LAYOUT:
 		return do_set_layout(s, txn, op->setl, op->lops, op->attr);
 	case MDS_SOP_SET_SIZE:
-		return do_set_size(s, txn, op->ino, op->size);
+		return do_set_size(s, txn, op->ino, op->size, op->grow);
 	}
 	return -EINVAL;
 }

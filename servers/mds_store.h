@@ -54,7 +54,12 @@ int mds_store_readdir(struct mds_store *s, const struct wire_readdir *req,
 		      struct wire_readdir_rep *rep);
 int mds_store_set_layout(struct mds_store *s, const struct wire_set_layout *req,
 			 const struct mds_layout_ops *ops, struct wire_attr *a);
-int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size);
+int mds_store_set_size(struct mds_store *s, uint64_t ino, uint64_t size, int grow);
+/* Moves stripe m->stripe of file m->ino from m->old_target to m->new_target:
+ * -EINVAL when the stripe is not on old_target or new_target already holds
+ * a stripe of the file; -EISDIR for a directory. */
+int mds_store_replace_target(struct mds_store *s, const struct wire_replace_target *m,
+			     struct wire_attr *a);
 
 /* Group commit. One namespace change to make inside a batch: the arguments
  * are those of the mds_store_* call of the same name; the results (attr,
@@ -73,6 +78,7 @@ struct mds_store_op {
 	const char *to;                         /* RENAME */
 	uint32_t mode;                          /* MKDIR */
 	uint64_t ino, size;                     /* SET_SIZE */
+	int grow;                               /* SET_SIZE: only raise it */
 	struct wire_attr *attr;                 /* OPEN, MKDIR, SET_LAYOUT */
 	int queued;                             /* UNLINK, RENAME: objects queued */
 	int rc;                                 /* the call's return value */

@@ -318,6 +318,18 @@ out:
 	return rc;
 }
 
+int mds_targets_known(struct mds_targets *t, uint32_t id)
+{
+	int known;
+
+	if (id >= WIRE_MAX_TARGETS)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	known = t->t[id].known;
+	pthread_mutex_unlock(&t->lock);
+	return known;
+}
+
 int mds_targets_peer(struct mds_targets *t, uint32_t id, fi_addr_t *fi)
 {
 	int rc = 0;

@@ -34,6 +34,8 @@ int mds_targets_alloc(void *arg, struct wire_layout *l);
 
 /* The fabric address of target id for an RPC: -ENOENT when unknown, -EAGAIN
  * when it is down. */
+/* 1 when target id has ever registered. */
+int mds_targets_known(struct mds_targets *t, uint32_t id);
 int mds_targets_peer(struct mds_targets *t, uint32_t id, fi_addr_t *fi);
 
 #endif /* PFS_MDS_TARGETS_H */

@@ -27,6 +27,7 @@
 #define OSS_HOST_MAX 256
 #define OSS_PORT_MAX 8
 #define OSS_PID_FILE "oss.pid"
+#define OSS_LOCK_MARKER "locks.held"  /* see oss_locks_create */
 
 struct oss_args {
 	const char *dir;
@@ -37,6 +38,7 @@ struct oss_args {
 	char mds_port[OSS_PORT_MAX];
 	const char *provider;
 	int workers;
+	uint32_t lock_grace_ms;
 	int info;
 	int verbose;
 };
@@ -60,16 +62,21 @@ static void oss_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pfs-oss --dir DIR --target ID --listen HOST:PORT --mds HOST:PORT\n"
-		"               [--provider tcp|shm] [--workers N] [--info] [--verbose]\n"
+		"               [--provider tcp|shm] [--workers N] [--lock-grace-ms MS]\n"
+		"               [--info] [--verbose]\n"
 		"  --dir DIR           object storage directory (created if missing)\n"
 		"  --target ID         target id, 0..%d (recorded in DIR/target.id)\n"
 		"  --listen HOST:PORT  address to serve on\n"
 		"  --mds HOST:PORT     metadata server to register with\n"
 		"  --provider P        libfabric provider: tcp (default) or shm\n"
 		"  --workers N         worker threads, 1..%d (default %d)\n"
+		"  --lock-grace-ms MS  EC row locks refused this long after start, so writers\n"
+		"                      of the previous run finish first; must exceed the\n"
+		"                      clients' timeout_ms (default %u)\n"
 		"  --info              print the hwloc topology and binding, then exit\n"
 		"  --verbose           debug logging\n",
-		WIRE_MAX_TARGETS - 1, OSS_MAX_WORKERS, OSS_DEFAULT_WORKERS);
+		WIRE_MAX_TARGETS - 1, OSS_MAX_WORKERS, OSS_DEFAULT_WORKERS,
+		OSS_LOCK_GRACE_DEFAULT_MS);
 }
 
 /* Parses a decimal in [min, max]. */
@@ -135,6 +142,11 @@ static int oss_parse_opt(int c, const char *val, struct oss_args *a, int *have)
 			return oss_bad_arg("--workers", val);
 		a->workers = (int)v;
 		return 0;
+	case 'g':
+		if (oss_parse_uint(val, 0, 3600000, &v) < 0)
+			return oss_bad_arg("--lock-grace-ms", val);
+		a->lock_grace_ms = (uint32_t)v;
+		return 0;
 	case 'i':
 		a->info = 1;
 		return 0;
@@ -157,6 +169,7 @@ static int oss_parse_args(int argc, char **argv, struct oss_args *a)
 		{ "mds", required_argument, NULL, 'm' },
 		{ "provider", required_argument, NULL, 'p' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "lock-grace-ms", required_argument, NULL, 'g' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -167,6 +180,7 @@ static int oss_parse_args(int argc, char **argv, struct oss_args *a)
 	memset(a, 0, sizeof(*a));
 	a->provider = "tcp";
 	a->workers = OSS_DEFAULT_WORKERS;
+	a->lock_grace_ms = OSS_LOCK_GRACE_DEFAULT_MS;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -361,6 +375,7 @@ struct oss_server {
 	struct topo *topo;
 	struct net_ep *ep;
 	struct oss_ctx *ctx;
+	struct oss_locks *locks;
 	struct oss_reg reg;
 	int reg_running;
 	char pid_path[PFS_PATH_MAX + 16];
@@ -374,7 +389,8 @@ static int oss_start_net(struct oss_server *s, const struct oss_args *a)
 		.node = a->listen_host,
 		.service = a->listen_port,
 	};
-	int rc;
+	char marker[PFS_PATH_MAX + 16];
+	int n, rc;
 
 	rc = net_open(&opts, &s->ep);
 	if (rc < 0) {
@@ -387,6 +403,13 @@ static int oss_start_net(struct oss_server *s, const struct oss_args *a)
 		log_msg(LOG_ERR, "cannot set up bulk buffers: %s", strerror(-rc));
 		return rc;
 	}
+	n = snprintf(marker, sizeof(marker), "%s/%s", a->dir, OSS_LOCK_MARKER);
+	if (n < 0 || (size_t)n >= sizeof(marker))
+		return -ENAMETOOLONG;
+	rc = oss_locks_create(marker, a->lock_grace_ms, &s->locks);
+	if (rc < 0)
+		return rc;
+	oss_ctx_set_locks(s->ctx, s->locks);
 	net_set_thread_init(s->ep, oss_thread_init, s->topo);
 	rc = net_serve(s->ep, a->workers, oss_handle, s->ctx);
 	if (rc < 0)
@@ -442,6 +465,7 @@ static void oss_stop(struct oss_server *s)
 		oss_ctx_quiesce(s->ctx);
 	net_close(s->ep);
 	oss_ctx_destroy(s->ctx);
+	oss_locks_destroy(s->locks);
 	topo_close(s->topo);
 	objstore_close(s->os);
 	if (s->pid_written)

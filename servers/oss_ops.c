@@ -24,6 +24,7 @@ struct oss_worker {
 struct oss_ctx {
 	struct net_ep *ep;
 	struct objstore *os;
+	struct oss_locks *locks;       /* EC row locks (NULL: refused) */
 	uint32_t target_id;
 	int nworkers;
 	struct oss_worker *w;
@@ -89,6 +90,11 @@ int oss_ctx_create(struct net_ep *ep, struct objstore *os, uint32_t target_id,
 fail:
 	oss_ctx_destroy(ctx);
 	return rc;
+}
+
+void oss_ctx_set_locks(struct oss_ctx *ctx, struct oss_locks *locks)
+{
+	ctx->locks = locks;
 }
 
 static void oss_ctx_unregister(struct oss_ctx *ctx)
@@ -343,6 +349,21 @@ static int oss_statfs(struct oss_ctx *ctx, struct oss_worker *w,
 	return wire_enc_statfs_rep(w->reply, sizeof(w->reply), &rep);
 }
 
+static int oss_obj_lock(struct oss_ctx *ctx, const struct net_req_info *info)
+{
+	struct wire_obj_lock m;
+	int rc;
+
+	rc = wire_dec_obj_lock(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	if (!ctx->locks)
+		return -EOPNOTSUPP;
+	if (info->opcode == WIRE_OP_OBJ_UNLOCK)
+		return oss_locks_release(ctx->locks, &m);
+	return oss_locks_acquire(ctx->locks, &m);
+}
+
 static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
 			const struct net_req_info *info)
 {
@@ -361,6 +382,9 @@ static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
 		return oss_obj_destroy(ctx, info);
 	case WIRE_OP_OSS_STATFS:
 		return oss_statfs(ctx, w, info);
+	case WIRE_OP_OBJ_LOCK:
+	case WIRE_OP_OBJ_UNLOCK:
+		return oss_obj_lock(ctx, info);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -369,7 +393,8 @@ static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
 /* Client mistakes are routine; anything else is worth a line in the log. */
 static int oss_client_error(int rc)
 {
-	return rc == -EINVAL || rc == -EPROTO || rc == -EOPNOTSUPP || rc == -EBADMSG;
+	return rc == -EINVAL || rc == -EPROTO || rc == -EOPNOTSUPP || rc == -EBADMSG ||
+	       rc == -EAGAIN;
 }
 
 void oss_handle(struct net_req *req, void *arg)

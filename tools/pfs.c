@@ -1145,6 +1145,18 @@ static const struct cmd cmds[] = {
 	{ "df", cmd_df, "[-h]",
 	  "Show the capacity of every storage target and a summary (like lfs df).",
 	  "  -h, --human-readable  sizes as 1.5G instead of 1K blocks (--help: this text)\n" },
+	{ "health", pfs_cmd_health, "pfs:/PATH...",
+	  "Ask every stripe object of a file whether its target can be reached: the\n"
+	  "file is healthy, degraded (an EC file with at most M stripes lost: still\n"
+	  "readable) or unavailable. Exit status 1 unless every file is healthy.", "" },
+	{ "rebuild", pfs_cmd_rebuild, "--target ID [--to ID] pfs:/PATH...",
+	  "Rebuild the stripes that an erasure-coded file (or every file below a\n"
+	  "directory) kept on a lost target, from the other stripes, onto another\n"
+	  "target, and record the move with the MDS.",
+	  "  --target ID  the lost target\n"
+	  "  --to ID      where to put the rebuilt stripes (default: the first target\n"
+	  "               that is up and holds no stripe of the file)\n"
+	  "Files without redundancy (RAID0) on the lost target are reported as failed.\n" },
 	{ "cp", pfs_cmd_cp, "[-q] [-c COUNT] [-S SIZE] [-i FIRST] SRC DST",
 	  "Copy a file: local -> pfs, pfs -> local or pfs -> pfs.",
 	  "SRC and DST are pfs:/PATH or a local path ('-' = stdin/stdout); at least one\n"

@@ -59,4 +59,9 @@ int tool_connect(const char *cmd, pfs_fs_t **fs);
 int pfs_cmd_cp(int argc, char **argv);
 int pfs_cmd_cat(int argc, char **argv);
 
+/* ---- redundancy (pfs_ec.c) ---- */
+
+int pfs_cmd_health(int argc, char **argv);
+int pfs_cmd_rebuild(int argc, char **argv);
+
 #endif /* PFS_CMD_H */

@@ -95,6 +95,28 @@ static const char *const mpiio_fcoll_names[] = {
 	[MPIIO_FCOLL_INDIVIDUAL] = "individual",
 };
 
+/* pfs_ec: "K+M" (Reed-Solomon, K data and M parity stripes) or "none". */
+static int mpiio_parse_ec(struct mpiio_hints *h, const char *key, const char *val,
+			  char *msg, size_t msglen)
+{
+	unsigned k, m;
+	int used = 0;
+
+	if (!strcasecmp(val, "none")) {
+		h->pattern = PFS_PATTERN_RAID0;
+		h->ec_k = h->ec_m = 0;
+		return 1;
+	}
+	if (sscanf(val, "%u+%u%n", &k, &m, &used) != 2 || (size_t)used != strlen(val) ||
+	    k < 1 || k > PFS_EC_K_MAX || m < 1 || m > PFS_EC_M_MAX)
+		return mpiio_refuse(msg, msglen, key, val,
+				    "want K+M (K 1..32 data, M 1..8 parity stripes) or none");
+	h->pattern = PFS_PATTERN_EC;
+	h->ec_k = k;
+	h->ec_m = m;
+	return 1;
+}
+
 int mpiio_hint_apply(struct mpiio_hints *h, const char *key, const char *val,
 		     char *msg, size_t msglen)
 {
@@ -162,6 +184,8 @@ int mpiio_hint_apply(struct mpiio_hints *h, const char *key, const char *val,
 		return mpiio_refuse(msg, msglen, key, val,
 				    "want auto, striped, vulcan or individual");
 	}
+	if (!strcmp(key, "pfs_ec"))
+		return mpiio_parse_ec(h, key, val, msg, msglen);
 	if (!strncmp(key, "pfs_", 4))
 		return mpiio_refuse(msg, msglen, key, val, "unknown pfs hint");
 	return 0;
@@ -170,11 +194,23 @@ int mpiio_hint_apply(struct mpiio_hints *h, const char *key, const char *val,
 int mpiio_hints_layout(const struct mpiio_hints *h, struct pfs_layout *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->pattern = PFS_PATTERN_RAID0;
+	l->pattern = h->pattern;
+	l->ec_k = h->ec_k;
+	l->ec_m = h->ec_m;
 	l->stripe_count = h->striping_factor;
 	l->stripe_size = h->striping_unit;
 	l->first_target = h->first_target;
-	return h->striping_factor || h->striping_unit || h->first_target >= 0;
+	return h->striping_factor || h->striping_unit || h->first_target >= 0 || h->pattern;
+}
+
+uint64_t mpiio_domain_unit(const struct pfs_layout *l)
+{
+	return l->pattern == PFS_PATTERN_EC ? l->stripe_size * l->ec_k : l->stripe_size;
+}
+
+uint32_t mpiio_domain_stripes(const struct pfs_layout *l)
+{
+	return l->pattern == PFS_PATTERN_EC ? l->ec_k : l->stripe_count;
 }
 
 int mpiio_hints_report(const struct mpiio_hints *h, const struct pfs_layout *l,
@@ -194,6 +230,13 @@ int mpiio_hints_report(const struct mpiio_hints *h, const struct pfs_layout *l,
 		return rc;
 	snprintf(v, sizeof(v), "%" PRIu32, l->stripe_count ? l->targets[0] : 0);
 	rc = set(ctx, "pfs_first_target", v);
+	if (rc)
+		return rc;
+	if (l->pattern == PFS_PATTERN_EC)
+		snprintf(v, sizeof(v), "%" PRIu32 "+%" PRIu32, l->ec_k, l->ec_m);
+	else
+		snprintf(v, sizeof(v), "none");
+	rc = set(ctx, "pfs_ec", v);
 	if (rc)
 		return rc;
 	if (naggr > 0) {

@@ -37,6 +37,9 @@ struct mpiio_hints {
 	uint32_t striping_factor;       /* stripe count; PFS_STRIPE_ALL for -1 */
 	uint64_t striping_unit;         /* stripe size in bytes */
 	int32_t first_target;           /* pfs_first_target */
+	uint32_t ec_k, ec_m;            /* pfs_ec "K+M" (ec_k 0: not given;
+					 * "none" sets pattern RAID0) */
+	uint32_t pattern;               /* PFS_PATTERN_* asked for, 0: not given */
 	int cb_nodes;                   /* aggregators */
 	uint64_t cb_buffer_size;        /* bytes per aggregator and cycle */
 	enum mpiio_cb cb_write;
@@ -72,6 +75,13 @@ typedef int (*mpiio_info_set_fn)(void *ctx, const char *key, const char *val);
 int mpiio_hints_report(const struct mpiio_hints *h, const struct pfs_layout *l,
 		       int naggr, uint64_t cb_buffer, const char *fcoll_name,
 		       mpiio_info_set_fn set, void *ctx);
+
+/* The unit collective file domains align to: a stripe, or for EC a whole
+ * row of ec_k data cells (an aggregator writing whole rows computes parity
+ * without reading anything back). */
+uint64_t mpiio_domain_unit(const struct pfs_layout *l);
+/* The stripes file domains spread over: the stripe count, or for EC ec_k. */
+uint32_t mpiio_domain_stripes(const struct pfs_layout *l);
 
 /* Aggregator count for a collective on a file with stripe_count stripes
  * and nprocs ranks: cb_nodes when given (clamped to 1..nprocs), else the

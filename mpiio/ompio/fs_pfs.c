@@ -281,17 +281,20 @@ static int fs_pfs_file_open(struct ompi_communicator_t *comm, const char *filena
 
 	fh->f_fs_ptr = pf;
 	fh->f_fstype = OMPIO_PFS_FSTYPE;
-	fh->f_stripe_size = pf->layout.stripe_size;
-	fh->f_stripe_count = (int)pf->layout.stripe_count;
+	/* dynamic_gen2 aligns file domains to f_stripe_size: a stripe, or a
+	 * whole EC row so that aggregators never read-modify-write. */
+	fh->f_stripe_size = mpiio_domain_unit(&pf->layout);
+	fh->f_stripe_count = (int)mpiio_domain_stripes(&pf->layout);
 	fh->f_fs_block_size = pf->layout.stripe_size > INT_MAX ? INT_MAX
 							      : (int)pf->layout.stripe_size;
-	/* No fcntl locks: libpfs writes are atomic per extent and never
-	 * read-modify-write. */
+	/* No fcntl locks: libpfs writes are atomic per extent; the only
+	 * read-modify-write (EC rows) holds its own row lock. */
 	fh->f_flags |= OMPIO_LOCK_NEVER;
 	fs_pfs_hook_atomicity(fh);
 	if (pf->hints.cb_buffer_size)
 		fh->f_bytes_per_agg = (int)pf->hints.cb_buffer_size;
-	naggr = mpiio_aggregators(pf->layout.stripe_count, fh->f_size, pf->hints.cb_nodes);
+	naggr = mpiio_aggregators(mpiio_domain_stripes(&pf->layout), fh->f_size,
+				  pf->hints.cb_nodes);
 	pf->hints.cb_nodes = naggr;
 	/* The info is what MPI_File_get_info returns, and OMPIO reads cb_nodes
 	 * and cb_buffer_size from it when it sets the view. */

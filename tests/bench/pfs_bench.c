@@ -5,12 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
@@ -21,6 +23,8 @@
 #define GiB (1024.0 * 1024.0 * 1024.0)
 #define BENCH_NOSS 4
 #define BENCH_XFER (1u << 20)
+#define BENCH_EC_K 2
+#define BENCH_EC_M 1
 #define BENCH_RUNS_MAX 16
 #define BENCH_ROWS_MAX 128
 #define BENCH_QD_MAX 16
@@ -279,6 +283,7 @@ struct bench_wl {
 	const char *root;
 	const char *file;               /* base name; ".<rank>" unless shared */
 	int shared;                     /* one file, ranks interleaved */
+	int ec;                         /* pfs: an EC 2+1 layout, 512 KiB cells */
 	size_t bytes;                   /* per process */
 	int rand_write;
 	int qd;
@@ -323,13 +328,17 @@ static int bench_open(struct bench_cli *c, const char *name, int flags, int stri
 {
 	struct pfs_layout l = { .stripe_count = BENCH_NOSS, .stripe_size = BENCH_XFER,
 				.first_target = -1 };
+	/* A row of 2 cells is one transfer: every write is a full row. */
+	struct pfs_layout ec = { .pattern = PFS_PATTERN_EC, .ec_k = BENCH_EC_K, .ec_m = BENCH_EC_M,
+				 .stripe_size = BENCH_XFER / BENCH_EC_K, .first_target = -1 };
 	char path[512];
 
 	bench_path(c, path, sizeof(path), name);
 	h->f = NULL;
 	h->fd = -1;
 	if (c->fs)
-		return pfs_open(c->fs, path, flags, 0644, striped ? &l : NULL, &h->f);
+		return pfs_open(c->fs, path, flags, 0644, striped == 2 ? &ec : striped ? &l : NULL,
+				&h->f);
 	h->fd = open(path, flags, 0644);
 	return h->fd < 0 ? -errno : 0;
 }
@@ -434,7 +443,7 @@ static void bench_stream(int rank, int nproc, const struct bench_wl *w,
 		bench_err(res, rc, "connect");
 		return;
 	}
-	rc = bench_open(&c, name, write ? O_RDWR | O_CREAT : O_RDONLY, 1, &h);
+	rc = bench_open(&c, name, write ? O_RDWR | O_CREAT : O_RDONLY, w->ec ? 2 : 1, &h);
 	if (rc) {
 		bench_err(res, rc, "open");
 		goto out;
@@ -825,6 +834,81 @@ clean:
 	}
 }
 
+static void bench_settle(const struct cluster *c);
+
+/* The target of a file's stripe, looked up from a child: the parent forks
+ * every phase and never opens a libfabric endpoint itself. */
+static int bench_stripe_target(const char *path, uint32_t stripe)
+{
+	int fds[2], status, id = -1;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct pfs_layout l;
+		pfs_fs_t *fs;
+		int t = -1;
+
+		close(fds[0]);
+		if (pfs_connect(NULL, &fs) == 0) {
+			if (pfs_getstripe(fs, path, &l) == 0 && stripe < l.stripe_count)
+				t = (int)l.targets[stripe];
+			pfs_disconnect(fs);
+		}
+		_exit(write(fds[1], &t, sizeof(t)) == sizeof(t) ? 0 : 1);
+	}
+	close(fds[1]);
+	if (pid > 0 && read(fds[0], &id, sizeof(id)) != sizeof(id))
+		id = -1;
+	close(fds[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return id;
+}
+
+/* EC 2+1 streaming against plain striping (the stream rows of this run),
+ * then the same read with the target of data stripe 0 killed. */
+static void bench_ec(struct bench_env *e)
+{
+	struct bench_result res[BENCH_MAX_PROCS];
+	char nw[80], nr[80], nd[80], bw[80], br[80];
+
+	bench_nm(nw, sizeof(nw), "ec-write", e->prov);
+	bench_nm(nr, sizeof(nr), "ec-read", e->prov);
+	bench_nm(nd, sizeof(nd), "ec-degraded-read", e->prov);
+	bench_nm(bw, sizeof(bw), "stream-write", e->prov);
+	bench_nm(br, sizeof(br), "stream-read", e->prov);
+	for (int run = 0; run < e->o->runs; run++) {
+		struct bench_wl w = { .pfs = 1, .root = e->o->tmpfs, .file = "ec-stream", .ec = 1,
+				      .bytes = e->o->stream_bytes };
+		char fname[128];
+		int victim;
+
+		w.kind = BK_WRITE;
+		if (bench_phase(e, nw, "GiB/s", 1, &w, res))
+			goto clean;
+		bench_add(e->t, nw, e->prov, "GiB/s", bw, NULL, bench_agg_rate(res, 1, 0) / GiB);
+		w.kind = BK_READ;
+		if (bench_phase(e, nr, "GiB/s", 1, &w, res))
+			goto clean;
+		bench_add(e->t, nr, e->prov, "GiB/s", br, NULL, bench_agg_rate(res, 1, 0) / GiB);
+		bench_file_name(&w, 0, fname + 1, sizeof(fname) - 1);
+		fname[0] = '/';
+		victim = bench_stripe_target(fname, 0);
+		if (victim < 0 || cluster_kill_oss(&e->c, victim, SIGKILL))
+			goto clean;
+		if (!bench_phase(e, nd, "GiB/s", 1, &w, res))
+			bench_add(e->t, nd, e->prov, "GiB/s", nr, NULL,
+				  bench_agg_rate(res, 1, 0) / GiB);
+		cluster_start_oss(&e->c, victim);
+		bench_settle(&e->c);
+clean:
+		bench_cleanup(e, &w, 1);
+	}
+}
+
 static void bench_fabric(struct bench_env *e)
 {
 	char n[80], err[200];
@@ -1035,6 +1119,11 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 		bench_bandwidth(&e, "stream-write", "stream-read", 1, 0, o->stream_bytes,
 				"fabric-rma-write-1m", "fabric-rma-read-1m", 1);
 	}
+	if (bench_want(o, "ec")) {
+		fprintf(stderr, "pfs_bench: %s: erasure coding %d+%d, 1 client\n", prov,
+			BENCH_EC_K, BENCH_EC_M);
+		bench_ec(&e);
+	}
 	if (bench_want(o, "fpp")) {
 		fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
 		bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
@@ -1079,7 +1168,7 @@ static void bench_usage(FILE *f)
 {
 	fprintf(f, "usage: pfs_bench [--smoke|--quick|--full] [--runs N] [--provider tcp|shm|both]\n"
 		   "                 [--json FILE] [--tmpfs DIR] [--md-dir DIR]\n"
-		   "                 [--only fabric,stream,fpp,shared,rand,meta,idle]\n"
+		   "                 [--only fabric,stream,ec,fpp,shared,rand,meta,idle]\n"
 		   "       pfs_bench --check-json FILE\n"
 		   "Starts its own cluster (servers from $PFS_BUILDDIR/servers) on /dev/shm;\n"
 		   "the metadata rows use a second one under --md-dir (default /var/tmp, a disk:\n"

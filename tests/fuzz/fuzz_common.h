@@ -37,6 +37,8 @@ FUZZ_WRAP(readdir, wire_readdir)
 FUZZ_WRAP(readdir_rep, wire_readdir_rep)
 FUZZ_WRAP(set_layout, wire_set_layout)
 FUZZ_WRAP(set_size, wire_set_size)
+FUZZ_WRAP(replace_target, wire_replace_target)
+FUZZ_WRAP(obj_lock, wire_obj_lock)
 FUZZ_WRAP(attr, wire_attr)
 FUZZ_WRAP(obj_io, wire_obj_io)
 FUZZ_WRAP(obj_io_rep, wire_obj_io_rep)
@@ -60,6 +62,8 @@ static const struct fuzz_codec fuzz_codecs[] = {
 	FUZZ_CODEC(readdir_rep, wire_readdir_rep),
 	FUZZ_CODEC(set_layout, wire_set_layout),
 	FUZZ_CODEC(set_size, wire_set_size),
+	FUZZ_CODEC(replace_target, wire_replace_target),
+	FUZZ_CODEC(obj_lock, wire_obj_lock),
 	FUZZ_CODEC(attr, wire_attr),
 	FUZZ_CODEC(obj_io, wire_obj_io),
 	FUZZ_CODEC(obj_io_rep, wire_obj_io_rep),

@@ -98,6 +98,9 @@ static void gen_mds(void)
 	static struct wire_readdir_rep rr;
 	static struct wire_set_layout sl;
 	struct wire_set_size ss = { .ino = 17, .size = 1 << 20 };
+	struct wire_replace_target rt = { .ino = 17, .stripe = 3, .old_target = 2, .new_target = 9 };
+	struct wire_obj_lock lk = { .fid = 17, .row = 4, .nrows = 16, .owner = 0xfeed,
+				    .lease_ms = 30000 };
 	static struct wire_attr a;
 
 	tr.target_id = 3, tr.addr_len = 16, tr.total_bytes = 1 << 30, tr.free_bytes = 1 << 29;
@@ -145,6 +148,8 @@ static void gen_mds(void)
 	sl.layout.first_target = -1;
 	gen_msg("set_layout", 1, &sl);
 	gen_msg("set_size", 0, &ss);
+	gen_msg("replace_target", 0, &rt);
+	gen_msg("obj_lock", 0, &lk);
 	a.ino = 5, a.mode = 0100644, a.nlink = 1, a.size_hint = 12345, a.mtime_ns = 1, a.ctime_ns = 2;
 	gen_layout(&a.layout, 2, 1 << 20, 0);
 	gen_msg("attr", 0, &a);

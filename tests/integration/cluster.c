@@ -45,7 +45,10 @@ static int cluster_pick_ports(struct cluster *c)
 	unsigned seed = (unsigned)(time(NULL) ^ getpid());
 
 	for (int tries = 0; tries < 200; tries++) {
-		int base = 20000 + rand_r(&seed) % 40000, ok = 1;
+		/* below Linux's ephemeral range (32768-60999): a client's
+		 * outgoing connection can never take the port of a server that
+		 * is down for a restart */
+		int base = 12000 + rand_r(&seed) % 20000, ok = 1;
 
 		for (int i = 0; i <= c->noss && ok; i++)
 			ok = cluster_port_free(base + i);
@@ -109,8 +112,10 @@ static int cluster_start_mds(struct cluster *c)
 int cluster_start_oss(struct cluster *c, int i)
 {
 	char bin[600], dir[300], listen[64], mds[64], id[16], log[320], pidf[320];
+	const char *grace = getenv("PFS_TEST_LOCK_GRACE_MS");
 	char *argv[] = { bin, "--dir", dir, "--target", id, "--listen", listen, "--mds", mds,
-			 "--provider", (char *)c->provider, NULL };
+			 "--provider", (char *)c->provider, grace ? "--lock-grace-ms" : NULL,
+			 (char *)grace, NULL };
 
 	snprintf(bin, sizeof(bin), "%s/pfs-oss", c->bindir);
 	snprintf(dir, sizeof(dir), "%s/oss%d", c->dir, i);

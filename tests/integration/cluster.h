@@ -18,7 +18,8 @@ struct cluster {
 	pid_t oss[CLUSTER_MAX_OSS];
 };
 
-/* Fresh directory, random free ports, every server ready (pid files). */
+/* Fresh directory, random free ports, every server ready (pid files).
+ * PFS_TEST_LOCK_GRACE_MS, when set, is every OSS's --lock-grace-ms. */
 int cluster_start(struct cluster *c, int noss, const char *provider);
 /* SIGTERM every server and wait for them (SIGKILL after a bound). */
 void cluster_stop_servers(struct cluster *c);

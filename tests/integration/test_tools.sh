@@ -167,6 +167,12 @@ test_usage() {
 	expect 2 "setstripe --compress zstd:20" "$PFS" setstripe --compress zstd:20 pfs:/x
 	expect 2 "setstripe --compress lz4:3" "$PFS" setstripe --compress lz4:3 pfs:/x
 	expect 2 "setstripe --chunk-size 5K" "$PFS" setstripe --chunk-size 5K pfs:/x
+	expect 2 "health without a path" "$PFS" health
+	expect 2 "health on a local path" "$PFS" health /tmp/x
+	expect 2 "rebuild without --target" "$PFS" rebuild pfs:/x
+	expect 2 "rebuild --target abc" "$PFS" rebuild --target abc pfs:/x
+	expect 2 "rebuild --to 999" "$PFS" rebuild --target 1 --to 999 pfs:/x
+	expect 2 "rebuild without a path" "$PFS" rebuild --target 1
 	expect 2 "ls -z (bad option)" "$PFS" ls -z
 	expect 2 "ls on pfs:relative" "$PFS" ls pfs:relative
 	expect 2 "stat without a path" "$PFS" stat
@@ -212,6 +218,19 @@ test_stripe() {
 	expect_err "EC 8+3 needs 11 targets" "$PFS" setstripe --ec 8+3 pfs:/ec/g
 	expect_err "EC with -c other than k+m fails" "$PFS" setstripe --ec 2+1 -c 2 pfs:/ec/g
 	expect_err "EC with compression is refused" "$PFS" setstripe --ec 2+1 --compress lz4 pfs:/ec/g
+	head -c 300000 /dev/urandom >"$WORK/ecdata" || fail "make the EC test file"
+	expect 0 "cp into an EC directory" "$PFS" cp "$WORK/ecdata" pfs:/ec/data
+	run "$PFS" cat pfs:/ec/data
+	if (( RC == 0 )) && cmp -s "$WORK/ecdata" "$OUT"; then ok "cat of an EC file"; else fail "cat of an EC file"; fi
+	expect_out "health of an EC file" 'healthy \(0 of 3 stripes lost, 1 tolerated\)' \
+		"$PFS" health pfs:/ec/data
+	expect_out "rebuild skips files not on the target" '0 file\(s\) rebuilt, 0 failed' \
+		"$PFS" rebuild --target 250 pfs:/ec
+	expect_err "-c 4 in a 2+1 directory fails" "$PFS" setstripe -c 4 pfs:/ec/plain
+	expect 0 "a RAID0 file in an EC directory" "$PFS" setstripe --ec none -c 4 pfs:/ec/plain
+	expect_err "rebuild of a RAID0 file fails" "$PFS" rebuild --target "$(
+		"$PFS" getstripe pfs:/ec/plain | awk '$1 == "0" { print $2 }')" pfs:/ec/plain
+	expect 0 "rm the EC test files" "$PFS" rm pfs:/ec/data pfs:/ec/plain
 	expect 0 "mkdir pfs:/z" "$PFS" mkdir pfs:/z
 	expect 0 "setstripe --compress zstd:5 --chunk-size 128K on a dir" \
 		"$PFS" setstripe --compress zstd:5 --chunk-size 128K pfs:/z

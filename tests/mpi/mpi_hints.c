@@ -121,12 +121,37 @@ int main(int argc, char **argv)
 		MPI_File_delete(other, MPI_INFO_NULL);
 	MPI_Barrier(MPI_COMM_WORLD);
 
+	/* erasure coding by hint: collective I/O over 2+1, reported back */
+	{
+		char ecname[512];
+
+		mt_name(ecname, sizeof(ecname), argc, argv, "hints.ec");
+		if (rank == 0)
+			MPI_File_delete(ecname, MPI_INFO_NULL);
+		MPI_Barrier(MPI_COMM_WORLD);
+		MPI_Info_create(&info);
+		MPI_Info_set(info, "pfs_ec", "2+1");
+		MPI_Info_set(info, "striping_unit", "65536");
+		MT_MPI(MPI_File_open(MPI_COMM_WORLD, ecname, MPI_MODE_CREATE | MPI_MODE_RDWR, info,
+				     &fh));
+		MPI_Info_free(&info);
+		want_info(fh, "pfs_ec", "2+1");
+		want_info(fh, "striping_factor", "3");
+		write_check(fh);
+		MT_MPI(MPI_File_close(&fh));
+		MPI_Barrier(MPI_COMM_WORLD);
+		if (rank == 0)
+			MPI_File_delete(ecname, MPI_INFO_NULL);
+	}
+
 	/* refused: malformed values, unknown pfs_ keys, impossible layouts */
 	{
 		const char *bad[][2] = {
 			{ "striping_unit", "1000" }, { "striping_factor", "lots" },
 			{ "pfs_strpe_count", "2" }, { "romio_cb_read", "sometimes" },
 			{ "striping_factor", "9" },     /* more than the 4 targets */
+			{ "pfs_ec", "2+0" }, { "pfs_ec", "4 + 1" },
+			{ "pfs_ec", "4+2" },            /* 6 targets, 4 exist */
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			fh = MPI_FILE_NULL;

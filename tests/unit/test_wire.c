@@ -127,6 +127,28 @@ static void fill_set_size(void *p)
 
 	m->ino = 5;
 	m->size = 1ull << 40;
+	m->flags = WIRE_SIZE_GROW;
+}
+
+static void fill_replace(void *p)
+{
+	struct wire_replace_target *m = p;
+
+	m->ino = 77;
+	m->stripe = 5;
+	m->old_target = 3;
+	m->new_target = 11;
+}
+
+static void fill_lock(void *p)
+{
+	struct wire_obj_lock *m = p;
+
+	m->fid = 77;
+	m->row = 1000;
+	m->nrows = 64;
+	m->owner = 0x0123456789abcdefull;
+	m->lease_ms = 30000;
 }
 
 static void fill_attr(void *p)
@@ -224,6 +246,8 @@ CODEC(readdir)
 CODEC(readdir_rep)
 CODEC(set_layout)
 CODEC(set_size)
+CODEC(replace_target)
+CODEC(obj_lock)
 CODEC(attr)
 CODEC(obj_io)
 CODEC(obj_io_rep)
@@ -243,6 +267,8 @@ static const struct codec codecs[] = {
 	{ "readdir_rep", sizeof(struct wire_readdir_rep), fill_readdir_rep, enc_readdir_rep, dec_readdir_rep },
 	{ "set_layout", sizeof(struct wire_set_layout), fill_set_layout, enc_set_layout, dec_set_layout },
 	{ "set_size", sizeof(struct wire_set_size), fill_set_size, enc_set_size, dec_set_size },
+	{ "replace_target", sizeof(struct wire_replace_target), fill_replace, enc_replace_target, dec_replace_target },
+	{ "obj_lock", sizeof(struct wire_obj_lock), fill_lock, enc_obj_lock, dec_obj_lock },
 	{ "attr", sizeof(struct wire_attr), fill_attr, enc_attr, dec_attr },
 	{ "obj_io", sizeof(struct wire_obj_io), fill_obj_io, enc_obj_io, dec_obj_io },
 	{ "obj_io_segs", sizeof(struct wire_obj_io), fill_obj_io_segs, enc_obj_io, dec_obj_io },
@@ -363,6 +389,34 @@ START_TEST(out_of_range_fields)
 	fill_obj_io(&io);
 	io.next = WIRE_MAX_EXTENTS + 1;
 	ck_assert_int_lt(wire_enc_obj_io(buf, BUF, &io), 0);
+
+	/* lock ranges that wrap or are empty, leases out of range; a target
+	 * replaced by itself */
+	{
+		struct wire_obj_lock lk, lkb;
+		struct wire_replace_target rt, rtb;
+
+		fill_lock(&lk);
+		lk.nrows = 0;
+		n = wire_enc_obj_lock(buf, BUF, &lk);
+		ck_assert_int_eq(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
+		fill_lock(&lk);
+		lk.row = UINT64_MAX;
+		n = wire_enc_obj_lock(buf, BUF, &lk);
+		ck_assert_int_eq(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
+		fill_lock(&lk);
+		lk.lease_ms = WIRE_LOCK_LEASE_MAX_MS + 1;
+		n = wire_enc_obj_lock(buf, BUF, &lk);
+		ck_assert_int_eq(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
+		fill_replace(&rt);
+		rt.new_target = rt.old_target;
+		n = wire_enc_replace_target(buf, BUF, &rt);
+		ck_assert_int_eq(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
+		fill_replace(&rt);
+		rt.stripe = PFS_MAX_STRIPES;
+		n = wire_enc_replace_target(buf, BUF, &rt);
+		ck_assert_int_eq(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
+	}
 
 	/* bad open flags, mode, layouts, relative paths */
 	memset(&op, 0, sizeof(op));

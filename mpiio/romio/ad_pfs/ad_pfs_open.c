@@ -107,14 +107,13 @@ void ADIOI_PFS_Open(ADIO_File fd, int *error_code)
 static void adpfs_set_aggregators(ADIO_File fd, int rank)
 {
 	struct adpfs_file *pf = fd->fs_ptr;
+	uint32_t stripes = mpiio_domain_stripes(&pf->layout);
 	int eligible = fd->hints->cb_nodes, n, i;
 
 	if (pf->user_cb_nodes > 0)
-		n = mpiio_aggregators(pf->layout.stripe_count, eligible, pf->user_cb_nodes);
+		n = mpiio_aggregators(stripes, eligible, pf->user_cb_nodes);
 	else
-		n = mpiio_aggregators(pf->layout.stripe_count,
-				      eligible < (int)pf->layout.stripe_count ?
-				      eligible : (int)pf->layout.stripe_count, 0);
+		n = mpiio_aggregators(stripes, eligible < (int)stripes ? eligible : (int)stripes, 0);
 	if (n < 1)
 		n = 1;
 	fd->hints->cb_nodes = n;
@@ -209,9 +208,10 @@ void ADIOI_PFS_OpenColl(ADIO_File fd, int rank, int access_mode, int *error_code
 	}
 	pf = fd->fs_ptr;
 
-	/* two-phase file domains aligned to stripes (ADIOI_Calc_file_domains) */
-	fd->hints->striping_unit = pf->layout.stripe_size > INT32_MAX ?
-		0 : (int)pf->layout.stripe_size;
+	/* two-phase file domains aligned to stripes, or to EC rows
+	 * (ADIOI_Calc_file_domains) */
+	fd->hints->striping_unit = mpiio_domain_unit(&pf->layout) > INT32_MAX ?
+		0 : (int)mpiio_domain_unit(&pf->layout);
 	fd->hints->striping_factor = (int)pf->layout.stripe_count;
 	fd->hints->start_iodevice = pf->layout.stripe_count ? (int)pf->layout.targets[0] : -1;
 	fd->blksize = (long)pf->layout.stripe_size;

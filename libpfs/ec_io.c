@@ -1,0 +1,1233 @@
+/* ec_io.c - I/O on erasure-coded files, a batch of stripe rows at a time:
+ * reads that rebuild lost cells, row-locked read-modify-write, truncate.
+ *
+ * Geometry: S = stripe_size, row r holds data cell j (0 <= j < k) at offset
+ * r*S of object j and parity cell p at offset r*S of object k+p; file byte o
+ * is in row o / (k*S), cell (o % (k*S)) / S. The data objects alone are a
+ * RAID0 file over k stripes (the "data view"), so reads touch parity only
+ * when a data cell cannot be read.
+ *
+ * Parity of a row covers its first L bytes, L the longest data any cell of
+ * the row holds; beyond L every cell is zeros (holes), and so is the parity
+ * of zeros, so parity objects stay as short as the data.
+ *
+ * Concurrency: every write (and truncate, and rebuild) holds a lock on the
+ * rows it changes, granted by the server of the first parity stripe
+ * (OBJ_LOCK, a lease of 3 x timeout_ms). Two writers of one row therefore
+ * never interleave their data and parity: the second reads the row after
+ * the first wrote both. Reads take no lock: like RAID0 reads they may see a
+ * row between a writer's data and parity, which matters only when that
+ * read must rebuild a cell (then it races a writer it did not wait for).
+ * A write that fails part-way leaves its rows' parity stale until the next
+ * write of those rows, which recomputes it from all the data (a retry of
+ * the failed write heals them). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include "ec.h"
+#include "ec_io.h"
+#include "io.h"
+#include "layout.h"
+#include "log.h"
+
+#define EC_BATCH_BYTES (64u << 20)   /* row buffer of one batch, at most */
+#define EC_LOCK_BACKOFF_MAX_MS 64
+/* A stripe that did not answer is read around, without asking it again,
+ * for this long: a dead target would otherwise cost every read an RPC
+ * timeout. Then it is asked again. */
+#define EC_LOST_RETRY_NS (5ull * 1000000000ull)
+
+/* One call's view of an EC file. */
+struct ec_ctx {
+	pfs_file_t *f;
+	const struct wire_layout *l;
+	struct wire_layout dview;    /* the data objects as RAID0 over k */
+	struct ec_codec codec;
+	uint32_t k, m, n;
+	uint64_t S, rowbytes;        /* cell size, data bytes per row */
+	int write;                   /* a write call: every stripe is needed */
+	uint64_t batch_rows;
+};
+
+/* The user's memory: iovecs with their start offsets in the list. */
+struct ec_mem {
+	const struct iovec *iov;
+	size_t cnt;
+	uint64_t *start;             /* cnt + 1 prefix sums */
+};
+
+/* A byte range of the file and where its bytes are in the user's memory. */
+struct ec_span {
+	uint64_t off, len, mem;
+};
+
+/* One list call: the extents as spans, in list order. */
+struct ec_req {
+	struct ec_mem mem;
+	struct ec_span *span;
+	size_t nspan;
+};
+
+/* ---- setup ---- */
+
+static int ec_ctx_init(struct ec_ctx *c, pfs_file_t *f, const struct wire_layout *l)
+{
+	memset(c, 0, sizeof(*c));
+	c->f = f;
+	c->l = l;
+	c->k = l->ec_k;
+	c->m = l->ec_m;
+	c->n = c->k + c->m;
+	c->S = l->stripe_size;
+	c->rowbytes = c->S * c->k;
+	c->dview = *l;
+	c->dview.pattern = PFS_PATTERN_RAID0;
+	c->dview.stripe_count = c->k;
+	c->dview.ec_k = c->dview.ec_m = 0;
+	c->batch_rows = EC_BATCH_BYTES / (c->S * c->n);
+	if (c->batch_rows == 0)
+		c->batch_rows = 1;
+	return ec_codec_init(&c->codec, c->k, c->m);
+}
+
+static void ec_ctx_fini(struct ec_ctx *c)
+{
+	ec_codec_fini(&c->codec);
+}
+
+static uint8_t *ec_cell(const struct ec_ctx *c, uint8_t *buf, uint64_t r0, uint64_t r, uint32_t j)
+{
+	return buf + ((r - r0) * c->n + j) * c->S;
+}
+
+/* ---- the user's memory ---- */
+
+static int ec_mem_init(struct ec_mem *mm, const struct iovec *iov, size_t cnt)
+{
+	mm->iov = iov;
+	mm->cnt = cnt;
+	mm->start = malloc((cnt + 1) * sizeof(*mm->start));
+	if (!mm->start)
+		return -ENOMEM;
+	mm->start[0] = 0;
+	for (size_t i = 0; i < cnt; i++)
+		mm->start[i + 1] = mm->start[i] + iov[i].iov_len;
+	return 0;
+}
+
+/* Copies len bytes between buf and the user's memory from list offset pos. */
+static void ec_mem_copy(const struct ec_mem *mm, uint64_t pos, uint8_t *buf, uint64_t len,
+			int to_user)
+{
+	size_t lo = 0, hi = mm->cnt;
+
+	while (hi - lo > 1) {            /* the last iovec starting at or before pos */
+		size_t mid = (lo + hi) / 2;
+
+		if (mm->start[mid] <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	while (len) {
+		uint64_t in = pos - mm->start[lo];
+		uint64_t room = mm->iov[lo].iov_len - in;
+		uint64_t n = len < room ? len : room;
+		uint8_t *u = (uint8_t *)mm->iov[lo].iov_base + in;
+
+		if (n) {
+			if (to_user)
+				memcpy(u, buf, n);
+			else
+				memcpy(buf, u, n);
+		}
+		buf += n;
+		pos += n;
+		len -= n;
+		lo++;
+	}
+}
+
+/* What the MDS knows of the size: the hint read at open, or what this
+ * handle told it since. A degraded read needs it when the lost stripe may
+ * hold the end of the file. */
+static uint64_t ec_size_hint(pfs_file_t *f)
+{
+	uint64_t h;
+
+	pthread_mutex_lock(&f->lock);
+	h = f->size_told > f->attr.size_hint ? f->size_told : f->attr.size_hint;
+	pthread_mutex_unlock(&f->lock);
+	return h;
+}
+
+/* ---- stripes known lost ---- */
+
+static uint64_t ec_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The stripes a read should not ask now. */
+static uint64_t ec_lost_get(pfs_file_t *f)
+{
+	uint64_t mask;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->ec_lost && ec_now_ns() - f->ec_lost_ns > EC_LOST_RETRY_NS)
+		f->ec_lost = 0;
+	mask = f->ec_lost;
+	pthread_mutex_unlock(&f->lock);
+	return mask;
+}
+
+/* Remembers the stripes that failed in transport (not a checksum error:
+ * that stripe's server answers, and the bad cell is repaired). */
+static void ec_lost_note(pfs_file_t *f, const int *status, uint32_t n)
+{
+	uint64_t mask = 0;
+
+	for (uint32_t j = 0; j < n; j++)
+		if (status[j] && status[j] != -EIO && status[j] != -ENODEV)
+			mask |= 1ull << j;
+	if (!mask)
+		return;
+	pthread_mutex_lock(&f->lock);
+	if (!f->ec_lost)
+		f->ec_lost_ns = ec_now_ns();
+	f->ec_lost |= mask;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* ---- row locks ---- */
+
+static int ec_ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static int ec_timeout_ms(const struct ec_ctx *c)
+{
+	return c->f->fs->cfg.timeout_ms > 0 ? c->f->fs->cfg.timeout_ms : 10000;
+}
+
+/* One OBJ_LOCK or OBJ_UNLOCK to the first parity stripe's server. */
+static int ec_lock_rpc(struct ec_ctx *c, uint16_t op, const struct wire_obj_lock *m,
+		       int timeout_ms)
+{
+	uint8_t req[64];
+	struct net_call *call;
+	const void *payload;
+	fi_addr_t addr;
+	size_t plen;
+	int len, rc, status;
+
+	rc = client_target_addr(c->f->fs, c->l->targets[c->k], &addr);
+	if (rc)
+		return rc;
+	len = wire_enc_obj_lock(req, sizeof(req), m);
+	if (len < 0)
+		return len;
+	rc = net_call_start(c->f->fs->ep, addr, op, req, (size_t)len, timeout_ms, &call);
+	if (rc)
+		return rc;
+	net_call_wait(c->f->fs->ep, &call, 1);
+	rc = net_call_result(call, &status, &payload, &plen);
+	net_call_free(call);
+	return rc ? rc : status;
+}
+
+/* Locks rows [r0, r1), waiting (with back-off) while another writer holds
+ * them or the lock server is in its restart grace, for at most 4 x
+ * timeout_ms: longer than the server's default grace. */
+static int ec_lock(struct ec_ctx *c, uint64_t r0, uint64_t r1, struct wire_obj_lock *m)
+{
+	int tmo = ec_timeout_ms(c), wait_ms = 1, rc;
+	uint64_t lease = 3ull * (uint64_t)tmo;
+	struct timespec t0;
+
+	memset(m, 0, sizeof(*m));
+	m->fid = c->l->fid;
+	m->row = r0;
+	m->nrows = r1 - r0;
+	m->lease_ms = lease > WIRE_LOCK_LEASE_MAX_MS ? WIRE_LOCK_LEASE_MAX_MS : (uint32_t)lease;
+	if (getrandom(&m->owner, sizeof(m->owner), 0) != sizeof(m->owner))
+		return -EIO;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int left = 4 * tmo - ec_ms_since(&t0);
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		rc = ec_lock_rpc(c, WIRE_OP_OBJ_LOCK, m, left < tmo ? left : tmo);
+		if (rc != -EAGAIN && rc != -ECONNREFUSED && rc != -ECONNRESET &&
+		    rc != -EPIPE && rc != -ENOTCONN)
+			return rc;
+		struct timespec ts = { .tv_sec = wait_ms / 1000,
+				       .tv_nsec = (long)(wait_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (wait_ms < EC_LOCK_BACKOFF_MAX_MS)
+			wait_ms *= 2;
+	}
+}
+
+/* Best effort: an unlock that does not arrive ends with the lease. */
+static void ec_unlock(struct ec_ctx *c, const struct wire_obj_lock *m)
+{
+	(void)ec_lock_rpc(c, WIRE_OP_OBJ_UNLOCK, m, ec_timeout_ms(c));
+}
+
+/* ---- reading rows ---- */
+
+/* A growable piece list. */
+struct ec_pieces {
+	struct io_obj_piece *p;
+	size_t n, cap;
+};
+
+static int ec_piece(struct ec_pieces *v, uint32_t stripe, uint64_t obj_off, uint64_t len,
+		    uint8_t *ptr)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 64;
+		struct io_obj_piece *p = realloc(v->p, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->p = p;
+		v->cap = cap;
+	}
+	v->p[v->n++] = (struct io_obj_piece){ stripe, obj_off, len, ptr };
+	return 0;
+}
+
+/* Calls fn for every piece of the spans that falls in rows [r0, r1), cut
+ * at cell boundaries: row, data cell, offset in the cell, length, and the
+ * list offset of its first byte. */
+typedef int (*ec_piece_fn)(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+			   uint64_t coff, uint64_t len, uint64_t mem);
+
+static int ec_walk(struct ec_ctx *c, const struct ec_req *q, uint64_t r0, uint64_t r1,
+		   ec_piece_fn fn, void *arg)
+{
+	uint64_t lo = r0 * c->rowbytes, hi = r1 * c->rowbytes;
+	int rc;
+
+	for (size_t i = 0; i < q->nspan; i++) {
+		uint64_t a = q->span[i].off, b = a + q->span[i].len;
+
+		if (b <= lo || a >= hi)
+			continue;
+		if (a < lo)
+			a = lo;
+		if (b > hi)
+			b = hi;
+		while (a < b) {
+			uint64_t in_row = a % c->rowbytes, coff = a % c->S;
+			uint64_t n = c->S - coff < b - a ? c->S - coff : b - a;
+
+			rc = fn(c, arg, a / c->rowbytes, (uint32_t)(in_row / c->S), coff, n,
+				q->span[i].mem + (a - q->span[i].off));
+			if (rc)
+				return rc;
+			a += n;
+		}
+	}
+	return 0;
+}
+
+/* Reads and rebuilds rows: the state of one batch's read. */
+struct ec_rows {
+	uint8_t *buf;                /* batch_rows x n cells */
+	uint64_t r0, r1;
+	int status[PFS_MAX_STRIPES]; /* first error per stripe */
+	uint64_t obj_size[PFS_MAX_STRIPES];
+	uint8_t *need;               /* per row: a lost cell is needed */
+};
+
+static int ec_add_data_piece(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+			     uint64_t coff, uint64_t len, uint64_t mem)
+{
+	struct ec_rows *rw = ((void **)arg)[0];
+	struct ec_pieces *v = ((void **)arg)[1];
+
+	(void)mem;
+	return ec_piece(v, cell, row * c->S + coff, len, ec_cell(c, rw->buf, rw->r0, row, cell) + coff);
+}
+
+static int ec_mark_need(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+			uint64_t coff, uint64_t len, uint64_t mem)
+{
+	struct ec_rows *rw = arg;
+
+	(void)coff;
+	(void)len;
+	(void)mem;
+	if (rw->status[cell])
+		rw->need[row - rw->r0] = 1;
+	return 0;
+}
+
+static uint32_t ec_nlost(const struct ec_ctx *c, const struct ec_rows *rw)
+{
+	uint32_t n = 0;
+
+	for (uint32_t j = 0; j < c->n; j++)
+		n += rw->status[j] ? 1 : 0;
+	return n;
+}
+
+/* Rows marked in rw->need: reads every cell whole from the stripes that
+ * still answer, then rebuilds the lost cells of those rows. */
+static int ec_rebuild_rows(struct ec_ctx *c, struct ec_rows *rw)
+{
+	struct ec_pieces v = { 0 };
+	uint8_t lost[PFS_MAX_STRIPES];
+	uint32_t before;
+	int rc = 0;
+
+	do {
+		before = ec_nlost(c, rw);
+		if (before > c->m) {
+			rc = -EIO;
+			break;
+		}
+		v.n = 0;
+		for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
+			if (!rw->need[r - rw->r0])
+				continue;
+			for (uint32_t j = 0; j < c->n && !rc; j++)
+				if (!rw->status[j])
+					rc = ec_piece(&v, j, r * c->S, c->S, ec_cell(c, rw->buf, rw->r0, r, j));
+		}
+		if (!rc)
+			rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S,
+					v.p, v.n, rw->status, rw->obj_size);
+	} while (!rc && ec_nlost(c, rw) != before);     /* another stripe failed */
+	free(v.p);
+	if (rc)
+		return rc;
+	if (ec_nlost(c, rw) > c->m)
+		return -EIO;
+	for (uint32_t j = 0; j < c->n; j++)
+		lost[j] = rw->status[j] ? 1 : 0;
+	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
+		uint8_t *cells[PFS_MAX_STRIPES];
+
+		if (!rw->need[r - rw->r0])
+			continue;
+		for (uint32_t j = 0; j < c->n; j++)
+			cells[j] = ec_cell(c, rw->buf, rw->r0, r, j);
+		rc = ec_reconstruct(&c->codec, c->S, cells, lost);
+	}
+	return rc;
+}
+
+/* Reads the spans' bytes of rows [r0, r1) into rw->buf (at their places in
+ * the cells), rebuilding what lost stripes held. */
+static int ec_read_rows(struct ec_ctx *c, const struct ec_req *q, struct ec_rows *rw)
+{
+	struct ec_pieces v = { 0 };
+	void *arg[2] = { rw, &v };
+	int rc;
+
+	rc = ec_walk(c, q, rw->r0, rw->r1, ec_add_data_piece, arg);
+	if (!rc)
+		rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+				rw->status, rw->obj_size);
+	free(v.p);
+	if (rc)
+		return rc;
+	if (ec_nlost(c, rw) == 0)
+		return 0;
+	memset(rw->need, 0, rw->r1 - rw->r0);
+	rc = ec_walk(c, q, rw->r0, rw->r1, ec_mark_need, rw);
+	return rc ? rc : ec_rebuild_rows(c, rw);
+}
+
+static int ec_copy_out(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+		       uint64_t coff, uint64_t len, uint64_t mem)
+{
+	const struct ec_req *q = ((void **)arg)[0];
+	struct ec_rows *rw = ((void **)arg)[1];
+
+	ec_mem_copy(&q->mem, mem, ec_cell(c, rw->buf, rw->r0, row, cell) + coff, len, 1);
+	return 0;
+}
+
+/* ---- batches ---- */
+
+static int ec_span_cmp(const void *a, const void *b)
+{
+	const struct ec_span *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The rows the request touches, as sorted disjoint [first, end) ranges. */
+static int ec_row_ranges(const struct ec_ctx *c, const struct ec_req *q, uint64_t **out,
+			 size_t *nout)
+{
+	struct ec_span *s = malloc(q->nspan * sizeof(*s));
+	uint64_t *rr;
+	size_t n = 0;
+
+	if (!s)
+		return -ENOMEM;
+	rr = malloc(2 * q->nspan * sizeof(*rr));
+	if (!rr) {
+		free(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < q->nspan; i++) {
+		s[i].off = q->span[i].off / c->rowbytes;
+		s[i].len = (q->span[i].off + q->span[i].len - 1) / c->rowbytes + 1;  /* end row */
+	}
+	qsort(s, q->nspan, sizeof(*s), ec_span_cmp);
+	for (size_t i = 0; i < q->nspan; i++) {
+		if (n && s[i].off <= rr[2 * n - 1]) {
+			if (s[i].len > rr[2 * n - 1])
+				rr[2 * n - 1] = s[i].len;
+			continue;
+		}
+		rr[2 * n] = s[i].off;
+		rr[2 * n + 1] = s[i].len;
+		n++;
+	}
+	free(s);
+	*out = rr;
+	*nout = n;
+	return 0;
+}
+
+typedef int (*ec_batch_fn)(struct ec_ctx *c, const struct ec_req *q, struct ec_rows *rw,
+			   void *arg);
+
+/* Runs fn over the touched rows, batch_rows at a time. */
+static int ec_batches(struct ec_ctx *c, const struct ec_req *q, ec_batch_fn fn, void *arg)
+{
+	struct ec_rows rw = { 0 };
+	uint64_t *rr = NULL, most = 0;
+	size_t nr = 0;
+	int rc;
+
+	rc = ec_row_ranges(c, q, &rr, &nr);
+	if (rc)
+		return rc;
+	/* a buffer for the largest batch this call has, not the largest any
+	 * call may have: small writes stay cheap */
+	for (size_t i = 0; i < nr; i++)
+		most = rr[2 * i + 1] - rr[2 * i] > most ? rr[2 * i + 1] - rr[2 * i] : most;
+	most = most < c->batch_rows ? most : c->batch_rows;
+	rw.buf = malloc(most * c->n * c->S);
+	rw.need = malloc(most);
+	if (!rw.buf || !rw.need)
+		rc = -ENOMEM;
+	for (size_t i = 0; i < nr && !rc; i++) {
+		for (uint64_t r = rr[2 * i]; r < rr[2 * i + 1] && !rc; r = rw.r1) {
+			uint64_t left = rr[2 * i + 1] - r;
+
+			rw.r0 = r;
+			rw.r1 = r + (left < c->batch_rows ? left : c->batch_rows);
+			memset(rw.status, 0, sizeof(rw.status));
+			memset(rw.obj_size, 0, sizeof(rw.obj_size));
+			if (!c->write) {
+				uint64_t lost = ec_lost_get(c->f);
+
+				for (uint32_t j = 0; j < c->n; j++)
+					if (lost >> j & 1)
+						rw.status[j] = -ENODEV;
+			}
+			rc = fn(c, q, &rw, arg);
+			if (!c->write)
+				ec_lost_note(c->f, rw.status, c->n);
+		}
+	}
+	free(rw.buf);
+	free(rw.need);
+	free(rr);
+	return rc;
+}
+
+/* Bytes of cell j of row r that lie inside a file of size bytes. */
+static uint64_t ec_cell_used(const struct ec_ctx *c, uint64_t size, uint64_t r, uint32_t j)
+{
+	uint64_t osz = layout_obj_size(&c->dview, j, size);
+
+	if (osz <= r * c->S)
+		return 0;
+	return osz - r * c->S < c->S ? osz - r * c->S : c->S;
+}
+
+/* The parity length of row r of a file of size bytes: its longest cell. */
+static uint64_t ec_row_used(const struct ec_ctx *c, uint64_t size, uint64_t r)
+{
+	uint64_t L = 0;
+
+	for (uint32_t j = 0; j < c->k; j++) {
+		uint64_t u = ec_cell_used(c, size, r, j);
+
+		L = u > L ? u : L;
+	}
+	return L;
+}
+
+/* After a read rebuilt cells of rw->need rows that failed their checksum:
+ * locks the rows, reads and rebuilds them again (a writer may have changed
+ * them since) and writes the rebuilt cells back. Best effort: returns the
+ * number of cells rewritten; a failure leaves the damage for scrub. */
+static uint64_t ec_repair(struct ec_ctx *c, struct ec_rows *rw)
+{
+	int badj[PFS_MAX_STRIPES], rc;
+	struct ec_pieces v = { 0 };
+	struct wire_obj_lock lk;
+	uint64_t size, done = 0;
+
+	for (uint32_t j = 0; j < c->n; j++)
+		badj[j] = rw->status[j] == -EIO;
+	if (ec_glimpse(c->f->fs, c->l, ec_size_hint(c->f), &size))
+		return 0;
+	if (ec_lock(c, rw->r0, rw->r1, &lk))
+		return 0;
+	memset(rw->status, 0, sizeof(rw->status));
+	for (uint32_t j = 0; j < c->n; j++)
+		if (badj[j])
+			rw->status[j] = -EIO;   /* read around them */
+	rc = ec_rebuild_rows(c, rw);
+	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
+		uint64_t L = ec_row_used(c, size, r);
+
+		if (!rw->need[r - rw->r0])
+			continue;
+		for (uint32_t j = 0; j < c->n && !rc; j++) {
+			uint64_t len = j < c->k ? ec_cell_used(c, size, r, j) : L;
+
+			if (badj[j] && len) {
+				rc = ec_piece(&v, j, r * c->S, len, ec_cell(c, rw->buf, rw->r0, r, j));
+				done++;
+			}
+		}
+	}
+	if (!rc)
+		rc = io_objects(c->f, 1, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+				NULL, NULL);
+	ec_unlock(c, &lk);
+	free(v.p);
+	return rc ? 0 : done;
+}
+
+/* ---- read ---- */
+
+/* What a read learnt for its end-of-file check. */
+struct ec_read_state {
+	int short_obj;               /* some piece ended past its object's end */
+	uint64_t lost;               /* data stripes that could not be read */
+	uint64_t repaired;           /* cells rewritten after a checksum failure */
+};
+
+static int ec_note_eof(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+		       uint64_t coff, uint64_t len, uint64_t mem)
+{
+	struct ec_rows *rw = ((void **)arg)[0];
+	struct ec_read_state *st = ((void **)arg)[1];
+
+	(void)mem;
+	if (rw->status[cell])
+		st->lost |= 1ull << cell;
+	else if (row * c->S + coff + len > rw->obj_size[cell])
+		st->short_obj = 1;
+	return 0;
+}
+
+/* Lost cells of the rows read are rebuilt; cells that failed their
+ * checksum (-EIO) are also written back, under the rows' lock. */
+static int ec_read_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_rows *rw,
+			 void *arg)
+{
+	struct ec_read_state *st = arg;
+	void *out[2] = { (void *)q, rw }, *eof[2] = { rw, st };
+	int rc, bad = 0;
+
+	rc = ec_read_rows(c, q, rw);
+	if (rc)
+		return rc;
+	for (uint32_t j = 0; j < c->n; j++)
+		bad |= rw->status[j] == -EIO;
+	ec_walk(c, q, rw->r0, rw->r1, ec_note_eof, eof);
+	rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy_out, out);
+	if (!rc && bad)
+		st->repaired += ec_repair(c, rw);
+	return rc;
+}
+
+/* Bytes of the spans, in list order, before the first at or past size. */
+static uint64_t ec_eof_prefix(const struct ec_req *q, uint64_t size)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < q->nspan; i++) {
+		if (q->span[i].off + q->span[i].len <= size) {
+			n += q->span[i].len;
+			continue;
+		}
+		if (q->span[i].off < size)
+			n += size - q->span[i].off;
+		break;
+	}
+	return n;
+}
+
+/* ---- write ---- */
+
+/* The spans of rows [r0, r1), clipped, sorted and merged: what a write
+ * changes there, whatever the list order. */
+static int ec_merged(const struct ec_ctx *c, const struct ec_req *q, uint64_t r0, uint64_t r1,
+		     struct ec_req *out)
+{
+	uint64_t lo = r0 * c->rowbytes, hi = r1 * c->rowbytes;
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->span = malloc((q->nspan ? q->nspan : 1) * sizeof(*out->span));
+	if (!out->span)
+		return -ENOMEM;
+	for (size_t i = 0; i < q->nspan; i++) {
+		uint64_t a = q->span[i].off, b = a + q->span[i].len;
+
+		if (b <= lo || a >= hi)
+			continue;
+		a = a < lo ? lo : a;
+		b = b > hi ? hi : b;
+		out->span[n++] = (struct ec_span){ a, b - a, 0 };
+	}
+	qsort(out->span, n, sizeof(*out->span), ec_span_cmp);
+	out->nspan = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct ec_span *last = out->nspan ? &out->span[out->nspan - 1] : NULL;
+
+		if (last && out->span[i].off <= last->off + last->len) {
+			uint64_t end = out->span[i].off + out->span[i].len;
+
+			if (end > last->off + last->len)
+				last->len = end - last->off;
+			continue;
+		}
+		out->span[out->nspan++] = out->span[i];
+	}
+	return 0;
+}
+
+/* Per row of a write batch: bytes it changes and, per data cell, the end of
+ * the new bytes in that cell. */
+struct ec_cover {
+	struct ec_rows *rw;
+	uint64_t *bytes;             /* per row */
+	uint64_t *end;               /* per row x k */
+};
+
+static int ec_count_cover(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+			  uint64_t coff, uint64_t len, uint64_t mem)
+{
+	struct ec_cover *cv = arg;
+	uint64_t i = row - cv->rw->r0, *e = &cv->end[i * c->k + cell];
+
+	(void)mem;
+	cv->bytes[i] += len;
+	if (coff + len > *e)
+		*e = coff + len;
+	return 0;
+}
+
+static int ec_copy_in(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+		      uint64_t coff, uint64_t len, uint64_t mem)
+{
+	const struct ec_req *q = ((void **)arg)[0];
+	struct ec_rows *rw = ((void **)arg)[1];
+
+	ec_mem_copy(&q->mem, mem, ec_cell(c, rw->buf, rw->r0, row, cell) + coff, len, 0);
+	return 0;
+}
+
+static int ec_add_write_piece(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
+			      uint64_t coff, uint64_t len, uint64_t mem)
+{
+	return ec_add_data_piece(c, arg, row, cell, coff, len, mem);
+}
+
+/* Rows only partly written: every data cell read whole first (a write
+ * needs every target, so a stripe that fails fails the write). */
+static int ec_read_partial(struct ec_ctx *c, struct ec_rows *rw, const struct ec_cover *cv)
+{
+	struct ec_pieces v = { 0 };
+	int rc = 0;
+
+	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
+		if (cv->bytes[r - rw->r0] == c->rowbytes)
+			continue;
+		for (uint32_t j = 0; j < c->k && !rc; j++)
+			rc = ec_piece(&v, j, r * c->S, c->S, ec_cell(c, rw->buf, rw->r0, r, j));
+	}
+	if (!rc && v.n)
+		rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+				rw->status, rw->obj_size);
+	for (uint32_t j = 0; j < c->k && !rc; j++)
+		rc = rw->status[j];
+	free(v.p);
+	return rc;
+}
+
+/* Parity of every row, over its used length; the parity pieces to write. */
+static int ec_parity(struct ec_ctx *c, struct ec_rows *rw, const struct ec_cover *cv,
+		     struct ec_pieces *v)
+{
+	int rc = 0;
+
+	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
+		uint64_t i = r - rw->r0, L = c->S;
+		uint8_t *cells[PFS_MAX_STRIPES];
+
+		if (cv->bytes[i] != c->rowbytes) {
+			L = 0;
+			for (uint32_t j = 0; j < c->k; j++) {
+				uint64_t old = rw->obj_size[j] > r * c->S ? rw->obj_size[j] - r * c->S : 0;
+				uint64_t u = old < c->S ? old : c->S;
+
+				u = cv->end[i * c->k + j] > u ? cv->end[i * c->k + j] : u;
+				L = u > L ? u : L;
+			}
+		}
+		for (uint32_t j = 0; j < c->n; j++)
+			cells[j] = ec_cell(c, rw->buf, rw->r0, r, j);
+		ec_encode(&c->codec, L, cells, cells + c->k);
+		for (uint32_t p = 0; p < c->m && !rc; p++)
+			rc = ec_piece(v, c->k + p, r * c->S, L, cells[c->k + p]);
+	}
+	return rc;
+}
+
+/* One batch of a write: lock, read what partial rows keep, merge the new
+ * bytes in, encode, write new data and all parity, unlock. */
+static int ec_write_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_rows *rw,
+			  void *arg)
+{
+	uint64_t nrows = rw->r1 - rw->r0;
+	struct ec_cover cv = { .rw = rw };
+	struct ec_pieces v = { 0 };
+	void *in[2] = { (void *)q, rw }, *pa[2] = { rw, &v };
+	struct wire_obj_lock lk;
+	struct ec_req mg;
+	int rc;
+
+	(void)arg;
+	rc = ec_merged(c, q, rw->r0, rw->r1, &mg);
+	if (rc)
+		return rc;
+	cv.bytes = calloc(nrows, sizeof(*cv.bytes));
+	cv.end = calloc(nrows * c->k, sizeof(*cv.end));
+	if (!cv.bytes || !cv.end) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	ec_walk(c, &mg, rw->r0, rw->r1, ec_count_cover, &cv);
+	rc = ec_lock(c, rw->r0, rw->r1, &lk);
+	if (rc)
+		goto out;
+	rc = ec_read_partial(c, rw, &cv);
+	if (!rc)
+		rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy_in, in);
+	if (!rc)
+		rc = ec_walk(c, &mg, rw->r0, rw->r1, ec_add_write_piece, pa);
+	if (!rc)
+		rc = ec_parity(c, rw, &cv, &v);
+	if (!rc)
+		rc = io_objects(c->f, 1, c->l, rw->buf, nrows * c->n * c->S, v.p, v.n, NULL, NULL);
+	ec_unlock(c, &lk);
+out:
+	free(v.p);
+	free(cv.bytes);
+	free(cv.end);
+	free(mg.span);
+	return rc;
+}
+
+/* ---- entry points ---- */
+
+/* After a write that extended the file: the MDS's size hint is raised (never
+ * lowered, so racing writers agree), so that a reader who loses the stripe
+ * holding the end still knows where it is. One MDS request per extending
+ * call, none for writes inside the file. */
+static int ec_tell_size(pfs_file_t *f, const struct ec_req *q)
+{
+	struct wire_set_size m = { .ino = f->attr.ino, .flags = WIRE_SIZE_GROW };
+	uint8_t req[64];
+	int len, rc;
+
+	for (size_t i = 0; i < q->nspan; i++)
+		if (q->span[i].off + q->span[i].len > m.size)
+			m.size = q->span[i].off + q->span[i].len;
+	if (m.size <= ec_size_hint(f))
+		return 0;
+	len = wire_enc_set_size(req, sizeof(req), &m);
+	if (len < 0)
+		return len;
+	rc = client_mds_attr(f->fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&f->lock);
+	if (m.size > f->size_told)
+		f->size_told = m.size;
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+static int ec_req_init(struct ec_req *q, const struct iovec *mem, size_t memcnt,
+		       const struct pfs_extent *ext, size_t extcnt)
+{
+	uint64_t pos = 0;
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	rc = ec_mem_init(&q->mem, mem, memcnt);
+	if (rc)
+		return rc;
+	q->span = malloc((extcnt ? extcnt : 1) * sizeof(*q->span));
+	if (!q->span)
+		return -ENOMEM;
+	for (size_t i = 0; i < extcnt; i++) {
+		if (ext[i].len)
+			q->span[q->nspan++] = (struct ec_span){ ext[i].off, ext[i].len, pos };
+		pos += ext[i].len;
+	}
+	return 0;
+}
+
+static void ec_req_fini(struct ec_req *q)
+{
+	free(q->mem.start);
+	free(q->span);
+}
+
+ssize_t ec_io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
+		   const struct pfs_extent *ext, size_t extcnt, uint64_t total)
+{
+	struct ec_read_state st = { 0 };
+	struct ec_ctx c;
+	struct ec_req q;
+	uint64_t size;
+	int rc;
+
+	rc = ec_ctx_init(&c, f, &f->attr.layout);
+	if (!rc)
+		rc = ec_req_init(&q, mem, memcnt, ext, extcnt);
+	else
+		memset(&q, 0, sizeof(q));
+	c.write = write;
+	if (!rc && write) {
+		pthread_mutex_lock(&f->lock);
+		f->dirty = 1;
+		pthread_mutex_unlock(&f->lock);
+		rc = ec_batches(&c, &q, ec_write_batch, NULL);
+		if (!rc)
+			rc = ec_tell_size(f, &q);
+	} else if (!rc) {
+		rc = ec_batches(&c, &q, ec_read_batch, &st);
+		if (!rc && (st.short_obj || st.lost)) {
+			rc = ec_glimpse_skip(f->fs, &f->attr.layout, ec_size_hint(f), st.lost,
+					     &size);
+			if (!rc)
+				total = ec_eof_prefix(&q, size);
+		}
+		if (st.repaired)
+			log_msg(LOG_WARN, "fid %llu: %llu cells rebuilt after checksum errors",
+				(unsigned long long)f->attr.layout.fid,
+				(unsigned long long)st.repaired);
+	}
+	ec_req_fini(&q);
+	ec_ctx_fini(&c);
+	return rc ? rc : (ssize_t)total;
+}
+
+int ec_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t hint, uint64_t *size)
+{
+	return ec_glimpse_skip(fs, l, hint, 0, size);
+}
+
+int ec_glimpse_skip(pfs_fs_t *fs, const struct wire_layout *l, uint64_t hint, uint64_t skip,
+		    uint64_t *size)
+{
+	uint64_t objs[PFS_MAX_STRIPES] = { 0 }, max = 0;
+	int res[PFS_MAX_STRIPES], reached = 0, rc;
+	struct wire_layout dview = *l;
+
+	dview.pattern = PFS_PATTERN_RAID0;
+	dview.stripe_count = l->ec_k;
+	dview.ec_k = dview.ec_m = 0;
+	rc = client_obj_fanout_each(fs, &dview, WIRE_OP_OBJ_GLIMPSE, NULL, objs, skip, res);
+	if (rc)
+		return rc;
+	for (uint32_t j = 0; j < dview.stripe_count; j++) {
+		uint64_t s;
+
+		if (res[j])
+			continue;
+		reached++;
+		s = layout_file_size_from_obj(&dview, j, objs[j]);
+		max = s > max ? s : max;
+	}
+	if (reached == 0)
+		return res[0];
+	if ((uint32_t)reached < dview.stripe_count && hint > max)
+		max = hint;
+	*size = max;
+	return 0;
+}
+
+/* The MDS's size hint set to exactly size (a truncate may lower it). */
+static int ec_set_size(pfs_file_t *f, uint64_t size)
+{
+	struct wire_set_size m = { .ino = f->attr.ino, .size = size };
+	uint8_t req[64];
+	int len = wire_enc_set_size(req, sizeof(req), &m), rc;
+
+	if (len < 0)
+		return len;
+	rc = client_mds_attr(f->fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&f->lock);
+	f->size_told = size;
+	f->attr.size_hint = size;
+	pthread_mutex_unlock(&f->lock);
+	return 0;
+}
+
+/* Truncate: the data objects to their new sizes, then the parity of the
+ * row the new end falls in recomputed from what that row keeps, all under
+ * a lock on every row from there on. */
+int ec_truncate(pfs_file_t *f, uint64_t size)
+{
+	uint64_t sizes[PFS_MAX_STRIPES], rb, within, L;
+	struct ec_pieces v = { 0 };
+	struct wire_obj_lock lk;
+	struct ec_rows rw = { 0 };
+	struct ec_ctx c;
+	int rc;
+
+	rc = ec_ctx_init(&c, f, &f->attr.layout);
+	if (rc)
+		return rc;
+	rb = size / c.rowbytes;
+	within = size % c.rowbytes;
+	L = within < c.S ? within : c.S;
+	for (uint32_t j = 0; j < c.n; j++)
+		sizes[j] = j < c.k ? layout_obj_size(&c.dview, j, size) : rb * c.S + L;
+	rc = ec_lock(&c, rb, UINT64_MAX - 1, &lk);
+	if (rc)
+		goto out;
+	pthread_mutex_lock(&f->lock);
+	f->dirty = 1;
+	pthread_mutex_unlock(&f->lock);
+	rc = client_obj_fanout(f->fs, c.l, WIRE_OP_OBJ_PUNCH, sizes, NULL);
+	if (rc || L == 0)
+		goto unlock;
+	rw.r0 = rb;
+	rw.r1 = rb + 1;
+	rw.buf = malloc(c.n * c.S);
+	if (!rw.buf) {
+		rc = -ENOMEM;
+		goto unlock;
+	}
+	for (uint32_t j = 0; j < c.k && !rc; j++)
+		rc = ec_piece(&v, j, rb * c.S, L, ec_cell(&c, rw.buf, rb, rb, j));
+	if (!rc)
+		rc = io_objects(f, 0, c.l, rw.buf, c.n * c.S, v.p, v.n, NULL, NULL);
+	if (!rc) {
+		uint8_t *cells[PFS_MAX_STRIPES];
+
+		for (uint32_t j = 0; j < c.n; j++)
+			cells[j] = ec_cell(&c, rw.buf, rb, rb, j);
+		ec_encode(&c.codec, L, cells, cells + c.k);
+		v.n = 0;
+		for (uint32_t p = 0; p < c.m && !rc; p++)
+			rc = ec_piece(&v, c.k + p, rb * c.S, L, cells[c.k + p]);
+	}
+	if (!rc)
+		rc = io_objects(f, 1, c.l, rw.buf, c.n * c.S, v.p, v.n, NULL, NULL);
+unlock:
+	if (!rc)
+		rc = ec_set_size(f, size);
+	ec_unlock(&c, &lk);
+out:
+	free(rw.buf);
+	free(v.p);
+	ec_ctx_fini(&c);
+	return rc;
+}
+
+/* ---- health and rebuild ---- */
+
+int pfs_health(pfs_fs_t *fs, const char *path, struct pfs_health *h)
+{
+	pfs_file_t *f;
+	int rc;
+
+	if (!fs || !h)
+		return -EINVAL;
+	rc = pfs_open(fs, path, O_RDONLY, 0, NULL, &f);
+	if (rc)
+		return rc;
+	memset(h, 0, sizeof(*h));
+	h->stripe_count = f->attr.layout.stripe_count;
+	h->redundancy = f->attr.layout.pattern == PFS_PATTERN_EC ? f->attr.layout.ec_m : 0;
+	rc = client_obj_fanout_each(fs, &f->attr.layout, WIRE_OP_OBJ_GLIMPSE, NULL, NULL, 0,
+				    h->stripe_err);
+	for (uint32_t i = 0; i < h->stripe_count && !rc; i++)
+		h->lost += h->stripe_err[i] ? 1 : 0;
+	pfs_close(f);
+	return rc;
+}
+
+/* The first target that is up and holds no stripe of l. */
+static int ec_pick_target(pfs_fs_t *fs, const struct wire_layout *l, uint32_t *out)
+{
+	struct pfs_target_stat *t = calloc(WIRE_MAX_TARGETS, sizeof(*t));
+	int n, rc = -ENOSPC;
+
+	if (!t)
+		return -ENOMEM;
+	n = pfs_statfs(fs, t, WIRE_MAX_TARGETS);
+	if (n < 0)
+		rc = n;
+	for (int i = 0; i < n && rc == -ENOSPC; i++) {
+		int used = 0;
+
+		for (uint32_t j = 0; j < l->stripe_count; j++)
+			used |= l->targets[j] == t[i].id;
+		if (t[i].up && !used) {
+			*out = t[i].id;
+			rc = 0;
+		}
+	}
+	free(t);
+	return rc;
+}
+
+/* Rebuilds stripe s of rows [r0, r1) from the others and writes it to the
+ * same object on the layout nl (stripe s on its new target). */
+static int ec_rebuild_batch(struct ec_ctx *c, struct ec_rows *rw, uint32_t s, uint64_t size,
+			    const struct wire_layout *nl)
+{
+	struct ec_pieces v = { 0 };
+	struct wire_obj_lock lk;
+	int locked = 0, rc = 0;
+
+	/* The lock server is the first parity stripe's: when that is the one
+	 * lost, nobody can lock (or write) until the rebuild is done. */
+	if (s != c->k) {
+		rc = ec_lock(c, rw->r0, rw->r1, &lk);
+		if (rc)
+			return rc;
+		locked = 1;
+	}
+	memset(rw->status, 0, sizeof(rw->status));
+	rw->status[s] = -ENODEV;
+	memset(rw->need, 1, rw->r1 - rw->r0);
+	rc = ec_rebuild_rows(c, rw);
+	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
+		uint64_t len = s < c->k ? ec_cell_used(c, size, r, s) : ec_row_used(c, size, r);
+
+		if (len)
+			rc = ec_piece(&v, s, r * c->S, len, ec_cell(c, rw->buf, rw->r0, r, s));
+	}
+	if (!rc)
+		rc = io_objects(c->f, 1, nl, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+				NULL, NULL);
+	if (locked)
+		ec_unlock(c, &lk);
+	free(v.p);
+	return rc;
+}
+
+static int ec_replace_target(pfs_fs_t *fs, uint64_t ino, uint32_t s, uint32_t from, uint32_t to)
+{
+	struct wire_replace_target m = { .ino = ino, .stripe = s, .old_target = from,
+					 .new_target = to };
+	uint8_t req[64];
+	int len = wire_enc_replace_target(req, sizeof(req), &m);
+
+	if (len < 0)
+		return len;
+	return client_mds_attr(fs, WIRE_OP_REPLACE_TARGET, req, (size_t)len, NULL);
+}
+
+int pfs_rebuild(pfs_fs_t *fs, const char *path, uint32_t lost_target, int32_t new_target,
+		uint32_t *placed)
+{
+	struct ec_rows rw = { 0 };
+	struct wire_layout nl;
+	struct ec_ctx c;
+	pfs_file_t *f;
+	uint64_t size, rows;
+	uint32_t s, to;
+	int rc;
+
+	if (!fs)
+		return -EINVAL;
+	rc = pfs_open(fs, path, O_RDWR, 0, NULL, &f);
+	if (rc)
+		return rc;
+	nl = f->attr.layout;
+	rc = nl.pattern == PFS_PATTERN_EC ? -ENOENT : -EOPNOTSUPP;
+	for (s = 0; s < nl.stripe_count && nl.pattern == PFS_PATTERN_EC; s++)
+		if (nl.targets[s] == lost_target) {
+			rc = 0;
+			break;
+		}
+	if (rc)
+		goto close;
+	if (new_target >= 0) {
+		to = (uint32_t)new_target;
+		for (uint32_t j = 0; j < nl.stripe_count; j++)
+			if (nl.targets[j] == to)
+				rc = -EEXIST;
+	} else {
+		rc = ec_pick_target(fs, &nl, &to);
+	}
+	if (!rc)
+		rc = ec_glimpse(fs, &f->attr.layout, ec_size_hint(f), &size);
+	if (rc)
+		goto close;
+	nl.targets[s] = to;
+	rc = ec_ctx_init(&c, f, &f->attr.layout);
+	if (rc)
+		goto close;
+	rows = (size + c.rowbytes - 1) / c.rowbytes;
+	rw.buf = malloc(c.batch_rows * c.n * c.S);
+	rw.need = malloc(c.batch_rows);
+	if (!rw.buf || !rw.need)
+		rc = -ENOMEM;
+	for (uint64_t r = 0; r < rows && !rc; r = rw.r1) {
+		rw.r0 = r;
+		rw.r1 = r + (rows - r < c.batch_rows ? rows - r : c.batch_rows);
+		rc = ec_rebuild_batch(&c, &rw, s, size, &nl);
+	}
+	if (!rc)
+		rc = ec_replace_target(fs, f->attr.ino, s, lost_target, to);
+	if (!rc && placed)
+		*placed = to;
+	free(rw.buf);
+	free(rw.need);
+	ec_ctx_fini(&c);
+close:
+	pfs_close(f);
+	return rc;
+}
