@@ -773,3 +773,149 @@ int wire_dec_statfs_rep(const void *buf, size_t len, struct wire_statfs_rep *m)
 		return -EPROTO;
 	return wire_dec_end(&b);
 }
+
+/* ---- checksums and compression at rest ---- */
+
+int wire_enc_obj_scrub(void *buf, size_t len, const struct wire_obj_scrub *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->fid);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u64(&b, m->off);
+	wire_put_u64(&b, m->budget);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_scrub(const void *buf, size_t len, struct wire_obj_scrub *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->fid = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->off = wire_get_u64(&b);
+	m->budget = wire_get_u64(&b);
+	if (!b.err && (m->stripe >= PFS_MAX_STRIPES || m->off > WIRE_OBJ_OFF_MAX))
+		return -EINVAL;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_obj_scrub_rep(void *buf, size_t len, const struct wire_obj_scrub_rep *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->size);
+	wire_put_u64(&b, m->next);
+	wire_put_u64(&b, m->blocks);
+	wire_put_u64(&b, m->bad);
+	wire_put_u64(&b, m->first_bad);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_scrub_rep(const void *buf, size_t len, struct wire_obj_scrub_rep *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->size = wire_get_u64(&b);
+	m->next = wire_get_u64(&b);
+	m->blocks = wire_get_u64(&b);
+	m->bad = wire_get_u64(&b);
+	m->first_bad = wire_get_u64(&b);
+	if (!b.err && (m->size > WIRE_OBJ_OFF_MAX || m->next > m->size || m->bad > m->blocks ||
+		       (m->bad && m->first_bad >= m->size) || (!m->bad && m->first_bad != UINT64_MAX)))
+		return -EPROTO;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_oss_list(void *buf, size_t len, const struct wire_oss_list *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u32(&b, m->bucket);
+	wire_put_u64(&b, m->fid);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u32(&b, m->first);
+	wire_put_u32(&b, m->max);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_oss_list(const void *buf, size_t len, struct wire_oss_list *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->bucket = wire_get_u32(&b);
+	m->fid = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->first = wire_get_u32(&b);
+	m->max = wire_get_u32(&b);
+	if (!b.err && (m->bucket > 255 || m->first > 1 || m->max == 0 ||
+		       m->max > WIRE_OSS_LIST_MAX))
+		return -EINVAL;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_oss_list_rep(void *buf, size_t len, const struct wire_oss_list_rep *m)
+{
+	struct wire_buf b;
+
+	if (m->count > WIRE_OSS_LIST_MAX)
+		return -EINVAL;
+	wire_buf_init(&b, buf, len);
+	wire_put_u32(&b, m->bucket);
+	wire_put_u64(&b, m->fid);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u32(&b, m->eof);
+	wire_put_u32(&b, m->count);
+	for (uint32_t i = 0; i < m->count; i++) {
+		wire_put_u64(&b, m->obj[i].fid);
+		wire_put_u32(&b, m->obj[i].stripe);
+	}
+	return wire_enc_end(&b);
+}
+
+int wire_dec_oss_list_rep(const void *buf, size_t len, struct wire_oss_list_rep *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->bucket = wire_get_u32(&b);
+	m->fid = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->eof = wire_get_u32(&b);
+	m->count = wire_get_u32(&b);
+	if (b.err || m->bucket > 255 || m->eof > 1 || m->count > WIRE_OSS_LIST_MAX)
+		return -EPROTO;
+	for (uint32_t i = 0; i < m->count && !b.err; i++) {
+		m->obj[i].fid = wire_get_u64(&b);
+		m->obj[i].stripe = wire_get_u32(&b);
+	}
+	return wire_dec_end(&b);
+}
+
+int wire_enc_obj_stat(void *buf, size_t len, const struct wire_obj_stat *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->size);
+	wire_put_u64(&b, m->stored);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_stat(const void *buf, size_t len, struct wire_obj_stat *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->size = wire_get_u64(&b);
+	m->stored = wire_get_u64(&b);
+	if (!b.err && m->size > WIRE_OBJ_OFF_MAX)
+		return -EPROTO;
+	return wire_dec_end(&b);
+}

@@ -1,6 +1,61 @@
 /* objstore.c - the OSS object store: stripe objects as files under
- * DIR/objects/<2 hex>/<fid>.<stripe>, the fd cache, target.id and statfs. */
+ * DIR/objects/<2 hex>/<fid>.<stripe>, their CRC32C sidecars, the fd cache,
+ * target.id, statfs, scrub and the recovery pass after an unclean stop. */
+
+/*
+ * Checksums at rest
+ * -----------------
+ * Every object <fid>.<stripe> has a sidecar <fid>.<stripe>.crc beside it.
+ * The object is cut into 4 KiB blocks aligned to object offset 0; block b's
+ * record is 8 bytes at sidecar offset 8 * b: two little-endian u32, cur and
+ * prev. A block's CRC32C always covers the full 4096 bytes, bytes past the
+ * object's end counted as zeros (what a read returns), so the last block
+ * needs no length. A stored value v accepts data whose CRC is c when
+ * c == v, or v == 0 and the block is all zeros (c == CRC of a zero block):
+ * never-written blocks (holes, or records past the sidecar's end) read as
+ * zeros without a false mismatch, and a block whose real CRC is 0 still
+ * checks. A block verifies when either cur or prev accepts it.
+ *
+ * The CRC travels from the client: a write RPC carries the CRC32C of its
+ * data; the OSS computes the CRC of every piece of the data cut at block
+ * boundaries (one pass, ISA-L), combines them (GF(2) shift operators, no
+ * second pass) and compares with the client's: a mismatch is -EBADMSG and
+ * nothing is written. Full-block pieces' CRCs are stored as they are; a
+ * block written partially is merged in memory with its old content (read
+ * and verified first: a corrupt block is -EIO, never blessed by a merge)
+ * and the merged block's CRC is stored. A read verifies every block it
+ * touches (an unaligned read the 1-2 edge blocks whole) and answers with
+ * the CRC of the data it sends, combined from the verified block CRCs, so
+ * the client's check is end to end. A mismatch is re-checked under the
+ * object's range lock (a concurrent writer may have been half way); if it
+ * still fails the request is -EIO and the log names target, fid, stripe and
+ * offset. -EIO from this store means exactly "stored data is bad".
+ *
+ * Concurrency: writers (and truncates, and re-checks) of an object take a
+ * range lock over the blocks they touch; reads take none.
+ *
+ * Crash consistency (a killed process; the page cache survives):
+ *  - write: records (new, old) are written first, then the data, then
+ *    (new, new). A crash at any point leaves every block holding old or new
+ *    data (pwrite copies page by page), and one of the two records accepts
+ *    it. A block left with cur != prev is resolved by its next write, which
+ *    reads it to learn which of the two it holds.
+ *  - truncate: the new last block's record (new, old), then the data
+ *    ftruncate, then the sidecar ftruncate and (new, new). Records left
+ *    past the end by a crash are trimmed by the recovery pass.
+ *  - create: the object (O_EXCL), then its empty sidecar; destroy: the
+ *    object, then the sidecar.
+ *  - DIR/clean is written by a clean close and removed at open. Opening
+ *    without it runs the recovery pass over every object (proportional to
+ *    the object count, not the data): trims sidecars longer than their
+ *    object, removes sidecars without an object, and rebuilds a missing
+ *    sidecar of a non-empty object from its data (logged).
+ * OBJ_SYNC fdatasyncs the sidecar and the object. After a power loss,
+ * blocks written since their last sync may hold either content with either
+ * record, so they may read -EIO (not wrong bytes); scrub finds them.
+ */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,26 +69,50 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "log.h"
 #include "objstore.h"
 
 #define OS_BUCKETS 1024        /* fd cache hash buckets (power of two) */
-#define OS_NAME_MAX 48         /* "ff/18446744073709551615.4294967295" */
+#define OS_NAME_MAX 56         /* "ff/18446744073709551615.4294967295.crc" */
 #define OS_ID_FILE "target.id"
 #define OS_ID_TMP "target.id.tmp"
 #define OS_OBJ_DIR "objects"
+#define OS_CLEAN "clean"
+#define OS_CRC_SUFFIX ".crc"
+#define OS_BLK OBJSTORE_BLOCK
+#define OS_BLK_SHIFT 12
+#define OS_REC 8u              /* sidecar bytes per block */
+#define OS_CHUNK 128           /* blocks verified per batch in a read */
+#define OS_RL_MAX 16           /* concurrent range locks on one object */
+#define OS_SCRUB_LOG_MAX 16    /* bad blocks logged per scrub call */
 
-/* One open object file. While cached it is in a hash chain and the LRU list;
- * an evicted entry still referenced is closed by its last os_put. */
+/* One block's record, as stored (little-endian). */
+struct os_rec {
+	uint32_t cur;
+	uint32_t prev;
+};
+
+struct os_range {
+	uint64_t lo, hi;       /* blocks [lo, hi); hi == 0: free slot */
+};
+
+/* One open object file and its sidecar. While cached it is in a hash chain
+ * and the LRU list; an evicted entry still referenced is closed by its last
+ * os_put. rl_lock guards the range locks. */
 struct os_ent {
 	uint64_t fid;
 	uint32_t stripe;
 	int fd;
+	int cfd;               /* the .crc sidecar */
 	int refs;
 	int cached;
 	struct os_ent *hnext;
 	struct os_ent *prev;   /* LRU neighbours: lru.next is the most recent */
 	struct os_ent *next;
+	pthread_mutex_t rl_lock;
+	pthread_cond_t rl_cond;
+	struct os_range rl[OS_RL_MAX];
 };
 
 /*
@@ -41,10 +120,12 @@ struct os_ent {
  * gen. gen counts destroys: an fd opened outside the lock is only cached if
  * no destroy happened since the opener sampled gen, so a destroyed file never
  * stays in the cache. objects is atomic (created with O_EXCL, removed by a
- * successful unlink, so it is exact).
+ * successful unlink, so it is exact). shift and zcrc are set at open and
+ * only read afterwards.
  */
 struct objstore {
 	char *dir;
+	uint32_t target;
 	int dir_fd;            /* DIR, flock'ed for the store's lifetime */
 	int obj_fd;            /* DIR/objects */
 	pthread_mutex_t lock;
@@ -53,7 +134,70 @@ struct objstore {
 	int ncached;
 	uint64_t gen;
 	atomic_uint_least64_t objects;
+	int ready;             /* opened fully: a close marks a clean stop */
+	uint32_t zcrc;         /* CRC32C of a zero block */
+	uint32_t shift[32][32]; /* shift[i]: the CRC operator for 2^i zero bytes */
 };
+
+/* ---- CRC helpers ---- */
+
+static uint32_t os_gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+
+	for (; vec; vec >>= 1, mat++)
+		if (vec & 1)
+			sum ^= *mat;
+	return sum;
+}
+
+static void os_gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	for (int n = 0; n < 32; n++)
+		sq[n] = os_gf2_times(mat, mat[n]);
+}
+
+/* The operators for appending 2^i zero bytes to a (reflected) CRC32C. */
+static void os_crc_init(struct objstore *os)
+{
+	static const uint8_t zero[OS_BLK];
+	uint32_t bit[32], two[32], four[32];
+
+	bit[0] = 0x82f63b78u;  /* one zero bit: CRC32C's reflected polynomial */
+	for (int n = 1; n < 32; n++)
+		bit[n] = 1u << (n - 1);
+	os_gf2_square(two, bit);
+	os_gf2_square(four, two);
+	os_gf2_square(os->shift[0], four);
+	for (int i = 1; i < 32; i++)
+		os_gf2_square(os->shift[i], os->shift[i - 1]);
+	os->zcrc = checksum_crc32c(0, zero, OS_BLK);
+}
+
+/* CRC32C of A followed by B from crc(A), crc(B) and len(B). */
+static uint32_t os_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen)
+{
+	for (int i = 0; blen; i++, blen >>= 1)
+		if (blen & 1)
+			a = os_gf2_times(os->shift[i], a);
+	return a ^ b;
+}
+
+static int os_crc_ok1(const struct objstore *os, uint32_t stored, uint32_t c)
+{
+	return c == stored || (stored == 0 && c == os->zcrc);
+}
+
+static int os_rec_ok(const struct objstore *os, const struct os_rec *r, uint32_t c)
+{
+	return os_crc_ok1(os, le32toh(r->cur), c) || os_crc_ok1(os, le32toh(r->prev), c);
+}
+
+static void os_rec_set(struct os_rec *r, uint32_t cur, uint32_t prev)
+{
+	r->cur = htole32(cur);
+	r->prev = htole32(prev);
+}
 
 /* ---- names ---- */
 
@@ -71,13 +215,15 @@ static uint64_t os_hash(uint64_t fid, uint32_t stripe)
 	return x;
 }
 
-/* "xx/<fid>.<stripe>" relative to DIR/objects; sub gets "xx". */
-static void os_name(uint64_t fid, uint32_t stripe, char *name, char *sub)
+/* "xx/<fid>.<stripe>" relative to DIR/objects (crc: with ".crc", the
+ * sidecar); sub gets "xx". */
+static void os_name(uint64_t fid, uint32_t stripe, int crc, char *name, char *sub)
 {
 	unsigned h = (unsigned)(os_hash(fid, stripe) >> 56);
 
 	snprintf(sub, 3, "%02x", h);
-	snprintf(name, OS_NAME_MAX, "%02x/%" PRIu64 ".%" PRIu32, h, fid, stripe);
+	snprintf(name, OS_NAME_MAX, "%02x/%" PRIu64 ".%" PRIu32 "%s", h, fid, stripe,
+		 crc ? OS_CRC_SUFFIX : "");
 }
 
 /* ---- small I/O helpers ---- */
@@ -121,6 +267,17 @@ static int64_t os_pread_all(int fd, uint8_t *p, uint64_t len, uint64_t off)
 	return (int64_t)done;
 }
 
+/* Reads exactly len bytes, zeros past the end of file. */
+static int os_pread_zero(int fd, uint8_t *p, uint64_t len, uint64_t off)
+{
+	int64_t n = os_pread_all(fd, p, len, off);
+
+	if (n < 0)
+		return (int)n;
+	memset(p + n, 0, len - (uint64_t)n);
+	return 0;
+}
+
 static int os_fsize(int fd, uint64_t *size)
 {
 	struct stat st;
@@ -144,6 +301,93 @@ static int os_fsync_dirat(int dfd, const char *sub)
 	return rc;
 }
 
+static uint64_t os_nblocks(uint64_t size)
+{
+	return (size + OS_BLK - 1) >> OS_BLK_SHIFT;
+}
+
+/* ---- sidecar records ---- */
+
+/* Records [b, b + n) into r; records past the sidecar's end read as 0. */
+static int os_rec_read(int cfd, uint64_t b, uint64_t n, struct os_rec *r)
+{
+	return os_pread_zero(cfd, (uint8_t *)r, n * OS_REC, b * OS_REC);
+}
+
+static int os_rec_write(int cfd, uint64_t b, uint64_t n, const struct os_rec *r)
+{
+	return os_pwrite_all(cfd, (const uint8_t *)r, n * OS_REC, b * OS_REC);
+}
+
+/* Writes the records of the sorted distinct blocks blk[0..n) from r[0..n),
+ * one pwrite per run of consecutive blocks. */
+static int os_rec_write_runs(int cfd, const uint64_t *blk, size_t n, const struct os_rec *r)
+{
+	size_t i = 0, j;
+	int rc;
+
+	while (i < n) {
+		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
+			;
+		rc = os_rec_write(cfd, blk[i], j - i, r + i);
+		if (rc < 0)
+			return rc;
+		i = j;
+	}
+	return 0;
+}
+
+static int os_rec_read_runs(int cfd, const uint64_t *blk, size_t n, struct os_rec *r)
+{
+	size_t i = 0, j;
+	int rc;
+
+	while (i < n) {
+		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
+			;
+		rc = os_rec_read(cfd, blk[i], j - i, r + i);
+		if (rc < 0)
+			return rc;
+		i = j;
+	}
+	return 0;
+}
+
+/* Recomputes every record of the object from its data (as (c, c)) and
+ * cuts the sidecar to the object's blocks. For a sidecar that was lost. */
+static int os_rebuild(int fd, int cfd)
+{
+	enum { N = 64 };
+	uint8_t *buf;
+	struct os_rec r[N];
+	uint64_t size = 0, nb, b;
+	int rc;
+
+	rc = os_fsize(fd, &size);
+	if (rc < 0)
+		return rc;
+	buf = malloc((size_t)N * OS_BLK);
+	if (!buf)
+		return -ENOMEM;
+	nb = os_nblocks(size);
+	for (b = 0; b < nb && rc == 0; b += N) {
+		uint64_t n = nb - b < N ? nb - b : N;
+
+		rc = os_pread_zero(fd, buf, n * OS_BLK, b * OS_BLK);
+		for (uint64_t i = 0; rc == 0 && i < n; i++) {
+			uint32_t c = checksum_crc32c(0, buf + i * OS_BLK, OS_BLK);
+
+			os_rec_set(&r[i], c, c);
+		}
+		if (rc == 0)
+			rc = os_rec_write(cfd, b, n, r);
+	}
+	free(buf);
+	if (rc == 0 && ftruncate(cfd, (off_t)(nb * OS_REC)) < 0)
+		rc = -errno;
+	return rc;
+}
+
 /* ---- object files ---- */
 
 /* Creates DIR/objects/<sub> if missing (and makes its name durable). */
@@ -156,48 +400,112 @@ static int os_mksub(struct objstore *os, const char *sub)
 	return 0;
 }
 
-/* Creates the object file (racing creators are fine: the loser opens). */
-static int os_create(struct objstore *os, const char *name, const char *sub, int *fdp)
+/* Opens the sidecar of an existing object, creating it when missing; a
+ * non-empty object that lost its sidecar gets one rebuilt from its data. */
+static int os_open_sidecar(struct objstore *os, uint64_t fid, uint32_t stripe, int fd,
+			   int *cfdp)
 {
-	int fd, rc;
+	char name[OS_NAME_MAX], sub[3];
+	uint64_t size = 0;
+	int cfd, rc;
 
+	os_name(fid, stripe, 1, name, sub);
+	cfd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
+	if (cfd >= 0) {
+		*cfdp = cfd;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	cfd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (cfd < 0)
+		return -errno;
+	rc = os_fsize(fd, &size);
+	if (rc == 0 && size > 0) {
+		log_msg(LOG_WARN, "objstore: target %" PRIu32 ": object %" PRIu64 ".%" PRIu32
+			" had no checksum file; rebuilt from its data", os->target, fid, stripe);
+		rc = os_rebuild(fd, cfd);
+	}
+	if (rc == 0)
+		rc = os_fsync_dirat(os->obj_fd, sub);
+	if (rc < 0) {
+		close(cfd);
+		return rc;
+	}
+	*cfdp = cfd;
+	return 0;
+}
+
+/* Creates the object file and its empty sidecar (racing creators are
+ * fine: the loser opens). */
+static int os_create(struct objstore *os, uint64_t fid, uint32_t stripe, int *fdp,
+		     int *cfdp)
+{
+	char name[OS_NAME_MAX], cname[OS_NAME_MAX], sub[3];
+	int fd, cfd, rc;
+
+	os_name(fid, stripe, 0, name, sub);
+	os_name(fid, stripe, 1, cname, sub);
 	rc = os_mksub(os, sub);
 	if (rc < 0)
 		return rc;
 	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST)
+	if (fd < 0 && errno == EEXIST) {
 		fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
-	else if (fd >= 0) {
-		atomic_fetch_add(&os->objects, 1);
-		rc = os_fsync_dirat(os->obj_fd, sub);
+		if (fd < 0)
+			return -errno;
+		rc = os_open_sidecar(os, fid, stripe, fd, cfdp);
 		if (rc < 0) {
-			log_msg(LOG_ERR, "objstore: fsync of %s/%s/%s: %s", os->dir,
-				OS_OBJ_DIR, sub, strerror(-rc));
 			close(fd);
 			return rc;
 		}
+		*fdp = fd;
+		return 0;
 	}
 	if (fd < 0)
 		return -errno;
+	atomic_fetch_add(&os->objects, 1);
+	/* A sidecar left by a crash between an unlink and the next start
+	 * belongs to a dead object: start empty. */
+	cfd = openat(os->obj_fd, cname, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (cfd < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	rc = os_fsync_dirat(os->obj_fd, sub);
+	if (rc < 0) {
+		log_msg(LOG_ERR, "objstore: fsync of %s/%s/%s: %s", os->dir,
+			OS_OBJ_DIR, sub, strerror(-rc));
+		close(cfd);
+		close(fd);
+		return rc;
+	}
 	*fdp = fd;
+	*cfdp = cfd;
 	return 0;
 }
 
 static int os_open_file(struct objstore *os, uint64_t fid, uint32_t stripe,
-			int create, int *fdp)
+			int create, int *fdp, int *cfdp)
 {
 	char name[OS_NAME_MAX], sub[3];
-	int fd;
+	int fd, rc;
 
-	os_name(fid, stripe, name, sub);
+	os_name(fid, stripe, 0, name, sub);
 	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
+		rc = os_open_sidecar(os, fid, stripe, fd, cfdp);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
 		*fdp = fd;
 		return 0;
 	}
 	if (errno != ENOENT || !create)
 		return -errno;
-	return os_create(os, name, sub, fdp);
+	return os_create(os, fid, stripe, fdp, cfdp);
 }
 
 /* ---- fd cache (all os_lru_* / os_hash_* called with lock held) ---- */
@@ -248,6 +556,9 @@ static int os_uncache(struct objstore *os, struct os_ent *e)
 static void os_ent_free(struct os_ent *e)
 {
 	close(e->fd);
+	close(e->cfd);
+	pthread_mutex_destroy(&e->rl_lock);
+	pthread_cond_destroy(&e->rl_cond);
 	free(e);
 }
 
@@ -288,7 +599,7 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 {
 	struct os_ent *e, *other, *dead = NULL;
 	uint64_t gen;
-	int fd = -1, rc;
+	int fd = -1, cfd = -1, rc;
 
 	pthread_mutex_lock(&os->lock);
 	e = os_lookup(os, fid, stripe);
@@ -303,17 +614,21 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 		*out = e;
 		return 0;
 	}
-	rc = os_open_file(os, fid, stripe, create, &fd);
+	rc = os_open_file(os, fid, stripe, create, &fd, &cfd);
 	if (rc < 0)
 		return rc;
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		close(fd);
+		close(cfd);
 		return -ENOMEM;
 	}
 	e->fid = fid;
 	e->stripe = stripe;
 	e->fd = fd;
+	e->cfd = cfd;
+	pthread_mutex_init(&e->rl_lock, NULL);
+	pthread_cond_init(&e->rl_cond, NULL);
 	e->refs = 1;
 	pthread_mutex_lock(&os->lock);
 	other = os_lookup(os, fid, stripe);
@@ -341,6 +656,47 @@ static void os_put(struct objstore *os, struct os_ent *e)
 		os_ent_free(e);
 }
 
+/* ---- range locks (blocks [lo, hi) of one object) ---- */
+
+static int os_rl_busy(const struct os_ent *e, uint64_t lo, uint64_t hi, int *slot)
+{
+	*slot = -1;
+	for (int i = 0; i < OS_RL_MAX; i++) {
+		if (e->rl[i].hi == 0) {
+			if (*slot < 0)
+				*slot = i;
+			continue;
+		}
+		if (e->rl[i].lo < hi && lo < e->rl[i].hi)
+			return 1;
+	}
+	return *slot < 0;
+}
+
+/* Waits until no other holder overlaps [lo, hi); returns the slot to drop. */
+static int os_rl_take(struct os_ent *e, uint64_t lo, uint64_t hi)
+{
+	int slot;
+
+	if (hi <= lo)
+		hi = lo + 1;
+	pthread_mutex_lock(&e->rl_lock);
+	while (os_rl_busy(e, lo, hi, &slot))
+		pthread_cond_wait(&e->rl_cond, &e->rl_lock);
+	e->rl[slot].lo = lo;
+	e->rl[slot].hi = hi;
+	pthread_mutex_unlock(&e->rl_lock);
+	return slot;
+}
+
+static void os_rl_drop(struct os_ent *e, int slot)
+{
+	pthread_mutex_lock(&e->rl_lock);
+	e->rl[slot].lo = e->rl[slot].hi = 0;
+	pthread_cond_broadcast(&e->rl_cond);
+	pthread_mutex_unlock(&e->rl_lock);
+}
+
 /* ---- operations ---- */
 
 int objstore_extents_check(const struct wire_extent *ext, uint32_t next, uint64_t *total)
@@ -357,6 +713,105 @@ int objstore_extents_check(const struct wire_extent *ext, uint32_t next, uint64_
 	}
 	*total = sum;
 	return 0;
+}
+
+static void os_log_bad(const struct objstore *os, const struct os_ent *e, uint64_t blk,
+		       const struct os_rec *r, uint32_t c, const char *what)
+{
+	log_msg(LOG_ERR, "objstore: target %" PRIu32 ": checksum mismatch in fid %" PRIu64
+		" stripe %" PRIu32 " at object offset %" PRIu64 " (block %" PRIu64
+		"): stored %08x/%08x, data %08x (%s)", os->target, e->fid, e->stripe,
+		blk << OS_BLK_SHIFT, blk, le32toh(r->cur), le32toh(r->prev), c, what);
+}
+
+/* Checks block blk again under its range lock, reading it into buf (a
+ * concurrent writer may have been between its steps when the lock-free
+ * check ran). *c gets its CRC. 0 when it verifies, -EIO (logged) if not. */
+static int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8_t *buf,
+		      uint32_t *c, const char *what)
+{
+	struct os_rec r;
+	int slot, rc;
+
+	slot = os_rl_take(e, blk, blk + 1);
+	rc = os_rec_read(e->cfd, blk, 1, &r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
+	os_rl_drop(e, slot);
+	if (rc < 0)
+		return rc;
+	*c = checksum_crc32c(0, buf, OS_BLK);
+	if (os_rec_ok(os, &r, *c))
+		return 0;
+	os_log_bad(os, e, blk, &r, *c, what);
+	return -EIO;
+}
+
+/* One piece of a write: the part of an extent inside one block. */
+struct os_piece {
+	uint64_t blk;
+	uint64_t dpos;          /* offset in the data */
+	uint32_t boff;          /* offset in the block */
+	uint32_t len;
+	uint32_t crc;
+	uint32_t seq;           /* order in the request: later wins */
+};
+
+static int os_piece_cmp(const void *a, const void *b)
+{
+	const struct os_piece *x = a, *y = b;
+
+	if (x->blk != y->blk)
+		return x->blk < y->blk ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Cuts the extents at block boundaries, computing every piece's CRC and
+ * their concatenation's (*crc). Returns the piece count or -ENOMEM. */
+static int64_t os_pieces(const struct objstore *os, const struct wire_extent *ext,
+			 uint32_t next, const uint8_t *data, struct os_piece **out,
+			 uint32_t *crc)
+{
+	struct os_piece *p;
+	uint64_t n = 0, dpos = 0, k = 0;
+	uint32_t all = 0;
+	int sorted = 1;
+
+	for (uint32_t i = 0; i < next; i++)
+		if (ext[i].len)
+			n += ((ext[i].off + ext[i].len - 1) >> OS_BLK_SHIFT) -
+			     (ext[i].off >> OS_BLK_SHIFT) + 1;
+	p = malloc((n ? n : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < next; i++) {
+		uint64_t off = ext[i].off, end = off + ext[i].len;
+
+		while (off < end) {
+			uint64_t blk = off >> OS_BLK_SHIFT;
+			uint64_t bend = (blk + 1) << OS_BLK_SHIFT;
+			uint64_t len = (end < bend ? end : bend) - off;
+			struct os_piece *q = &p[k];
+
+			q->blk = blk;
+			q->dpos = dpos;
+			q->boff = (uint32_t)(off & (OS_BLK - 1));
+			q->len = (uint32_t)len;
+			q->crc = checksum_crc32c(0, data + dpos, len);
+			q->seq = (uint32_t)k;
+			all = os_crc_cat(os, all, q->crc, len);
+			if (k && q->blk <= p[k - 1].blk)
+				sorted = 0;
+			k++;
+			off += len;
+			dpos += len;
+		}
+	}
+	if (!sorted)
+		qsort(p, k, sizeof(*p), os_piece_cmp);
+	*out = p;
+	*crc = all;
+	return (int64_t)k;
 }
 
 /* Writes the extents, merging neighbours that are adjacent in the object
@@ -380,51 +835,241 @@ static int os_write_extents(int fd, const struct wire_extent *ext, uint32_t next
 	return 0;
 }
 
+/* The blocks a write touches with their new and old CRCs. */
+struct os_wplan {
+	uint64_t *blk;
+	struct os_rec *rec;     /* read: as stored; then (new, old); then (new, new) */
+	uint32_t *newc;
+	size_t n;
+};
+
+/* New and old CRC of block i whose pieces are p[0..np) (in request order). */
+static int os_plan_block(struct objstore *os, struct os_ent *e, struct os_wplan *w,
+			 size_t i, const struct os_piece *p, size_t np, const uint8_t *data,
+			 uint8_t *buf)
+{
+	uint32_t cur = le32toh(w->rec[i].cur), prev = le32toh(w->rec[i].prev), oldc, c;
+	int partial = 0, rc;
+
+	for (size_t j = 0; j < np; j++)
+		if (p[j].len != OS_BLK)
+			partial = 1;
+	if (!partial && cur == prev) {
+		/* The common case: a whole block over a settled record. */
+		w->newc[i] = p[np - 1].crc;
+		os_rec_set(&w->rec[i], w->newc[i], cur);
+		return 0;
+	}
+	rc = os_pread_zero(e->fd, buf, OS_BLK, w->blk[i] << OS_BLK_SHIFT);
+	if (rc < 0)
+		return rc;
+	c = checksum_crc32c(0, buf, OS_BLK);
+	if (os_rec_ok(os, &w->rec[i], c)) {
+		oldc = c;
+	} else if (partial) {
+		os_log_bad(os, e, w->blk[i], &w->rec[i], c, "partial write refused");
+		return -EIO;
+	} else {
+		oldc = cur;     /* overwritten whole: the bad block heals */
+	}
+	if (partial) {
+		for (size_t j = 0; j < np; j++)
+			memcpy(buf + p[j].boff, data + p[j].dpos, p[j].len);
+		w->newc[i] = checksum_crc32c(0, buf, OS_BLK);
+	} else {
+		w->newc[i] = p[np - 1].crc;
+	}
+	os_rec_set(&w->rec[i], w->newc[i], oldc);
+	return 0;
+}
+
+/* After a failed data write the blocks hold a mix of old and new: record
+ * what they hold (the request failed; either content is allowed). */
+static void os_write_undo(struct objstore *os, struct os_ent *e, struct os_wplan *w,
+			  uint8_t *buf)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t c;
+
+		if (os_pread_zero(e->fd, buf, OS_BLK, w->blk[i] << OS_BLK_SHIFT) < 0)
+			continue;
+		c = checksum_crc32c(0, buf, OS_BLK);
+		os_rec_set(&w->rec[i], c, c);
+	}
+	(void)os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	(void)os;
+}
+
+static int os_write_locked(struct objstore *os, struct os_ent *e,
+			   const struct wire_extent *ext, uint32_t next, const uint8_t *data,
+			   const struct os_piece *p, size_t np, struct os_wplan *w)
+{
+	uint8_t buf[OS_BLK];
+	size_t i, j, k = 0;
+	int rc;
+
+	rc = os_rec_read_runs(e->cfd, w->blk, w->n, w->rec);
+	for (i = 0, j = 0; rc == 0 && i < w->n; i++, j = k) {
+		for (k = j; k < np && p[k].blk == w->blk[i]; k++)
+			;
+		rc = os_plan_block(os, e, w, i, p + j, k - j, data, buf);
+	}
+	if (rc < 0)
+		return rc;
+	rc = os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	if (rc < 0)
+		return rc;
+	rc = os_write_extents(e->fd, ext, next, data);
+	if (rc < 0) {
+		os_write_undo(os, e, w, buf);
+		return rc;
+	}
+	for (i = 0; i < w->n; i++)
+		os_rec_set(&w->rec[i], w->newc[i], w->newc[i]);
+	return os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+}
+
 int objstore_write(struct objstore *os, uint64_t fid, uint32_t stripe,
 		   const struct wire_extent *ext, uint32_t next,
-		   const uint8_t *data, uint64_t *obj_size)
+		   const uint8_t *data, uint32_t crc, uint64_t *obj_size)
 {
+	struct os_wplan w = { 0 };
+	struct os_piece *p = NULL;
 	struct os_ent *e;
 	uint64_t total;
-	int rc;
+	uint32_t got;
+	int64_t np;
+	int rc, slot;
 
 	rc = objstore_extents_check(ext, next, &total);
 	if (rc < 0)
 		return rc;
+	np = os_pieces(os, ext, next, data, &p, &got);
+	if (np < 0)
+		return (int)np;
+	if (got != crc) {
+		free(p);
+		return -EBADMSG;
+	}
+	w.blk = malloc(((size_t)np + 1) * sizeof(*w.blk));
+	w.rec = malloc(((size_t)np + 1) * sizeof(*w.rec));
+	w.newc = malloc(((size_t)np + 1) * sizeof(*w.newc));
+	if (!w.blk || !w.rec || !w.newc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int64_t i = 0; i < np; i++)
+		if (w.n == 0 || w.blk[w.n - 1] != p[i].blk)
+			w.blk[w.n++] = p[i].blk;
 	rc = os_get(os, fid, stripe, 1, &e);
 	if (rc < 0)
-		return rc;
-	rc = os_write_extents(e->fd, ext, next, data);
+		goto out;
+	if (w.n) {
+		slot = os_rl_take(e, w.blk[0], w.blk[w.n - 1] + 1);
+		rc = os_write_locked(os, e, ext, next, data, p, (size_t)np, &w);
+		os_rl_drop(e, slot);
+	}
 	if (rc == 0)
 		rc = os_fsize(e->fd, obj_size);
 	os_put(os, e);
+out:
+	free(p);
+	free(w.blk);
+	free(w.rec);
+	free(w.newc);
 	return rc;
 }
 
-/* Reads one extent: the part below size from the file, zeros for the rest. */
-static int os_read_extent(int fd, uint64_t size, uint64_t off, uint64_t len, uint8_t *p)
+/* Reads and verifies object blocks [b, b + n) (all below end of file)
+ * straight into p, n <= OS_CHUNK; *crc continues over them. */
+static int os_read_blocks(struct objstore *os, struct os_ent *e, uint64_t b, uint64_t n,
+			  uint8_t *p, uint32_t *crc)
 {
-	uint64_t in = off < size ? size - off : 0;
-	int64_t n = 0;
+	struct os_rec r[OS_CHUNK];
+	int rc;
 
-	if (in > len)
-		in = len;
-	if (in > 0) {
-		n = os_pread_all(fd, p, in, off);
-		if (n < 0)
-			return (int)n;
+	rc = os_rec_read(e->cfd, b, n, r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, p, n * OS_BLK, b << OS_BLK_SHIFT);
+	for (uint64_t i = 0; rc == 0 && i < n; i++) {
+		uint8_t *q = p + i * OS_BLK;
+		uint32_t c = checksum_crc32c(0, q, OS_BLK);
+
+		if (!os_rec_ok(os, &r[i], c))
+			rc = os_recheck(os, e, b + i, q, &c, "read");
+		*crc = os_crc_cat(os, *crc, c, OS_BLK);
 	}
-	memset(p + n, 0, len - (uint64_t)n);
+	return rc;
+}
+
+/* Reads part [boff, boff + len) of block blk (below end of file) into p,
+ * verifying the whole block. */
+static int os_read_edge(struct objstore *os, struct os_ent *e, uint64_t blk, uint32_t boff,
+			uint32_t len, uint8_t *p, uint32_t *crc)
+{
+	uint8_t buf[OS_BLK];
+	struct os_rec r;
+	uint32_t c;
+	int rc;
+
+	rc = os_rec_read(e->cfd, blk, 1, &r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
+	if (rc < 0)
+		return rc;
+	c = checksum_crc32c(0, buf, OS_BLK);
+	if (!os_rec_ok(os, &r, c)) {
+		rc = os_recheck(os, e, blk, buf, &c, "read");
+		if (rc < 0)
+			return rc;
+	}
+	memcpy(p, buf + boff, len);
+	*crc = checksum_crc32c(*crc, p, len);
 	return 0;
+}
+
+/* Reads one extent: verified blocks below size, zeros for the rest. */
+static int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
+			  uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc)
+{
+	uint64_t end = off + len, nbs = os_nblocks(size);
+	int rc = 0;
+
+	while (off < end && rc == 0) {
+		uint64_t blk = off >> OS_BLK_SHIFT, boff = off & (OS_BLK - 1);
+		uint64_t n;
+
+		if (blk >= nbs) {
+			/* Past the last block: zeros, nothing stored to check. */
+			memset(p, 0, end - off);
+			*crc = checksum_crc32c(*crc, p, end - off);
+			return 0;
+		}
+		if (boff || end - off < OS_BLK) {
+			n = OS_BLK - boff < end - off ? OS_BLK - boff : end - off;
+			rc = os_read_edge(os, e, blk, (uint32_t)boff, (uint32_t)n, p, crc);
+		} else {
+			n = (end - off) >> OS_BLK_SHIFT;
+			if (n > nbs - blk)
+				n = nbs - blk;
+			if (n > OS_CHUNK)
+				n = OS_CHUNK;
+			rc = os_read_blocks(os, e, blk, n, p, crc);
+			n <<= OS_BLK_SHIFT;
+		}
+		off += n;
+		p += n;
+	}
+	return rc;
 }
 
 int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 		  const struct wire_extent *ext, uint32_t next,
-		  uint8_t *data, uint64_t *obj_size)
+		  uint8_t *data, uint64_t *obj_size, uint32_t *crc)
 {
 	struct os_ent *e;
 	uint64_t total, size;
-	uint32_t i;
+	uint32_t i, c = 0;
 	int rc;
 
 	rc = objstore_extents_check(ext, next, &total);
@@ -434,25 +1079,75 @@ int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 	if (rc == -ENOENT) {
 		memset(data, 0, total);
 		*obj_size = 0;
+		*crc = checksum_crc32c(0, data, total);
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
 	rc = os_fsize(e->fd, &size);
 	for (i = 0; rc == 0 && i < next; i++) {
-		rc = os_read_extent(e->fd, size, ext[i].off, ext[i].len, data);
+		rc = os_read_extent(os, e, size, ext[i].off, ext[i].len, data, &c);
 		data += ext[i].len;
 	}
 	os_put(os, e);
-	if (rc == 0)
+	if (rc == 0) {
 		*obj_size = size;
+		*crc = c;
+	}
+	return rc;
+}
+
+/* Truncates under the range lock from the new last block on (see the
+ * crash rules at the top). */
+static int os_punch_locked(struct objstore *os, struct os_ent *e, uint64_t size)
+{
+	uint64_t old = 0, blk = size >> OS_BLK_SHIFT, keep;
+	uint8_t buf[OS_BLK];
+	struct os_rec r;
+	uint32_t tail = (uint32_t)(size & (OS_BLK - 1)), c, newc = 0;
+	int fix = 0, rc;
+
+	rc = os_fsize(e->fd, &old);
+	if (rc < 0)
+		return rc;
+	if (size < old && tail) {
+		/* The new last block loses its tail: its CRC changes. */
+		rc = os_rec_read(e->cfd, blk, 1, &r);
+		if (rc == 0)
+			rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
+		if (rc < 0)
+			return rc;
+		c = checksum_crc32c(0, buf, OS_BLK);
+		if (os_rec_ok(os, &r, c)) {
+			memset(buf + tail, 0, OS_BLK - tail);
+			newc = checksum_crc32c(0, buf, OS_BLK);
+			os_rec_set(&r, newc, c);
+			rc = os_rec_write(e->cfd, blk, 1, &r);
+			if (rc < 0)
+				return rc;
+			fix = 1;
+		} else {
+			/* Keep it failing: a truncate does not bless a bad block. */
+			os_log_bad(os, e, blk, &r, c, "truncate");
+		}
+	}
+	if (ftruncate(e->fd, (off_t)size) < 0)
+		return -errno;
+	/* Blocks past the old end are holes: no record may survive there. */
+	keep = os_nblocks(size < old ? size : old);
+	if (ftruncate(e->cfd, (off_t)(keep * OS_REC)) < 0)
+		return -errno;
+	if (fix) {
+		os_rec_set(&r, newc, newc);
+		rc = os_rec_write(e->cfd, blk, 1, &r);
+	}
 	return rc;
 }
 
 int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t size)
 {
 	struct os_ent *e;
-	int rc;
+	int rc, slot;
 
 	if (size > OBJSTORE_OFF_MAX)
 		return -EINVAL;
@@ -461,8 +1156,9 @@ int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t 
 		return 0;
 	if (rc < 0)
 		return rc;
-	if (ftruncate(e->fd, (off_t)size) < 0)
-		rc = -errno;
+	slot = os_rl_take(e, size >> OS_BLK_SHIFT, UINT64_MAX);
+	rc = os_punch_locked(os, e, size);
+	os_rl_drop(e, slot);
 	os_put(os, e);
 	return rc;
 }
@@ -484,6 +1180,30 @@ int objstore_size(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t *
 	return rc;
 }
 
+int objstore_stored(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t *size,
+		    uint64_t *stored)
+{
+	struct os_ent *e;
+	struct stat st;
+	int rc;
+
+	*size = *stored = 0;
+	rc = os_get(os, fid, stripe, 0, &e);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (fstat(e->fd, &st) < 0) {
+		rc = -errno;
+	} else {
+		*size = (uint64_t)st.st_size;
+		*stored = (uint64_t)st.st_blocks * 512;
+	}
+	os_put(os, e);
+	return rc;
+}
+
+/* Data and records durable together. */
 int objstore_sync(struct objstore *os, uint64_t fid, uint32_t stripe)
 {
 	struct os_ent *e;
@@ -494,24 +1214,112 @@ int objstore_sync(struct objstore *os, uint64_t fid, uint32_t stripe)
 		return 0;
 	if (rc < 0)
 		return rc;
-	if (fdatasync(e->fd) < 0)
+	if (fdatasync(e->cfd) < 0 || fdatasync(e->fd) < 0)
 		rc = -errno;
 	os_put(os, e);
 	return rc;
 }
 
+int objstore_scrub(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t off,
+		   uint64_t budget, uint8_t *buf, size_t bufsize, struct objstore_scrub *res)
+{
+	struct os_rec r[OS_CHUNK];
+	uint64_t blk, nbs, stop;
+	struct os_ent *e;
+	unsigned logged = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->first_bad = UINT64_MAX;
+	if (bufsize < OS_BLK)
+		return -EINVAL;
+	rc = os_get(os, fid, stripe, 0, &e);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rc = os_fsize(e->fd, &res->size);
+	if (rc < 0)
+		goto out;
+	nbs = os_nblocks(res->size);
+	blk = off >> OS_BLK_SHIFT;
+	stop = budget >> OS_BLK_SHIFT;
+	stop = stop < 1 ? 1 : stop;
+	stop = blk < nbs && nbs - blk > stop ? blk + stop : nbs;
+	while (blk < stop) {
+		uint64_t n = stop - blk;
+
+		if (n > OS_CHUNK)
+			n = OS_CHUNK;
+		if (n > bufsize / OS_BLK)
+			n = bufsize / OS_BLK;
+		rc = os_rec_read(e->cfd, blk, n, r);
+		if (rc == 0)
+			rc = os_pread_zero(e->fd, buf, n * OS_BLK, blk << OS_BLK_SHIFT);
+		if (rc < 0)
+			goto out;
+		for (uint64_t i = 0; i < n; i++) {
+			uint8_t *q = buf + i * OS_BLK;
+			uint32_t c = checksum_crc32c(0, q, OS_BLK);
+
+			res->blocks++;
+			if (os_rec_ok(os, &r[i], c))
+				continue;
+			/* os_recheck logs; past the cap it stays quiet. */
+			if (logged >= OS_SCRUB_LOG_MAX) {
+				struct os_rec again;
+				int slot = os_rl_take(e, blk + i, blk + i + 1);
+
+				rc = os_rec_read(e->cfd, blk + i, 1, &again);
+				if (rc == 0)
+					rc = os_pread_zero(e->fd, q, OS_BLK, (blk + i) << OS_BLK_SHIFT);
+				os_rl_drop(e, slot);
+				if (rc < 0)
+					goto out;
+				c = checksum_crc32c(0, q, OS_BLK);
+				rc = os_rec_ok(os, &again, c) ? 0 : -EIO;
+			} else {
+				rc = os_recheck(os, e, blk + i, q, &c, "scrub");
+				logged++;
+			}
+			if (rc == -EIO) {
+				res->bad++;
+				if (res->first_bad == UINT64_MAX)
+					res->first_bad = (blk + i) << OS_BLK_SHIFT;
+			} else if (rc < 0) {
+				goto out;
+			}
+		}
+		rc = 0;
+		blk += n;
+	}
+	if (res->bad > logged)
+		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": fid %" PRIu64 " stripe %" PRIu32
+			": %" PRIu64 " bad blocks in this scrub pass", os->target, fid, stripe,
+			res->bad);
+	res->next = blk << OS_BLK_SHIFT < res->size ? blk << OS_BLK_SHIFT : res->size;
+out:
+	os_put(os, e);
+	return rc;
+}
+
 /* Unlink first, then evict and bump gen: an fd opened before the unlink is
- * either in the cache now (evicted here) or will see gen changed. */
+ * either in the cache now (evicted here) or will see gen changed. The
+ * sidecar goes after the object (a crash between leaves an orphan sidecar,
+ * which the recovery pass removes). */
 int objstore_destroy(struct objstore *os, uint64_t fid, uint32_t stripe)
 {
 	char name[OS_NAME_MAX], sub[3];
 	struct os_ent *e, *dead = NULL;
 	int rc = 0;
 
-	os_name(fid, stripe, name, sub);
+	os_name(fid, stripe, 0, name, sub);
 	if (unlinkat(os->obj_fd, name, 0) == 0)
 		atomic_fetch_sub(&os->objects, 1);
 	else if (errno != ENOENT)
+		rc = -errno;
+	os_name(fid, stripe, 1, name, sub);
+	if (rc == 0 && unlinkat(os->obj_fd, name, 0) < 0 && errno != ENOENT)
 		rc = -errno;
 	pthread_mutex_lock(&os->lock);
 	e = os_lookup(os, fid, stripe);
@@ -534,6 +1342,175 @@ int objstore_statfs(struct objstore *os, uint64_t *total, uint64_t *avail, uint6
 	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	*objects = atomic_load(&os->objects);
 	return 0;
+}
+
+/* ---- listing and recovery ---- */
+
+/* Parses "<fid>.<stripe>" (crc == 0) or "<fid>.<stripe>.crc" (crc == 1). */
+static int os_parse(const char *name, uint64_t *fid, uint32_t *stripe, int *crc)
+{
+	char tail[8];
+	int n;
+
+	n = sscanf(name, "%" SCNu64 ".%" SCNu32 "%7s", fid, stripe, tail);
+	if (n == 2 && name[0] >= '0' && name[0] <= '9') {
+		*crc = 0;
+		return 1;
+	}
+	if (n == 3 && !strcmp(tail, OS_CRC_SUFFIX) && name[0] >= '0' && name[0] <= '9') {
+		*crc = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int os_obj_cmp(const void *a, const void *b)
+{
+	const struct wire_obj *x = a, *y = b;
+
+	if (x->fid != y->fid)
+		return x->fid < y->fid ? -1 : 1;
+	return x->stripe < y->stripe ? -1 : x->stripe > y->stripe;
+}
+
+/* The objects of bucket b, sorted; *n gets the count. */
+static int os_list_bucket(struct objstore *os, unsigned b, struct wire_obj **out, size_t *n)
+{
+	struct wire_obj *v = NULL, *nv;
+	size_t cap = 0, cnt = 0;
+	struct dirent *d;
+	char sub[3];
+	DIR *dir;
+	int fd, crc;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(sub, sizeof(sub), "%02x", b & 0xffu);
+	fd = openat(os->obj_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		uint64_t fid;
+		uint32_t stripe;
+
+		if (!os_parse(d->d_name, &fid, &stripe, &crc) || crc)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[cnt].fid = fid;
+		v[cnt++].stripe = stripe;
+	}
+	closedir(dir);
+	qsort(v, cnt, sizeof(*v), os_obj_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int objstore_list(struct objstore *os, uint32_t *bucket, uint64_t *fid, uint32_t *stripe,
+		  int first, struct wire_obj *out, uint32_t max, uint32_t *count, int *eof)
+{
+	struct wire_obj key = { .fid = *fid, .stripe = *stripe };
+	uint32_t got = 0;
+	unsigned b;
+	int rc;
+
+	*count = 0;
+	*eof = 0;
+	for (b = *bucket; b < 256 && got < max; b++, first = 1) {
+		struct wire_obj *v;
+		size_t n, i = 0;
+
+		rc = os_list_bucket(os, b, &v, &n);
+		if (rc < 0)
+			return rc;
+		if (!first)
+			while (i < n && os_obj_cmp(&v[i], &key) <= 0)
+				i++;
+		for (; i < n && got < max; i++) {
+			out[got++] = v[i];
+			*bucket = b;
+			*fid = v[i].fid;
+			*stripe = v[i].stripe;
+		}
+		free(v);
+		if (i < n)
+			break;
+	}
+	*count = got;
+	*eof = b >= 256;
+	return 0;
+}
+
+/* After an unclean stop: sidecars longer than their object are cut (a
+ * crash inside a truncate), sidecars without an object go (a crash inside
+ * a destroy or create), missing sidecars are rebuilt (os_get does it). */
+static void os_recover_bucket(struct objstore *os, unsigned b, uint64_t *fixed)
+{
+	struct dirent *d;
+	char sub[3], name[OS_NAME_MAX];
+	DIR *dir;
+	int fd, crc;
+
+	snprintf(sub, sizeof(sub), "%02x", b & 0xffu);
+	fd = openat(os->obj_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		uint64_t fid, size = 0, clen = 0;
+		uint32_t stripe;
+		struct os_ent *e;
+		struct stat st;
+
+		if (!os_parse(d->d_name, &fid, &stripe, &crc))
+			continue;
+		if (crc) {
+			os_name(fid, stripe, 0, name, sub);
+			if (fstatat(os->obj_fd, name, &st, 0) < 0 && errno == ENOENT) {
+				os_name(fid, stripe, 1, name, sub);
+				if (unlinkat(os->obj_fd, name, 0) == 0)
+					(*fixed)++;
+			}
+			continue;
+		}
+		if (os_get(os, fid, stripe, 0, &e) < 0)
+			continue;
+		if (os_fsize(e->fd, &size) == 0 && os_fsize(e->cfd, &clen) == 0 &&
+		    clen > os_nblocks(size) * OS_REC) {
+			if (ftruncate(e->cfd, (off_t)(os_nblocks(size) * OS_REC)) == 0)
+				(*fixed)++;
+		}
+		os_put(os, e);
+	}
+	closedir(dir);
+}
+
+static void os_recover(struct objstore *os)
+{
+	uint64_t fixed = 0;
+
+	for (unsigned b = 0; b < 256; b++)
+		os_recover_bucket(os, b, &fixed);
+	log_msg(LOG_WARN, "objstore: target %" PRIu32 ": unclean stop; checked every "
+		"object's checksum file, %" PRIu64 " fixed", os->target, fixed);
 }
 
 /* ---- open / close ---- */
@@ -672,9 +1649,10 @@ static int os_open_dir(struct objstore *os, char *err, size_t errlen)
 	return 0;
 }
 
-static int os_open_objdir(struct objstore *os, char *err, size_t errlen)
+static int os_open_objdir(struct objstore *os, char *err, size_t errlen, int *fresh)
 {
 	if (mkdirat(os->dir_fd, OS_OBJ_DIR, 0755) == 0) {
+		*fresh = 1;
 		if (fsync(os->dir_fd) < 0) {
 			snprintf(err, errlen, "cannot fsync %s: %s", os->dir, strerror(errno));
 			return -errno;
@@ -693,11 +1671,45 @@ static int os_open_objdir(struct objstore *os, char *err, size_t errlen)
 	return 0;
 }
 
+/* Removes DIR/clean (durably: a crash from now on must be seen as unclean);
+ * *clean tells whether it was there. */
+static int os_clean_take(struct objstore *os, char *err, size_t errlen, int *clean)
+{
+	if (unlinkat(os->dir_fd, OS_CLEAN, 0) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot remove %s/%s: %s", os->dir, OS_CLEAN,
+			 strerror(errno));
+		return -errno;
+	}
+	*clean = 1;
+	if (fsync(os->dir_fd) < 0) {
+		snprintf(err, errlen, "cannot fsync %s: %s", os->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Marks a clean stop: every operation has finished (the OSS quiesced). */
+static void os_clean_put(struct objstore *os)
+{
+	int fd;
+
+	fd = openat(os->dir_fd, OS_CLEAN, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_msg(LOG_WARN, "objstore: cannot create %s/%s: %s", os->dir, OS_CLEAN,
+			strerror(errno));
+		return;
+	}
+	close(fd);
+	(void)fsync(os->dir_fd);
+}
+
 int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		  char *err, size_t errlen)
 {
 	struct objstore *os;
-	int rc;
+	int rc, fresh = 0, clean = 0;
 
 	*out = NULL;
 	snprintf(err, errlen, "out of memory");
@@ -706,6 +1718,8 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		return -ENOMEM;
 	os->dir_fd = -1;
 	os->obj_fd = -1;
+	os->target = target_id;
+	os_crc_init(os);
 	os->lru.next = os->lru.prev = &os->lru;
 	atomic_init(&os->objects, 0);
 	rc = pthread_mutex_init(&os->lock, NULL);
@@ -724,14 +1738,20 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 	rc = os_id_check(os, target_id, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = os_open_objdir(os, err, errlen);
+	rc = os_open_objdir(os, err, errlen, &fresh);
 	if (rc < 0)
 		goto fail;
+	rc = os_clean_take(os, err, errlen, &clean);
+	if (rc < 0)
+		goto fail;
+	if (!clean && !fresh)
+		os_recover(os);
 	rc = os_recount(os);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot list %s/%s: %s", dir, OS_OBJ_DIR, strerror(-rc));
 		goto fail;
 	}
+	os->ready = 1;
 	*out = os;
 	return 0;
 fail:
@@ -749,6 +1769,8 @@ void objstore_close(struct objstore *os)
 		n = e->next;
 		os_ent_free(e);
 	}
+	if (os->obj_fd >= 0 && os->dir_fd >= 0 && os->ready)
+		os_clean_put(os);
 	if (os->obj_fd >= 0)
 		close(os->obj_fd);
 	if (os->dir_fd >= 0)
