@@ -452,7 +452,10 @@ static void io_scatter(struct io_ctx *ctx, const struct io_rpc *r, const uint8_t
 	}
 }
 
-/* Checks a read reply: data present and intact, end of object noted. */
+/* Checks a read reply: data present and intact, end of object noted. The
+ * server's CRC is derived from the stored block CRCs, so a match proves the
+ * bytes are those written; a mismatch here happened in transit (-EBADMSG,
+ * sent again), while bad data at rest comes back as the server's -EIO. */
 static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
 			const void *payload, size_t plen)
 {
@@ -466,10 +469,10 @@ static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
 		if (rep.inline_len != r->bytes)
 			return -EPROTO;
 		if (checksum_crc32c(0, rep.inline_data, rep.inline_len) != rep.crc)
-			return -EIO;
+			return -EBADMSG;
 		io_scatter(ctx, r, rep.inline_data);
 	} else if (io_rpc_crc(ctx, r) != rep.crc) {
-		return -EIO;
+		return -EBADMSG;
 	}
 	if (r->obj_end > rep.obj_size)
 		ctx->past_eof = 1;
@@ -524,7 +527,11 @@ static int io_run(struct io_ctx *ctx)
 		rc = io_rpc_finish(ctx, &r[ctx->order[done]], ctx->calls[done], &transport);
 		net_call_free(ctx->calls[done]);
 		ctx->calls[done] = NULL;
-		if (rc && transport && !err && client_retry_again(&ctx->retry[done], rc)) {
+		/* A transit CRC mismatch (-EBADMSG, seen by the server on a
+		 * write or here on a read) is resent like a transport failure;
+		 * -EIO from a server is bad data at rest and final. */
+		if (rc && (transport || rc == -EBADMSG) && !err &&
+		    client_retry_again(&ctx->retry[done], transport ? rc : -EAGAIN)) {
 			rc = io_rpc_start(ctx, &r[ctx->order[done]],
 					  client_retry_timeout(&ctx->retry[done]),
 					  &ctx->calls[done]);
