@@ -1483,12 +1483,11 @@ static void os_recover_bucket(struct objstore *os, unsigned b, uint64_t *fixed)
 		if (!os_parse(d->d_name, &fid, &stripe, &crc))
 			continue;
 		if (crc) {
-			os_name(fid, stripe, 0, name, sub);
-			if (fstatat(os->obj_fd, name, &st, 0) < 0 && errno == ENOENT) {
-				os_name(fid, stripe, 1, name, sub);
-				if (unlinkat(os->obj_fd, name, 0) == 0)
-					(*fixed)++;
-			}
+			/* Look beside it (a stray file may sit in another bucket). */
+			snprintf(name, sizeof(name), "%" PRIu64 ".%" PRIu32, fid, stripe);
+			if (fstatat(dirfd(dir), name, &st, 0) < 0 && errno == ENOENT &&
+			    unlinkat(dirfd(dir), d->d_name, 0) == 0)
+				(*fixed)++;
 			continue;
 		}
 		if (os_get(os, fid, stripe, 0, &e) < 0)
