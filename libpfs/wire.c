@@ -919,3 +919,55 @@ int wire_dec_obj_stat(const void *buf, size_t len, struct wire_obj_stat *m)
 		return -EPROTO;
 	return wire_dec_end(&b);
 }
+
+/* The chunk table goes first, then an ordinary obj_io. */
+int wire_enc_obj_chunks(void *buf, size_t len, const struct wire_obj_chunks *m)
+{
+	struct wire_buf b;
+	int rc;
+
+	if (m->io.next > WIRE_MAX_EXTENTS)
+		return -EINVAL;
+	wire_buf_init(&b, buf, len);
+	wire_put_u32(&b, m->chunk_size);
+	wire_put_u32(&b, m->io.next);
+	for (uint32_t i = 0; i < m->io.next; i++)
+		wire_put_u32(&b, m->codec[i]);
+	if (b.err)
+		return -EMSGSIZE;
+	rc = wire_enc_obj_io((uint8_t *)buf + b.pos, len - b.pos, &m->io);
+	return rc < 0 ? rc : rc + (int)b.pos;
+}
+
+int wire_dec_obj_chunks(const void *buf, size_t len, struct wire_obj_chunks *m)
+{
+	struct wire_buf b;
+	uint32_t n, c;
+	int rc;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->chunk_size = wire_get_u32(&b);
+	n = wire_get_u32(&b);
+	if (b.err || n == 0 || n > WIRE_MAX_EXTENTS)
+		return -EPROTO;
+	for (uint32_t i = 0; i < n; i++)
+		m->codec[i] = wire_get_u32(&b);
+	if (b.err)
+		return -EPROTO;
+	rc = wire_dec_obj_io((const uint8_t *)buf + b.pos, len - b.pos, &m->io);
+	if (rc)
+		return rc;
+	c = m->chunk_size;
+	if (m->io.next != n || c < 4096 || c > (4u << 20) || (c & (c - 1)))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct wire_extent *e = &m->io.ext[i];
+
+		if (e->off % c || e->len > c)
+			return -EINVAL;
+		if (m->codec[i] == PFS_COMPRESS_NONE ? e->len != c :
+		    m->codec[i] != PFS_COMPRESS_LZ4 && m->codec[i] != PFS_COMPRESS_ZSTD)
+			return -EINVAL;
+	}
+	return 0;
+}

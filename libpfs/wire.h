@@ -48,6 +48,7 @@ enum wire_op {
 	WIRE_OP_OBJ_SCRUB = 39,
 	WIRE_OP_OSS_LIST = 40,
 	WIRE_OP_OBJ_STAT = 41,
+	WIRE_OP_OBJ_WRITE_CHUNKS = 42,
 	WIRE_OP_MAX
 };
 
@@ -309,6 +310,18 @@ struct wire_obj_stat {
 	uint64_t stored;
 };
 
+/* OBJ_WRITE_CHUNKS: whole compression chunks of a compressed file. Extent i
+ * is chunk slot i: off = its object offset (a multiple of chunk_size), len =
+ * the bytes stored (the data), codec[i] how: PFS_COMPRESS_LZ4/ZSTD
+ * (compressed, len <= chunk_size, decompressing to chunk_size bytes) or
+ * PFS_COMPRESS_NONE (raw, len == chunk_size). crc covers the stored bytes.
+ * The reply is a wire_obj_io_rep (obj_size). */
+struct wire_obj_chunks {
+	uint32_t chunk_size;           /* power of two, 4 KiB..4 MiB */
+	uint32_t codec[WIRE_MAX_EXTENTS];
+	struct wire_obj_io io;
+};
+
 /* Encoders return the payload length written, or a negative error; decoders
  * return 0 or -EPROTO / -EINVAL and never read outside [buf, buf+len). */
 int wire_enc_target_register(void *buf, size_t len, const struct wire_target_register *m);
@@ -355,6 +368,8 @@ int wire_enc_oss_list(void *buf, size_t len, const struct wire_oss_list *m);
 int wire_dec_oss_list(const void *buf, size_t len, struct wire_oss_list *m);
 int wire_enc_oss_list_rep(void *buf, size_t len, const struct wire_oss_list_rep *m);
 int wire_dec_oss_list_rep(const void *buf, size_t len, struct wire_oss_list_rep *m);
+int wire_enc_obj_chunks(void *buf, size_t len, const struct wire_obj_chunks *m);
+int wire_dec_obj_chunks(const void *buf, size_t len, struct wire_obj_chunks *m);
 int wire_enc_obj_stat(void *buf, size_t len, const struct wire_obj_stat *m);
 int wire_dec_obj_stat(const void *buf, size_t len, struct wire_obj_stat *m);
 

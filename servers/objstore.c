@@ -70,8 +70,10 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "compress.h"
 #include "log.h"
 #include "objstore.h"
+#include "pfs.h"
 
 #define OS_BUCKETS 1024        /* fd cache hash buckets (power of two) */
 #define OS_NAME_MAX 56         /* "ff/18446744073709551615.4294967295.crc" */
@@ -80,6 +82,13 @@
 #define OS_OBJ_DIR "objects"
 #define OS_CLEAN "clean"
 #define OS_CRC_SUFFIX ".crc"
+#define OS_MAP_SUFFIX ".cmp"
+#define OS_KIND_DATA 0
+#define OS_KIND_CRC 1
+#define OS_KIND_MAP 2
+#define OS_MAP_HDR 16          /* chunk map header: magic, version, chunk size */
+#define OS_MAP_MAGIC 0x43534650u /* "PFSC" */
+#define OS_CTX_POOL 16         /* codec contexts kept for reuse */
 #define OS_BLK OBJSTORE_BLOCK
 #define OS_BLK_SHIFT 12
 #define OS_REC 8u              /* sidecar bytes per block */
@@ -105,6 +114,8 @@ struct os_ent {
 	uint32_t stripe;
 	int fd;
 	int cfd;               /* the .crc sidecar */
+	atomic_int mfd;        /* the .cmp chunk map, -1 while the object has none */
+	uint32_t csize;        /* its chunk size (set before mfd) */
 	int refs;
 	int cached;
 	struct os_ent *hnext;
@@ -135,6 +146,9 @@ struct objstore {
 	uint64_t gen;
 	atomic_uint_least64_t objects;
 	int ready;             /* opened fully: a close marks a clean stop */
+	pthread_mutex_t cpool_lock;
+	struct compress_ctx *cpool[OS_CTX_POOL];
+	int ncpool;
 	uint32_t zcrc;         /* CRC32C of a zero block */
 	uint32_t shift[32][32]; /* shift[i]: the CRC operator for 2^i zero bytes */
 };
@@ -215,15 +229,15 @@ static uint64_t os_hash(uint64_t fid, uint32_t stripe)
 	return x;
 }
 
-/* "xx/<fid>.<stripe>" relative to DIR/objects (crc: with ".crc", the
- * sidecar); sub gets "xx". */
-static void os_name(uint64_t fid, uint32_t stripe, int crc, char *name, char *sub)
+/* "xx/<fid>.<stripe>" relative to DIR/objects, with kind OS_KIND_CRC ".crc"
+ * (the checksum sidecar) or OS_KIND_MAP ".cmp" (the chunk map); sub gets "xx". */
+static void os_name(uint64_t fid, uint32_t stripe, int kind, char *name, char *sub)
 {
 	unsigned h = (unsigned)(os_hash(fid, stripe) >> 56);
 
 	snprintf(sub, 3, "%02x", h);
 	snprintf(name, OS_NAME_MAX, "%02x/%" PRIu64 ".%" PRIu32 "%s", h, fid, stripe,
-		 crc ? OS_CRC_SUFFIX : "");
+		 kind == OS_KIND_CRC ? OS_CRC_SUFFIX : kind == OS_KIND_MAP ? OS_MAP_SUFFIX : "");
 }
 
 /* ---- small I/O helpers ---- */
@@ -409,7 +423,7 @@ static int os_open_sidecar(struct objstore *os, uint64_t fid, uint32_t stripe, i
 	uint64_t size = 0;
 	int cfd, rc;
 
-	os_name(fid, stripe, 1, name, sub);
+	os_name(fid, stripe, OS_KIND_CRC, name, sub);
 	cfd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
 	if (cfd >= 0) {
 		*cfdp = cfd;
@@ -444,8 +458,8 @@ static int os_create(struct objstore *os, uint64_t fid, uint32_t stripe, int *fd
 	char name[OS_NAME_MAX], cname[OS_NAME_MAX], sub[3];
 	int fd, cfd, rc;
 
-	os_name(fid, stripe, 0, name, sub);
-	os_name(fid, stripe, 1, cname, sub);
+	os_name(fid, stripe, OS_KIND_DATA, name, sub);
+	os_name(fid, stripe, OS_KIND_CRC, cname, sub);
 	rc = os_mksub(os, sub);
 	if (rc < 0)
 		return rc;
@@ -473,6 +487,8 @@ static int os_create(struct objstore *os, uint64_t fid, uint32_t stripe, int *fd
 		close(fd);
 		return rc;
 	}
+	os_name(fid, stripe, OS_KIND_MAP, cname, sub);
+	(void)unlinkat(os->obj_fd, cname, 0);
 	rc = os_fsync_dirat(os->obj_fd, sub);
 	if (rc < 0) {
 		log_msg(LOG_ERR, "objstore: fsync of %s/%s/%s: %s", os->dir,
@@ -492,7 +508,7 @@ static int os_open_file(struct objstore *os, uint64_t fid, uint32_t stripe,
 	char name[OS_NAME_MAX], sub[3];
 	int fd, rc;
 
-	os_name(fid, stripe, 0, name, sub);
+	os_name(fid, stripe, OS_KIND_DATA, name, sub);
 	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		rc = os_open_sidecar(os, fid, stripe, fd, cfdp);
@@ -506,6 +522,104 @@ static int os_open_file(struct objstore *os, uint64_t fid, uint32_t stripe,
 	if (errno != ENOENT || !create)
 		return -errno;
 	return os_create(os, fid, stripe, fdp, cfdp);
+}
+
+/* ---- chunk maps (compressed objects) ---- */
+
+/* Opens the object's chunk map if it has one (before the entry is shared). */
+static int os_map_open(struct objstore *os, struct os_ent *e)
+{
+	char name[OS_NAME_MAX], sub[3];
+	uint32_t hdr[4];
+	int fd;
+
+	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
+	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (os_pread_all(fd, (uint8_t *)hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr) ||
+	    le32toh(hdr[0]) != OS_MAP_MAGIC || le32toh(hdr[1]) != 1 ||
+	    le32toh(hdr[2]) < OS_BLK || le32toh(hdr[2]) > (4u << 20) ||
+	    (le32toh(hdr[2]) & (le32toh(hdr[2]) - 1))) {
+		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": chunk map of %" PRIu64 ".%" PRIu32
+			" is corrupt", os->target, e->fid, e->stripe);
+		close(fd);
+		return -EIO;
+	}
+	e->csize = le32toh(hdr[2]);
+	atomic_store(&e->mfd, fd);
+	return 0;
+}
+
+/* Gives the object a chunk map of chunk size csize (or checks the one it
+ * has). Published (mfd set) only once complete. */
+static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
+{
+	char name[OS_NAME_MAX], sub[3];
+	uint32_t hdr[4] = { htole32(OS_MAP_MAGIC), htole32(1), htole32(csize), 0 };
+	int fd, rc = 0;
+
+	if (atomic_load(&e->mfd) >= 0)
+		return e->csize == csize ? 0 : -EINVAL;
+	pthread_mutex_lock(&e->rl_lock);
+	if (atomic_load(&e->mfd) >= 0) {
+		rc = e->csize == csize ? 0 : -EINVAL;
+		goto out;
+	}
+	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
+	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = os_pwrite_all(fd, (const uint8_t *)hdr, sizeof(hdr), 0);
+	if (rc == 0)
+		rc = os_fsync_dirat(os->obj_fd, sub);
+	if (rc < 0) {
+		close(fd);
+		goto out;
+	}
+	e->csize = csize;
+	atomic_store(&e->mfd, fd);
+out:
+	pthread_mutex_unlock(&e->rl_lock);
+	return rc;
+}
+
+static int os_map_read(struct os_ent *e, uint64_t k, uint64_t n, struct os_rec *m)
+{
+	return os_pread_zero(atomic_load(&e->mfd), (uint8_t *)m, n * OS_REC,
+			     OS_MAP_HDR + k * OS_REC);
+}
+
+static int os_map_write(struct os_ent *e, uint64_t k, const struct os_rec *m)
+{
+	return os_pwrite_all(atomic_load(&e->mfd), (const uint8_t *)m, OS_REC,
+			     OS_MAP_HDR + k * OS_REC);
+}
+
+static struct compress_ctx *os_cctx_get(struct objstore *os)
+{
+	struct compress_ctx *c = NULL;
+
+	pthread_mutex_lock(&os->cpool_lock);
+	if (os->ncpool)
+		c = os->cpool[--os->ncpool];
+	pthread_mutex_unlock(&os->cpool_lock);
+	if (!c && compress_ctx_new(&c) < 0)
+		return NULL;
+	return c;
+}
+
+static void os_cctx_put(struct objstore *os, struct compress_ctx *c)
+{
+	pthread_mutex_lock(&os->cpool_lock);
+	if (os->ncpool < OS_CTX_POOL) {
+		os->cpool[os->ncpool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&os->cpool_lock);
+	compress_ctx_free(c);
 }
 
 /* ---- fd cache (all os_lru_* / os_hash_* called with lock held) ---- */
@@ -557,6 +671,8 @@ static void os_ent_free(struct os_ent *e)
 {
 	close(e->fd);
 	close(e->cfd);
+	if (atomic_load(&e->mfd) >= 0)
+		close(atomic_load(&e->mfd));
 	pthread_mutex_destroy(&e->rl_lock);
 	pthread_cond_destroy(&e->rl_cond);
 	free(e);
@@ -627,6 +743,14 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 	e->stripe = stripe;
 	e->fd = fd;
 	e->cfd = cfd;
+	atomic_init(&e->mfd, -1);
+	rc = os_map_open(os, e);
+	if (rc < 0) {
+		close(fd);
+		close(cfd);
+		free(e);
+		return rc;
+	}
 	pthread_mutex_init(&e->rl_lock, NULL);
 	pthread_cond_init(&e->rl_cond, NULL);
 	e->refs = 1;
@@ -728,16 +852,18 @@ static void os_log_bad(const struct objstore *os, const struct os_ent *e, uint64
  * concurrent writer may have been between its steps when the lock-free
  * check ran). *c gets its CRC. 0 when it verifies, -EIO (logged) if not. */
 static int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8_t *buf,
-		      uint32_t *c, const char *what)
+		      uint32_t *c, const char *what, int locked)
 {
 	struct os_rec r;
-	int slot, rc;
+	int slot = -1, rc;
 
-	slot = os_rl_take(e, blk, blk + 1);
+	if (!locked)
+		slot = os_rl_take(e, blk, blk + 1);
 	rc = os_rec_read(e->cfd, blk, 1, &r);
 	if (rc == 0)
 		rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
-	os_rl_drop(e, slot);
+	if (!locked)
+		os_rl_drop(e, slot);
 	if (rc < 0)
 		return rc;
 	*c = checksum_crc32c(0, buf, OS_BLK);
@@ -745,6 +871,240 @@ static int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8
 		return 0;
 	os_log_bad(os, e, blk, &r, *c, what);
 	return -EIO;
+}
+
+/* ---- compressed chunks ----
+ * An object written with compression has a chunk map <fid>.<stripe>.cmp: a
+ * 16-byte header (magic "PFSC", version 1, chunk size C) and for chunk k
+ * (object bytes [k*C, (k+1)*C), its slot) 8 bytes at 16 + 8*k: cur and prev
+ * chunk formats, each 0 for raw or codec << 24 | stored length. A chunk is
+ * stored in its slot: raw, or its compressed bytes at the slot start (the
+ * last block zero-padded) and the rest of the slot punched out, so
+ * overwrites need no allocator and the disk keeps only what is stored. The
+ * block records (above) always describe the stored bytes. The object's
+ * size stays the logical size.
+ *
+ * Storing a chunk (lock held): block records (new, old), map (new, old),
+ * the stored bytes (one pwritev), records (new, new), map (new, new); the
+ * slot's tail is punched after the data (garbage collection only: blocks
+ * past a compressed chunk's stored length are never read). A chunk whose
+ * map entry is torn (cur != prev) is resolved by its blocks: all blocks of
+ * the cur format matching the records' cur -> cur, else all of the prev
+ * format matching prev -> prev, else -EIO. A process killed inside the
+ * pwritev of a multi-page compressed chunk can leave it neither (-EIO, found
+ * by scrub, never wrong bytes); raw data keeps per-block old-or-new.
+ *
+ * Readers of an object with a map take the chunk-aligned range lock (no
+ * lock-free path: a raw-looking block may be compressed bytes by the time
+ * it is read); a lock-free raw read re-checks after reading that the object
+ * did not get a map meanwhile. */
+
+static uint32_t os_fmt_len(uint32_t fmt, uint32_t csize)
+{
+	return fmt ? (fmt & 0xffffffu) : csize;
+}
+
+/* Which format chunk k holds (its slot read into tmp, C bytes): 0 and *fmt
+ * set, or -EIO (logged). Lock held. */
+static int os_chunk_resolve(struct objstore *os, struct os_ent *e, uint64_t k,
+			    uint8_t *tmp, uint32_t *fmt)
+{
+	uint32_t C = e->csize, nb = C >> OS_BLK_SHIFT, cur, prev;
+	uint64_t b0 = k * nb;
+	struct os_rec m, *r;
+	int rc, okc = 1, okp = 1, okany = 1;
+	uint32_t lc, lp, bad = 0, badc = 0;
+
+	r = malloc(nb * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rc = os_map_read(e, k, 1, &m);
+	if (rc == 0)
+		rc = os_rec_read(e->cfd, b0, nb, r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, tmp, C, k * C);
+	if (rc < 0)
+		goto out;
+	cur = le32toh(m.cur);
+	prev = le32toh(m.prev);
+	lc = (os_fmt_len(cur, C) + OS_BLK - 1) >> OS_BLK_SHIFT;
+	lp = (os_fmt_len(prev, C) + OS_BLK - 1) >> OS_BLK_SHIFT;
+	for (uint32_t i = 0; i < nb; i++) {
+		uint32_t c = checksum_crc32c(0, tmp + (size_t)i * OS_BLK, OS_BLK);
+		int mc = os_crc_ok1(os, le32toh(r[i].cur), c);
+		int mp = os_crc_ok1(os, le32toh(r[i].prev), c);
+
+		if (i < lc && !mc)
+			okc = 0;
+		if (i < lp && !mp)
+			okp = 0;
+		if (i < lc && !mc && !mp && okany) {
+			okany = 0;
+			bad = i;
+			badc = c;
+		}
+	}
+	if (cur == prev && okany)
+		*fmt = cur;
+	else if (cur != prev && okc)
+		*fmt = cur;
+	else if (cur != prev && okp)
+		*fmt = prev;
+	else {
+		os_log_bad(os, e, b0 + bad, &r[bad], badc, "compressed chunk");
+		rc = -EIO;
+	}
+out:
+	free(r);
+	return rc;
+}
+
+/* The logical bytes of chunk k into buf (C bytes); tmp is C bytes of
+ * scratch. Lock held. */
+static int os_chunk_load(struct objstore *os, struct os_ent *e, uint64_t k, uint8_t *buf,
+			 uint8_t *tmp)
+{
+	struct compress_ctx *cc;
+	uint32_t fmt;
+	int rc;
+
+	rc = os_chunk_resolve(os, e, k, tmp, &fmt);
+	if (rc < 0)
+		return rc;
+	if (fmt == 0) {
+		memcpy(buf, tmp, e->csize);
+		return 0;
+	}
+	cc = os_cctx_get(os);
+	if (!cc)
+		return -ENOMEM;
+	rc = os_fmt_len(fmt, e->csize) > e->csize ? -EIO :
+	     compress_decode(cc, fmt >> 24, tmp, os_fmt_len(fmt, e->csize), buf, e->csize);
+	os_cctx_put(os, cc);
+	if (rc == -EIO)
+		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": fid %" PRIu64 " stripe %" PRIu32
+			": chunk at object offset %" PRIu64 " does not decompress",
+			os->target, e->fid, e->stripe, k * e->csize);
+	return rc;
+}
+
+/* Stores chunk k in format fmt from stored[0..slen) (see the rules above).
+ * tmp: C bytes of scratch. Lock held; the object has a map. */
+static int os_chunk_store(struct objstore *os, struct os_ent *e, uint64_t k, uint32_t fmt,
+			  const uint8_t *stored, uint32_t slen, uint8_t *tmp)
+{
+	uint32_t C = e->csize, nb = C >> OS_BLK_SHIFT, full = slen >> OS_BLK_SHIFT;
+	uint32_t part = slen & (OS_BLK - 1), oldfmt;
+	uint64_t b0 = k * nb, size = 0;
+	uint8_t last[OS_BLK];
+	struct os_rec m, *r;
+	uint32_t *newc;
+	struct iovec iov[2];
+	ssize_t wr;
+	int rc, n = 0;
+
+	r = malloc(nb * (sizeof(*r) + sizeof(*newc)));
+	if (!r)
+		return -ENOMEM;
+	newc = (uint32_t *)(r + nb);
+	rc = os_map_read(e, k, 1, &m);
+	if (rc < 0)
+		goto out;
+	oldfmt = le32toh(m.cur);
+	if (m.cur != m.prev && os_chunk_resolve(os, e, k, tmp, &oldfmt) < 0)
+		oldfmt = le32toh(m.cur);   /* bad either way: overwritten whole */
+	rc = os_rec_read(e->cfd, b0, nb, r);
+	if (rc < 0)
+		goto out;
+	if (part) {
+		memcpy(last, stored + (size_t)full * OS_BLK, part);
+		memset(last + part, 0, OS_BLK - part);
+	}
+	for (uint32_t i = 0; i < nb; i++) {
+		uint32_t cur = le32toh(r[i].cur), old = cur;
+
+		if (i < full)
+			newc[i] = checksum_crc32c(0, stored + (size_t)i * OS_BLK, OS_BLK);
+		else if (i == full && part)
+			newc[i] = checksum_crc32c(0, last, OS_BLK);
+		else
+			newc[i] = 0;
+		if (cur != le32toh(r[i].prev)) {
+			uint32_t c;
+
+			rc = os_pread_zero(e->fd, tmp, OS_BLK, (b0 + i) << OS_BLK_SHIFT);
+			if (rc < 0)
+				goto out;
+			c = checksum_crc32c(0, tmp, OS_BLK);
+			if (os_rec_ok(os, &r[i], c))
+				old = c;
+		}
+		os_rec_set(&r[i], newc[i], old);
+	}
+	rc = os_rec_write(e->cfd, b0, nb, r);
+	if (rc < 0)
+		goto out;
+	os_rec_set(&m, fmt, oldfmt);
+	rc = os_map_write(e, k, &m);
+	if (rc < 0)
+		goto out;
+	if (full) {
+		iov[n].iov_base = (void *)stored;
+		iov[n++].iov_len = (size_t)full * OS_BLK;
+	}
+	if (part) {
+		iov[n].iov_base = last;
+		iov[n++].iov_len = OS_BLK;
+	}
+	wr = pwritev(e->fd, iov, n, (off_t)(k * C));
+	if (wr != (ssize_t)(((size_t)full + (part ? 1 : 0)) * OS_BLK)) {
+		rc = wr < 0 ? -errno : -EIO;
+		goto out;
+	}
+	rc = os_fsize(e->fd, &size);
+	if (rc == 0 && size < (k + 1) * C && ftruncate(e->fd, (off_t)((k + 1) * C)) < 0)
+		rc = -errno;
+	if (rc < 0)
+		goto out;
+	for (uint32_t i = 0; i < nb; i++)
+		os_rec_set(&r[i], newc[i], newc[i]);
+	rc = os_rec_write(e->cfd, b0, nb, r);
+	if (rc < 0)
+		goto out;
+	os_rec_set(&m, fmt, fmt);
+	rc = os_map_write(e, k, &m);
+	if (rc == 0 && fmt) {
+		uint64_t used = ((uint64_t)full + (part ? 1 : 0)) * OS_BLK;
+
+		/* Only space: failure (a file system without punch) is fine. */
+		(void)fallocate(e->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				(off_t)(k * C + used), (off_t)(C - used));
+	}
+out:
+	free(r);
+	return rc;
+}
+
+/* Turns chunk k raw (a partial write or a truncate is about to change it):
+ * nothing to do when it already is. Lock held. */
+static int os_chunk_unpack(struct objstore *os, struct os_ent *e, uint64_t k)
+{
+	struct os_rec m;
+	uint8_t *buf, *tmp;
+	int rc;
+
+	rc = os_map_read(e, k, 1, &m);
+	if (rc < 0 || (m.cur == 0 && m.prev == 0))
+		return rc;
+	buf = malloc(2 * (size_t)e->csize);
+	if (!buf)
+		return -ENOMEM;
+	tmp = buf + e->csize;
+	rc = os_chunk_load(os, e, k, buf, tmp);
+	if (rc == 0)
+		rc = os_chunk_store(os, e, k, 0, buf, e->csize, tmp);
+	free(buf);
+	return rc;
 }
 
 /* One piece of a write: the part of an extent inside one block. */
@@ -929,6 +1289,32 @@ static int os_write_locked(struct objstore *os, struct os_ent *e,
 	return os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
 }
 
+/* Widens blocks [lo, hi) to whole chunks. */
+static void os_chunk_round(const struct os_ent *e, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t nb = e->csize >> OS_BLK_SHIFT;
+
+	*lo -= *lo % nb;
+	if (*hi != UINT64_MAX)
+		*hi = (*hi + nb - 1) / nb * nb;
+}
+
+/* Makes raw every chunk holding one of the sorted blocks blk[0..n). */
+static int os_unpack_blocks(struct objstore *os, struct os_ent *e, const uint64_t *blk,
+			    size_t n)
+{
+	uint64_t nb = e->csize >> OS_BLK_SHIFT, last = UINT64_MAX;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (blk[i] / nb == last)
+			continue;
+		last = blk[i] / nb;
+		rc = os_chunk_unpack(os, e, last);
+	}
+	return rc;
+}
+
 int objstore_write(struct objstore *os, uint64_t fid, uint32_t stripe,
 		   const struct wire_extent *ext, uint32_t next,
 		   const uint8_t *data, uint32_t crc, uint64_t *obj_size)
@@ -965,8 +1351,23 @@ int objstore_write(struct objstore *os, uint64_t fid, uint32_t stripe,
 	if (rc < 0)
 		goto out;
 	if (w.n) {
-		slot = os_rl_take(e, w.blk[0], w.blk[w.n - 1] + 1);
-		rc = os_write_locked(os, e, ext, next, data, p, (size_t)np, &w);
+		int mapped = atomic_load(&e->mfd) >= 0;
+		uint64_t lo = w.blk[0], hi = w.blk[w.n - 1] + 1;
+
+		if (mapped)
+			os_chunk_round(e, &lo, &hi);
+		slot = os_rl_take(e, lo, hi);
+		if (!mapped && atomic_load(&e->mfd) >= 0) {
+			/* Got a map meanwhile: lock whole chunks. */
+			os_rl_drop(e, slot);
+			mapped = 1;
+			os_chunk_round(e, &lo, &hi);
+			slot = os_rl_take(e, lo, hi);
+		}
+		if (mapped)
+			rc = os_unpack_blocks(os, e, w.blk, w.n);
+		if (rc == 0)
+			rc = os_write_locked(os, e, ext, next, data, p, (size_t)np, &w);
 		os_rl_drop(e, slot);
 	}
 	if (rc == 0)
@@ -983,7 +1384,7 @@ out:
 /* Reads and verifies object blocks [b, b + n) (all below end of file)
  * straight into p, n <= OS_CHUNK; *crc continues over them. */
 static int os_read_blocks(struct objstore *os, struct os_ent *e, uint64_t b, uint64_t n,
-			  uint8_t *p, uint32_t *crc)
+			  uint8_t *p, uint32_t *crc, int locked)
 {
 	struct os_rec r[OS_CHUNK];
 	int rc;
@@ -996,7 +1397,7 @@ static int os_read_blocks(struct objstore *os, struct os_ent *e, uint64_t b, uin
 		uint32_t c = checksum_crc32c(0, q, OS_BLK);
 
 		if (!os_rec_ok(os, &r[i], c))
-			rc = os_recheck(os, e, b + i, q, &c, "read");
+			rc = os_recheck(os, e, b + i, q, &c, "read", locked);
 		*crc = os_crc_cat(os, *crc, c, OS_BLK);
 	}
 	return rc;
@@ -1005,7 +1406,7 @@ static int os_read_blocks(struct objstore *os, struct os_ent *e, uint64_t b, uin
 /* Reads part [boff, boff + len) of block blk (below end of file) into p,
  * verifying the whole block. */
 static int os_read_edge(struct objstore *os, struct os_ent *e, uint64_t blk, uint32_t boff,
-			uint32_t len, uint8_t *p, uint32_t *crc)
+			uint32_t len, uint8_t *p, uint32_t *crc, int locked)
 {
 	uint8_t buf[OS_BLK];
 	struct os_rec r;
@@ -1019,7 +1420,7 @@ static int os_read_edge(struct objstore *os, struct os_ent *e, uint64_t blk, uin
 		return rc;
 	c = checksum_crc32c(0, buf, OS_BLK);
 	if (!os_rec_ok(os, &r, c)) {
-		rc = os_recheck(os, e, blk, buf, &c, "read");
+		rc = os_recheck(os, e, blk, buf, &c, "read", locked);
 		if (rc < 0)
 			return rc;
 	}
@@ -1030,7 +1431,7 @@ static int os_read_edge(struct objstore *os, struct os_ent *e, uint64_t blk, uin
 
 /* Reads one extent: verified blocks below size, zeros for the rest. */
 static int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
-			  uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc)
+			  uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc, int locked)
 {
 	uint64_t end = off + len, nbs = os_nblocks(size);
 	int rc = 0;
@@ -1047,18 +1448,141 @@ static int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
 		}
 		if (boff || end - off < OS_BLK) {
 			n = OS_BLK - boff < end - off ? OS_BLK - boff : end - off;
-			rc = os_read_edge(os, e, blk, (uint32_t)boff, (uint32_t)n, p, crc);
+			rc = os_read_edge(os, e, blk, (uint32_t)boff, (uint32_t)n, p, crc, locked);
 		} else {
 			n = (end - off) >> OS_BLK_SHIFT;
 			if (n > nbs - blk)
 				n = nbs - blk;
 			if (n > OS_CHUNK)
 				n = OS_CHUNK;
-			rc = os_read_blocks(os, e, blk, n, p, crc);
+			rc = os_read_blocks(os, e, blk, n, p, crc, locked);
 			n <<= OS_BLK_SHIFT;
 		}
 		off += n;
 		p += n;
+	}
+	return rc;
+}
+
+int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
+			  uint32_t csize, const struct wire_extent *ext, const uint32_t *codec,
+			  uint32_t next, const uint8_t *data, uint32_t crc, uint64_t *obj_size)
+{
+	uint64_t total, lo = UINT64_MAX, hi = 0;
+	struct os_ent *e;
+	uint8_t *tmp;
+	int rc, slot;
+
+	rc = objstore_extents_check(ext, next, &total);
+	if (rc < 0)
+		return rc;
+	if (csize < OS_BLK || csize > (4u << 20) || (csize & (csize - 1)))
+		return -EINVAL;
+	for (uint32_t i = 0; i < next; i++) {
+		if (ext[i].off % csize || ext[i].len > csize || ext[i].len == 0 ||
+		    (codec[i] == PFS_COMPRESS_NONE && ext[i].len != csize) ||
+		    (codec[i] != PFS_COMPRESS_NONE && codec[i] != PFS_COMPRESS_LZ4 &&
+		     codec[i] != PFS_COMPRESS_ZSTD))
+			return -EINVAL;
+		if (ext[i].off >> OS_BLK_SHIFT < lo)
+			lo = ext[i].off >> OS_BLK_SHIFT;
+		if ((ext[i].off + csize) >> OS_BLK_SHIFT > hi)
+			hi = (ext[i].off + csize) >> OS_BLK_SHIFT;
+	}
+	if (checksum_crc32c(0, data, total) != crc)
+		return -EBADMSG;
+	tmp = malloc(csize);
+	if (!tmp)
+		return -ENOMEM;
+	rc = os_get(os, fid, stripe, 1, &e);
+	if (rc < 0)
+		goto out;
+	rc = os_map_ensure(os, e, csize);
+	if (rc == 0) {
+		slot = os_rl_take(e, lo, hi);
+		for (uint32_t i = 0; i < next && rc == 0; i++) {
+			uint32_t fmt = codec[i] == PFS_COMPRESS_NONE ? 0 :
+				       codec[i] << 24 | (uint32_t)ext[i].len;
+
+			rc = os_chunk_store(os, e, ext[i].off / csize, fmt, data,
+					    (uint32_t)ext[i].len, tmp);
+			data += ext[i].len;
+		}
+		os_rl_drop(e, slot);
+	}
+	if (rc == 0)
+		rc = os_fsize(e->fd, obj_size);
+	os_put(os, e);
+out:
+	free(tmp);
+	return rc;
+}
+
+/* A read of an object with a chunk map, under the chunk-aligned range
+ * lock over all extents: raw chunks through the block path, others loaded
+ * (resolved, verified, decompressed) whole. */
+static int os_read_mapped(struct objstore *os, struct os_ent *e,
+			  const struct wire_extent *ext, uint32_t next, uint8_t *data,
+			  uint64_t *obj_size, uint32_t *crc)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, size = 0, C = e->csize, have = UINT64_MAX;
+	uint8_t *buf = NULL, *tmp = NULL;
+	uint32_t c = 0;
+	int rc, slot;
+
+	for (uint32_t i = 0; i < next; i++) {
+		if (ext[i].off >> OS_BLK_SHIFT < lo)
+			lo = ext[i].off >> OS_BLK_SHIFT;
+		if (((ext[i].off + ext[i].len + OS_BLK - 1) >> OS_BLK_SHIFT) > hi)
+			hi = (ext[i].off + ext[i].len + OS_BLK - 1) >> OS_BLK_SHIFT;
+	}
+	os_chunk_round(e, &lo, &hi);
+	slot = os_rl_take(e, lo, hi);
+	rc = os_fsize(e->fd, &size);
+	for (uint32_t i = 0; rc == 0 && i < next; i++) {
+		uint64_t off = ext[i].off, end = off + ext[i].len;
+
+		while (rc == 0 && off < end) {
+			uint64_t k = off / C, stop = (k + 1) * C < end ? (k + 1) * C : end;
+			struct os_rec m;
+
+			if (off >= size) {
+				memset(data, 0, end - off);
+				c = checksum_crc32c(c, data, end - off);
+				data += end - off;
+				break;
+			}
+			rc = os_map_read(e, k, 1, &m);
+			if (rc < 0)
+				break;
+			if (m.cur == 0 && m.prev == 0) {
+				rc = os_read_extent(os, e, size, off, stop - off, data, &c, 1);
+			} else {
+				if (!buf) {
+					buf = malloc(2 * C);
+					tmp = buf ? buf + C : NULL;
+					if (!buf) {
+						rc = -ENOMEM;
+						break;
+					}
+				}
+				if (have != k)
+					rc = os_chunk_load(os, e, k, buf, tmp);
+				have = rc == 0 ? k : UINT64_MAX;
+				if (rc == 0) {
+					memcpy(data, buf + (off - k * C), stop - off);
+					c = checksum_crc32c(c, data, stop - off);
+				}
+			}
+			data += stop - off;
+			off = stop;
+		}
+	}
+	os_rl_drop(e, slot);
+	free(buf);
+	if (rc == 0) {
+		*obj_size = size;
+		*crc = c;
 	}
 	return rc;
 }
@@ -1069,6 +1593,7 @@ int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 {
 	struct os_ent *e;
 	uint64_t total, size;
+	uint8_t *p = data;
 	uint32_t i, c = 0;
 	int rc;
 
@@ -1084,10 +1609,22 @@ int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 	}
 	if (rc < 0)
 		return rc;
+	if (atomic_load(&e->mfd) >= 0) {
+		rc = os_read_mapped(os, e, ext, next, data, obj_size, crc);
+		os_put(os, e);
+		return rc;
+	}
 	rc = os_fsize(e->fd, &size);
 	for (i = 0; rc == 0 && i < next; i++) {
-		rc = os_read_extent(os, e, size, ext[i].off, ext[i].len, data, &c);
-		data += ext[i].len;
+		rc = os_read_extent(os, e, size, ext[i].off, ext[i].len, p, &c, 0);
+		p += ext[i].len;
+	}
+	if (atomic_load(&e->mfd) >= 0) {
+		/* A compressed write gave it a map while we read: what we read
+		 * may be stored bytes, not data. Again, the careful way. */
+		rc = os_read_mapped(os, e, ext, next, data, obj_size, crc);
+		os_put(os, e);
+		return rc;
 	}
 	os_put(os, e);
 	if (rc == 0) {
@@ -1137,6 +1674,14 @@ static int os_punch_locked(struct objstore *os, struct os_ent *e, uint64_t size)
 	keep = os_nblocks(size < old ? size : old);
 	if (ftruncate(e->cfd, (off_t)(keep * OS_REC)) < 0)
 		return -errno;
+	if (atomic_load(&e->mfd) >= 0) {
+		uint64_t low = size < old ? size : old;
+		uint64_t chunks = (low + e->csize - 1) / e->csize;
+
+		/* Chunks past the end are gone: no format may survive there. */
+		if (ftruncate(atomic_load(&e->mfd), (off_t)(OS_MAP_HDR + chunks * OS_REC)) < 0)
+			return -errno;
+	}
 	if (fix) {
 		os_rec_set(&r, newc, newc);
 		rc = os_rec_write(e->cfd, blk, 1, &r);
@@ -1147,6 +1692,7 @@ static int os_punch_locked(struct objstore *os, struct os_ent *e, uint64_t size)
 int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t size)
 {
 	struct os_ent *e;
+	uint64_t lo, hi;
 	int rc, slot;
 
 	if (size > OBJSTORE_OFF_MAX)
@@ -1156,8 +1702,26 @@ int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t 
 		return 0;
 	if (rc < 0)
 		return rc;
-	slot = os_rl_take(e, size >> OS_BLK_SHIFT, UINT64_MAX);
-	rc = os_punch_locked(os, e, size);
+	lo = size >> OS_BLK_SHIFT;
+	hi = UINT64_MAX;
+	if (atomic_load(&e->mfd) >= 0)
+		os_chunk_round(e, &lo, &hi);
+	slot = os_rl_take(e, lo, hi);
+	if (atomic_load(&e->mfd) >= 0 && lo % (e->csize >> OS_BLK_SHIFT)) {
+		os_rl_drop(e, slot);
+		os_chunk_round(e, &lo, &hi);
+		slot = os_rl_take(e, lo, hi);
+	}
+	if (atomic_load(&e->mfd) >= 0 && size % e->csize) {
+		uint64_t old = 0;
+
+		/* The chunk the new end cuts becomes raw first (if it exists). */
+		rc = os_fsize(e->fd, &old);
+		if (rc == 0 && size < old)
+			rc = os_chunk_unpack(os, e, size / e->csize);
+	}
+	if (rc == 0)
+		rc = os_punch_locked(os, e, size);
 	os_rl_drop(e, slot);
 	os_put(os, e);
 	return rc;
@@ -1279,7 +1843,7 @@ int objstore_scrub(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t 
 				c = checksum_crc32c(0, q, OS_BLK);
 				rc = os_rec_ok(os, &again, c) ? 0 : -EIO;
 			} else {
-				rc = os_recheck(os, e, blk + i, q, &c, "scrub");
+				rc = os_recheck(os, e, blk + i, q, &c, "scrub", 0);
 				logged++;
 			}
 			if (rc == -EIO) {
@@ -1313,12 +1877,15 @@ int objstore_destroy(struct objstore *os, uint64_t fid, uint32_t stripe)
 	struct os_ent *e, *dead = NULL;
 	int rc = 0;
 
-	os_name(fid, stripe, 0, name, sub);
+	os_name(fid, stripe, OS_KIND_DATA, name, sub);
 	if (unlinkat(os->obj_fd, name, 0) == 0)
 		atomic_fetch_sub(&os->objects, 1);
 	else if (errno != ENOENT)
 		rc = -errno;
-	os_name(fid, stripe, 1, name, sub);
+	os_name(fid, stripe, OS_KIND_CRC, name, sub);
+	if (rc == 0 && unlinkat(os->obj_fd, name, 0) < 0 && errno != ENOENT)
+		rc = -errno;
+	os_name(fid, stripe, OS_KIND_MAP, name, sub);
 	if (rc == 0 && unlinkat(os->obj_fd, name, 0) < 0 && errno != ENOENT)
 		rc = -errno;
 	pthread_mutex_lock(&os->lock);
@@ -1358,7 +1925,11 @@ static int os_parse(const char *name, uint64_t *fid, uint32_t *stripe, int *crc)
 		return 1;
 	}
 	if (n == 3 && !strcmp(tail, OS_CRC_SUFFIX) && name[0] >= '0' && name[0] <= '9') {
-		*crc = 1;
+		*crc = OS_KIND_CRC;
+		return 1;
+	}
+	if (n == 3 && !strcmp(tail, OS_MAP_SUFFIX) && name[0] >= '0' && name[0] <= '9') {
+		*crc = OS_KIND_MAP;
 		return 1;
 	}
 	return 0;
@@ -1495,6 +2066,12 @@ static void os_recover_bucket(struct objstore *os, unsigned b, uint64_t *fixed)
 		if (os_fsize(e->fd, &size) == 0 && os_fsize(e->cfd, &clen) == 0 &&
 		    clen > os_nblocks(size) * OS_REC) {
 			if (ftruncate(e->cfd, (off_t)(os_nblocks(size) * OS_REC)) == 0)
+				(*fixed)++;
+		}
+		if (atomic_load(&e->mfd) >= 0 && os_fsize(atomic_load(&e->mfd), &clen) == 0) {
+			uint64_t want = OS_MAP_HDR + (size + e->csize - 1) / e->csize * OS_REC;
+
+			if (clen > want && ftruncate(atomic_load(&e->mfd), (off_t)want) == 0)
 				(*fixed)++;
 		}
 		os_put(os, e);
@@ -1726,6 +2303,7 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		free(os);
 		return -rc;
 	}
+	pthread_mutex_init(&os->cpool_lock, NULL);
 	os->dir = strdup(dir);
 	if (!os->dir) {
 		rc = -ENOMEM;
@@ -1775,6 +2353,9 @@ void objstore_close(struct objstore *os)
 	if (os->dir_fd >= 0)
 		close(os->dir_fd);
 	pthread_mutex_destroy(&os->lock);
+	for (int i = 0; i < os->ncpool; i++)
+		compress_ctx_free(os->cpool[i]);
+	pthread_mutex_destroy(&os->cpool_lock);
 	free(os->dir);
 	free(os);
 }

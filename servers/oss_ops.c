@@ -22,6 +22,7 @@ struct oss_worker {
 	struct net_mr *mr;
 	struct wire_obj_io io;         /* decoded request (too big for a stack) */
 	struct wire_oss_list_rep list; /* OSS_LIST reply being built */
+	struct wire_obj_chunks chunks; /* decoded OBJ_WRITE_CHUNKS */
 	uint8_t reply[OSS_REPLY_MAX];
 };
 
@@ -244,6 +245,45 @@ static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
 }
 
+/* Whole compressed (or raw) chunks of a compressed file. */
+static int oss_obj_write_chunks(struct oss_ctx *ctx, struct oss_worker *w,
+				const struct net_req_info *info)
+{
+	struct wire_obj_chunks *m = &w->chunks;
+	struct wire_obj_io *io = &m->io;
+	struct wire_obj_io_rep rep = { 0 };
+	const uint8_t *data;
+	uint64_t total;
+	int rc;
+
+	rc = wire_dec_obj_chunks(info->payload, info->plen, m);
+	if (rc < 0)
+		return rc;
+	rc = oss_io_check(io, &total);
+	if (rc < 0)
+		return rc;
+	if (io->nseg) {
+		if (io->inline_len)
+			return -EINVAL;
+		rc = oss_rma(ctx, w, info->src, io, 0);
+		if (rc < 0)
+			return rc;
+		data = w->bulk;
+	} else if (io->inline_len == total) {
+		data = io->inline_data;
+	} else {
+		return -EINVAL;
+	}
+	rc = objstore_write_chunks(ctx->os, io->fid, io->stripe, m->chunk_size, io->ext,
+				   m->codec, io->next, data, io->crc, &rep.obj_size);
+	if (rc == -EBADMSG)
+		log_msg(LOG_WARN, "OBJ_WRITE_CHUNKS %llu.%u: CRC mismatch, %llu bytes refused",
+			(unsigned long long)io->fid, io->stripe, (unsigned long long)total);
+	if (rc < 0)
+		return rc;
+	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
+}
+
 static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
 			const struct net_req_info *info)
 {
@@ -431,6 +471,8 @@ static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
 		return oss_list(ctx, w, info);
 	case WIRE_OP_OBJ_STAT:
 		return oss_obj_stat(ctx, w, info);
+	case WIRE_OP_OBJ_WRITE_CHUNKS:
+		return oss_obj_write_chunks(ctx, w, info);
 	default:
 		return -EOPNOTSUPP;
 	}
