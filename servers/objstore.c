@@ -146,6 +146,7 @@ struct objstore {
 	uint64_t gen;
 	atomic_uint_least64_t objects;
 	int ready;             /* opened fully: a close marks a clean stop */
+	pthread_mutex_t create_lock;   /* opening, creating an object, adding a map */
 	pthread_mutex_t cpool_lock;
 	struct compress_ctx *cpool[OS_CTX_POOL];
 	int ncpool;
@@ -561,13 +562,20 @@ static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
 
 	if (atomic_load(&e->mfd) >= 0)
 		return e->csize == csize ? 0 : -EINVAL;
-	pthread_mutex_lock(&e->rl_lock);
+	pthread_mutex_lock(&os->create_lock);
 	if (atomic_load(&e->mfd) >= 0) {
 		rc = e->csize == csize ? 0 : -EINVAL;
 		goto out;
 	}
 	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
-	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* Another entry of this object made it (complete: same lock). */
+		rc = os_map_open(os, e);
+		if (rc == 0 && atomic_load(&e->mfd) >= 0 && e->csize != csize)
+			rc = -EINVAL;
+		goto out;
+	}
 	if (fd < 0) {
 		rc = -errno;
 		goto out;
@@ -576,13 +584,14 @@ static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
 	if (rc == 0)
 		rc = os_fsync_dirat(os->obj_fd, sub);
 	if (rc < 0) {
+		(void)unlinkat(os->obj_fd, name, 0);
 		close(fd);
 		goto out;
 	}
 	e->csize = csize;
 	atomic_store(&e->mfd, fd);
 out:
-	pthread_mutex_unlock(&e->rl_lock);
+	pthread_mutex_unlock(&os->create_lock);
 	return rc;
 }
 
@@ -730,24 +739,27 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 		*out = e;
 		return 0;
 	}
-	rc = os_open_file(os, fid, stripe, create, &fd, &cfd);
-	if (rc < 0)
-		return rc;
 	e = calloc(1, sizeof(*e));
-	if (!e) {
-		close(fd);
-		close(cfd);
+	if (!e)
 		return -ENOMEM;
-	}
 	e->fid = fid;
 	e->stripe = stripe;
-	e->fd = fd;
-	e->cfd = cfd;
 	atomic_init(&e->mfd, -1);
-	rc = os_map_open(os, e);
+	/* Creation (object, sidecar, stale map) and map creation happen under
+	 * create_lock: an opener never sees them half done. */
+	pthread_mutex_lock(&os->create_lock);
+	rc = os_open_file(os, fid, stripe, create, &fd, &cfd);
+	if (rc == 0) {
+		e->fd = fd;
+		e->cfd = cfd;
+		rc = os_map_open(os, e);
+		if (rc < 0) {
+			close(fd);
+			close(cfd);
+		}
+	}
+	pthread_mutex_unlock(&os->create_lock);
 	if (rc < 0) {
-		close(fd);
-		close(cfd);
 		free(e);
 		return rc;
 	}
@@ -1061,9 +1073,12 @@ static int os_chunk_store(struct objstore *os, struct os_ent *e, uint64_t k, uin
 		rc = wr < 0 ? -errno : -EIO;
 		goto out;
 	}
+	/* The logical size covers the whole chunk: a zero byte at the slot's
+	 * end (its tail is zeros already). Never ftruncate here: writers of
+	 * other slots extend the file at the same time and must not be cut. */
 	rc = os_fsize(e->fd, &size);
-	if (rc == 0 && size < (k + 1) * C && ftruncate(e->fd, (off_t)((k + 1) * C)) < 0)
-		rc = -errno;
+	if (rc == 0 && size < (k + 1) * C)
+		rc = os_pwrite_all(e->fd, (const uint8_t *)"", 1, (k + 1) * C - 1);
 	if (rc < 0)
 		goto out;
 	for (uint32_t i = 0; i < nb; i++)
@@ -1702,7 +1717,10 @@ int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t 
 		return 0;
 	if (rc < 0)
 		return rc;
-	lo = size >> OS_BLK_SHIFT;
+	/* The whole object: a truncate also cuts the sidecar (and map) at
+	 * the lower of the old and new ends, which writers anywhere above
+	 * may be extending. Truncates are rare. */
+	lo = 0;
 	hi = UINT64_MAX;
 	if (atomic_load(&e->mfd) >= 0)
 		os_chunk_round(e, &lo, &hi);
@@ -2304,6 +2322,7 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		return -rc;
 	}
 	pthread_mutex_init(&os->cpool_lock, NULL);
+	pthread_mutex_init(&os->create_lock, NULL);
 	os->dir = strdup(dir);
 	if (!os->dir) {
 		rc = -ENOMEM;
@@ -2356,6 +2375,7 @@ void objstore_close(struct objstore *os)
 	for (int i = 0; i < os->ncpool; i++)
 		compress_ctx_free(os->cpool[i]);
 	pthread_mutex_destroy(&os->cpool_lock);
+	pthread_mutex_destroy(&os->create_lock);
 	free(os->dir);
 	free(os);
 }
