@@ -670,7 +670,8 @@ static int io_chunks_extract(struct io_ctx *ctx)
 	ctx->pieces = keep;
 	/* Per stripe in object order: an RPC's chunks then sit back to back
 	 * in the bounce buffer (one segment). */
-	qsort(ctx->chunks.p, ctx->chunks.n, sizeof(struct io_chunk), io_chunk_cmp);
+	if (ctx->chunks.n)
+		qsort(ctx->chunks.p, ctx->chunks.n, sizeof(struct io_chunk), io_chunk_cmp);
 	return 0;
 nomem:
 	free(keep.p);
