@@ -50,7 +50,7 @@
  *    the object count, not the data): trims sidecars longer than their
  *    object, removes sidecars without an object, and rebuilds a missing
  *    sidecar of a non-empty object from its data (logged).
- * OBJ_SYNC fdatasyncs the sidecar and the object. After a power loss,
+ * OBJ_SYNC fdatasyncs the sidecar, the chunk map and the object. After a power loss,
  * blocks written since their last sync may hold either content with either
  * record, so they may read -EIO (not wrong bytes); scrub finds them.
  */
@@ -909,7 +909,17 @@ static int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8
  * Readers of an object with a map take the chunk-aligned range lock (no
  * lock-free path: a raw-looking block may be compressed bytes by the time
  * it is read); a lock-free raw read re-checks after reading that the object
- * did not get a map meanwhile. */
+ * did not get a map meanwhile.
+ *
+ * Reads decompress here, on the OSS, not in the client: a read keeps one
+ * protocol (RMA straight into the caller's buffers, partial reads need no
+ * client bounce buffer), the OSS checks the stored bytes and the codec's
+ * result before anything leaves, and the reply's CRC covers the logical
+ * bytes. The client compresses on writes (its CPU scales with the clients,
+ * and the wire carries the smaller bytes). A partial write or a truncate
+ * into a compressed chunk is merged here: the chunk is decompressed and
+ * stored raw (the OSS never recompresses; the next whole-chunk write from
+ * a client compresses it again). */
 
 static uint32_t os_fmt_len(uint32_t fmt, uint32_t csize)
 {
@@ -1796,7 +1806,8 @@ int objstore_sync(struct objstore *os, uint64_t fid, uint32_t stripe)
 		return 0;
 	if (rc < 0)
 		return rc;
-	if (fdatasync(e->cfd) < 0 || fdatasync(e->fd) < 0)
+	if (fdatasync(e->cfd) < 0 || fdatasync(e->fd) < 0 ||
+	    (atomic_load(&e->mfd) >= 0 && fdatasync(atomic_load(&e->mfd)) < 0))
 		rc = -errno;
 	os_put(os, e);
 	return rc;

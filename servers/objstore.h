@@ -8,7 +8,8 @@
 #include "wire.h"
 
 #define OBJSTORE_OFF_MAX (1ull << 62)   /* extents must end at or below this */
-#define OBJSTORE_FD_CACHE 512           /* open object files kept */
+#define OBJSTORE_FD_CACHE 256           /* objects kept open (each: object + .crc sidecar,
+					 * + .cmp map when compressed: <= 768 fds) */
 #define OBJSTORE_BLOCK 4096u            /* checksum granularity (object-aligned) */
 
 struct objstore;
