@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,108 @@ static void flipped(void)
 	free(data);
 }
 
+/* Reads/writes 8 bytes (two u32) at off of a file. */
+static int rec_io(const char *path, off_t off, uint32_t *v, int write)
+{
+	int fd = open(path, O_RDWR), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write ? (pwrite(fd, v, 8, off) == 8 ? 0 : -1) : (pread(fd, v, 8, off) == 8 ? 0 : -1);
+	close(fd);
+	return rc;
+}
+
+/* What a crash leaves inside a chunk store, made by hand with the OSS
+ * killed: the chunk's format and block records torn between an old and a
+ * new version. Reads resolve to the version the blocks hold; blocks that
+ * hold neither give -EIO. */
+static void torn(void)
+{
+	enum { N = 256 * 1024, C = 65536 };
+	struct pfs_layout l = { .stripe_count = 1, .stripe_size = 1 << 20, .first_target = 0,
+				.compress = PFS_COMPRESS_LZ4, .chunk_size = C };
+	unsigned char *data = malloc(N), buf[100];
+	char pat[600], obj[600], crc[620], map[620];
+	unsigned seed = 5;
+	pfs_file_t *f = NULL;
+	glob_t g;
+	ssize_t n;
+
+	fill(data, N, TEXT, &seed);
+	if (pfs_open(fs, "/torn", O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &f)) {
+		fail("create /torn");
+		free(data);
+		return;
+	}
+	CHECK(pfs_pwrite(f, data, N, 0) == N, "write /torn");
+	CHECK(pfs_fsync(f) == 0, "fsync /torn");
+	pfs_get_layout(f, &l);
+	snprintf(pat, sizeof(pat), "%s/oss0/objects/*/%" PRIu64 ".0", tc.dir, l.fid);
+	if (glob(pat, 0, NULL, &g) != 0 || g.gl_pathc != 1) {
+		fail("object of /torn not found");
+		pfs_close(f);
+		free(data);
+		return;
+	}
+	snprintf(obj, sizeof(obj), "%s", g.gl_pathv[0]);
+	globfree(&g);
+	snprintf(crc, sizeof(crc), "%s.crc", obj);
+	snprintf(map, sizeof(map), "%s.cmp", obj);
+	CHECK(cluster_kill_oss(&tc, 0, SIGKILL) == 0, "kill oss0");
+	for (int k = 1; k <= 3; k++) {
+		uint32_t m[2], r[2], fmt;
+		unsigned blocks;
+
+		if (rec_io(map, 16 + 8 * k, m, 0)) {
+			fail("map of chunk %d", k);
+			continue;
+		}
+		fmt = m[0];
+		CHECK(fmt != 0 && m[0] == m[1], "chunk %d: settled compressed (%08x/%08x)", k,
+		      m[0], m[1]);
+		blocks = ((fmt & 0xffffffu) + 4095) / 4096;
+		/* 1: new format recorded, data still old (blocks hold prev).
+		 * 2: data new, records not settled yet (blocks hold cur).
+		 * 3: blocks hold neither (a torn pwritev). */
+		m[0] = k == 2 ? fmt : fmt + 1;
+		m[1] = k == 2 ? fmt + 1 : fmt;
+		rec_io(map, 16 + 8 * k, m, 1);
+		for (unsigned b = 0; b < blocks; b++) {
+			off_t off = 8 * ((off_t)k * (C / 4096) + b);
+
+			rec_io(crc, off, r, 0);
+			if (k == 1)
+				r[0] ^= 0xdeadbeef;
+			else if (k == 2)
+				r[1] ^= 0xdeadbeef;
+			else if (b == 0)
+				r[0] ^= 0x1, r[1] ^= 0x2;
+			rec_io(crc, off, r, 1);
+		}
+	}
+	CHECK(cluster_start_oss(&tc, 0) == 0, "restart oss0");
+	n = pfs_pread(f, buf, sizeof(buf), C + 10);
+	CHECK(n == sizeof(buf) && !memcmp(buf, data + C + 10, sizeof(buf)),
+	      "torn chunk holding the old version: %zd", n);
+	n = pfs_pread(f, buf, sizeof(buf), 2 * C + 10);
+	CHECK(n == sizeof(buf) && !memcmp(buf, data + 2 * C + 10, sizeof(buf)),
+	      "torn chunk holding the new version: %zd", n);
+	n = pfs_pread(f, buf, sizeof(buf), 3 * C + 10);
+	CHECK(n == -EIO, "torn chunk holding neither: %zd, want -EIO", n);
+	/* Partial writes resolve (and unpack) the torn chunks; the bad one is
+	 * refused, a whole-chunk write replaces it. */
+	CHECK(pfs_pwrite(f, "xy", 2, C + 5) == 2, "partial write into torn chunk 1");
+	memcpy(data + C + 5, "xy", 2);
+	CHECK(pfs_pwrite(f, "zw", 2, 2 * C + 5) == 2, "partial write into torn chunk 2");
+	memcpy(data + 2 * C + 5, "zw", 2);
+	CHECK(pfs_pwrite(f, "q", 1, 3 * C + 5) == -EIO, "partial write into a bad chunk");
+	CHECK(pfs_pwrite(f, data + 3 * C, C, 3 * C) == C, "whole rewrite of the bad chunk");
+	expect(f, data, 0, N, "after resolving torn chunks");
+	pfs_close(f);
+	free(data);
+}
+
 static void ec_refused(void)
 {
 	struct pfs_layout l = { .pattern = PFS_PATTERN_EC, .ec_k = 2, .ec_m = 1,
@@ -256,6 +359,7 @@ int main(void)
 	one(PFS_COMPRESS_ZSTD, 1, 4096, TEXT);
 	one(PFS_COMPRESS_LZ4, 0, 1 << 20, TEXT);
 	flipped();
+	torn();
 	ec_refused();
 	pfs_disconnect(fs);
 	if (failures)
