@@ -206,6 +206,32 @@ int pfs_ftruncate(pfs_file_t *file, uint64_t size);
 int pfs_fstat(pfs_file_t *file, struct pfs_stat *st);
 int pfs_get_layout(pfs_file_t *file, struct pfs_layout *layout);
 
+/* ---- data at rest: checksums (and, with compression, stored sizes) ---- */
+
+/* What verifying one stripe object's stored checksums found. Every object
+ * keeps a CRC32C per 4 KiB block; a read of a bad block fails with -EIO. */
+struct pfs_scrub_obj {
+	uint32_t target;                /* target id holding the object */
+	uint64_t fid;
+	uint32_t stripe;
+	uint64_t size;                  /* object bytes */
+	uint64_t blocks;                /* 4 KiB blocks verified */
+	uint64_t bad;                   /* blocks whose data fails its checksum */
+	uint64_t first_bad;             /* object offset of the first, or UINT64_MAX */
+	int err;                        /* 0, or what stopped this object's scrub */
+};
+/* Called once per object; a nonzero return stops the scrub (and is returned). */
+typedef int (*pfs_scrub_fn)(const struct pfs_scrub_obj *obj, void *arg);
+/* Verifies every object of the file at path. 0 when every object could be
+ * verified (bad blocks are reported through fn, not as an error), or the
+ * first error (objects after a failed one are still visited). */
+int pfs_scrub_file(pfs_fs_t *fs, const char *path, pfs_scrub_fn fn, void *arg);
+/* Verifies every object stored on one target. */
+int pfs_scrub_target(pfs_fs_t *fs, uint32_t target, pfs_scrub_fn fn, void *arg);
+/* The file's logical size (as pfs_stat) and the bytes its objects occupy on
+ * the targets' disks (allocated blocks, summed). */
+int pfs_stored_size(pfs_fs_t *fs, const char *path, uint64_t *size, uint64_t *stored);
+
 #ifdef __cplusplus
 }
 #endif

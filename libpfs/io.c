@@ -8,6 +8,7 @@
 #include <string.h>
 #include "checksum.h"
 #include "client.h"
+#include "compress.h"
 #include "ec_io.h"
 #include "io.h"
 #include "layout.h"
@@ -19,6 +20,25 @@
  * running one after the other (measured on tcp loopback: 256 KiB gave
  * 0.70/0.97 GiB/s stream write/read against 0.54/0.69 with 4 MiB). */
 #define IO_RPC_MAX (256u << 10)
+/* Most logical bytes of whole chunks compressed before they are sent. */
+#define IO_CHUNK_BATCH (16u << 20)
+#define IO_CCTX_POOL 8
+
+/* Compression contexts (zstd's are ~1 MiB to set up) reused across calls:
+ * process-wide state, guarded by io_cctx_lock. */
+static pthread_mutex_t io_cctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct compress_ctx *io_cctx[IO_CCTX_POOL];
+static int io_ncctx;
+
+/* A whole compression chunk of a write, and how it goes out. */
+struct io_chunk {
+	uint32_t stripe;
+	uint32_t codec;         /* PFS_COMPRESS_NONE when stored raw */
+	uint64_t obj_off;
+	const uint8_t *ptr;     /* the user's bytes */
+	uint64_t boff;          /* stored bytes at bounce + boff */
+	uint32_t slen;
+};
 
 /* One user memory segment (adjacent iovecs merged), registered for RMA
  * when a bulk RPC touches it. */
@@ -74,6 +94,7 @@ struct io_ctx {
 	int past_eof;
 	int *status;                /* io_objects: per-stripe results */
 	uint64_t *obj_size;         /* io_objects reads: per-stripe sizes */
+	struct io_vec chunks;       /* struct io_chunk: whole chunks of a compressed write */
 };
 
 static void *io_vec_push(struct io_vec *v, size_t size)
@@ -457,7 +478,10 @@ static void io_scatter(struct io_ctx *ctx, const struct io_rpc *r, const uint8_t
 	}
 }
 
-/* Checks a read reply: data present and intact, end of object noted. */
+/* Checks a read reply: data present and intact, end of object noted. The
+ * server's CRC is derived from the stored block CRCs, so a match proves the
+ * bytes are those written; a mismatch here happened in transit (-EBADMSG,
+ * sent again), while bad data at rest comes back as the server's -EIO. */
 static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
 			const void *payload, size_t plen)
 {
@@ -471,10 +495,10 @@ static int io_read_done(struct io_ctx *ctx, const struct io_rpc *r,
 		if (rep.inline_len != r->bytes)
 			return -EPROTO;
 		if (checksum_crc32c(0, rep.inline_data, rep.inline_len) != rep.crc)
-			return -EIO;
+			return -EBADMSG;
 		io_scatter(ctx, r, rep.inline_data);
 	} else if (io_rpc_crc(ctx, r) != rep.crc) {
-		return -EIO;
+		return -EBADMSG;
 	}
 	if (r->obj_end > rep.obj_size)
 		ctx->past_eof = 1;
@@ -557,7 +581,11 @@ static int io_run(struct io_ctx *ctx)
 			io_note(ctx, &r[ctx->order[done]], rc);
 			rc = 0;
 		}
-		if (rc && transport && !err && client_retry_again(&ctx->retry[done], rc)) {
+		/* A transit CRC mismatch (-EBADMSG, seen by the server on a
+		 * write or here on a read) is resent like a transport failure;
+		 * -EIO from a server is bad data at rest and final. */
+		if (rc && (transport || rc == -EBADMSG) && !err &&
+		    client_retry_again(&ctx->retry[done], transport ? rc : -EAGAIN)) {
 			rc = io_rpc_start(ctx, &r[ctx->order[done]],
 					  client_retry_timeout(&ctx->retry[done]),
 					  &ctx->calls[done]);
@@ -569,6 +597,321 @@ static int io_run(struct io_ctx *ctx)
 		done++;
 	}
 	return err;
+}
+
+/* ---- compressed writes: whole chunks are compressed here ----
+ * Rule: a write to a compressed file sends every whole chunk it covers
+ * (chunk-aligned in the file, hence in the object, one memory segment)
+ * compressed by OBJ_WRITE_CHUNKS, raw when compressing would not save at
+ * least one 4 KiB block; everything else (unaligned heads and tails,
+ * chunks split across iovecs) goes as an ordinary raw write, which the OSS
+ * merges into a compressed chunk by unpacking it to raw (objstore.c). List
+ * writes whose extents overlap are sent all raw (their order matters).
+ * Reads are not affected: the OSS decompresses. */
+
+static int io_compressed(const struct wire_layout *l)
+{
+	return l->compress == PFS_COMPRESS_LZ4 || l->compress == PFS_COMPRESS_ZSTD;
+}
+
+static uint32_t io_chunk_size(const struct wire_layout *l)
+{
+	return l->chunk_size ? l->chunk_size : PFS_CHUNK_DEFAULT;
+}
+
+static int io_ext_cmp(const void *a, const void *b)
+{
+	const struct pfs_extent *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int io_ext_overlap(const struct pfs_extent *ext, size_t n)
+{
+	struct pfs_extent *s;
+	int overlap = 0;
+
+	if (n < 2)
+		return 0;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return 1;
+	memcpy(s, ext, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), io_ext_cmp);
+	for (size_t i = 1; i < n && !overlap; i++)
+		overlap = s[i].off < s[i - 1].off + s[i - 1].len;
+	free(s);
+	return overlap;
+}
+
+static int io_chunk_cmp(const void *a, const void *b)
+{
+	const struct io_chunk *x = a, *y = b;
+
+	if (x->stripe != y->stripe)
+		return x->stripe < y->stripe ? -1 : 1;
+	return x->obj_off < y->obj_off ? -1 : x->obj_off > y->obj_off;
+}
+
+/* Moves the whole chunks out of ctx->pieces into ctx->chunks. */
+static int io_chunks_extract(struct io_ctx *ctx)
+{
+	struct io_vec keep = { 0 };
+	const struct io_piece *all = ctx->pieces.p;
+	uint64_t C = io_chunk_size(ctx->l);
+
+	for (size_t i = 0; i < ctx->pieces.n; i++) {
+		struct io_piece p = all[i], *q;
+		uint64_t end = p.obj_off + p.len;
+		uint64_t first = (p.obj_off + C - 1) / C * C, last = end / C * C;
+
+		if (first >= last) {
+			q = io_vec_push(&keep, sizeof(*q));
+			if (!q)
+				goto nomem;
+			*q = p;
+			continue;
+		}
+		if (first > p.obj_off) {
+			q = io_vec_push(&keep, sizeof(*q));
+			if (!q)
+				goto nomem;
+			*q = p;
+			q->len = first - p.obj_off;
+		}
+		for (uint64_t x = first; x < last; x += C) {
+			struct io_chunk *c = io_vec_push(&ctx->chunks, sizeof(*c));
+
+			if (!c)
+				goto nomem;
+			memset(c, 0, sizeof(*c));
+			c->stripe = p.stripe;
+			c->obj_off = x;
+			c->ptr = p.ptr + (x - p.obj_off);
+		}
+		if (end > last) {
+			q = io_vec_push(&keep, sizeof(*q));
+			if (!q)
+				goto nomem;
+			*q = p;
+			q->obj_off = last;
+			q->ptr = p.ptr + (last - p.obj_off);
+			q->len = end - last;
+		}
+	}
+	free(ctx->pieces.p);
+	ctx->pieces = keep;
+	/* Per stripe in object order: an RPC's chunks then sit back to back
+	 * in the bounce buffer (one segment). */
+	if (ctx->chunks.n)
+		qsort(ctx->chunks.p, ctx->chunks.n, sizeof(struct io_chunk), io_chunk_cmp);
+	return 0;
+nomem:
+	free(keep.p);
+	return -ENOMEM;
+}
+
+static struct compress_ctx *io_cctx_get(void)
+{
+	struct compress_ctx *c = NULL;
+
+	pthread_mutex_lock(&io_cctx_lock);
+	if (io_ncctx)
+		c = io_cctx[--io_ncctx];
+	pthread_mutex_unlock(&io_cctx_lock);
+	if (!c && compress_ctx_new(&c) < 0)
+		return NULL;
+	return c;
+}
+
+static void io_cctx_put(struct compress_ctx *c)
+{
+	pthread_mutex_lock(&io_cctx_lock);
+	if (io_ncctx < IO_CCTX_POOL) {
+		io_cctx[io_ncctx++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&io_cctx_lock);
+	compress_ctx_free(c);
+}
+
+/* One OBJ_WRITE_CHUNKS: chunks [first, first + n) of one stripe. */
+struct io_crpc {
+	size_t first, n;
+	uint64_t bytes;
+};
+
+static int io_crpc_start(struct io_ctx *ctx, struct wire_obj_chunks *m, const struct io_crpc *r,
+			 uint8_t *bounce, struct net_mr *mr, int timeout_ms, struct net_call **call)
+{
+	const struct io_chunk *c = (const struct io_chunk *)ctx->chunks.p + r->first;
+	struct wire_obj_io *io = &m->io;
+	fi_addr_t addr;
+	int rc, len;
+
+	rc = client_target_addr(ctx->f->fs, ctx->l->targets[c->stripe], &addr);
+	if (rc)
+		return rc;
+	m->chunk_size = io_chunk_size(ctx->l);
+	io->fid = ctx->l->fid;
+	io->stripe = c->stripe;
+	io->next = (uint32_t)r->n;
+	io->nseg = 0;
+	io->inline_len = 0;
+	io->inline_data = NULL;
+	for (size_t i = 0; i < r->n; i++) {
+		io->ext[i] = (struct wire_extent){ c[i].obj_off, c[i].slen };
+		m->codec[i] = c[i].codec;
+	}
+	io->crc = checksum_crc32c(0, bounce + c->boff, r->bytes);
+	if (r->bytes <= WIRE_INLINE_MAX) {
+		io->inline_len = (uint32_t)r->bytes;
+		io->inline_data = bounce + c->boff;
+	} else {
+		io->nseg = 1;
+		io->seg[0].addr = net_mr_raddr(mr, bounce + c->boff);
+		io->seg[0].key = net_mr_key(mr);
+		io->seg[0].len = r->bytes;
+	}
+	len = wire_enc_obj_chunks(ctx->enc, CLIENT_REQ_MAX, m);
+	if (len < 0)
+		return len;
+	return net_call_start(ctx->f->fs->ep, addr, WIRE_OP_OBJ_WRITE_CHUNKS, ctx->enc,
+			      (size_t)len, timeout_ms, call);
+}
+
+/* Sends chunks [from, to) (stored in bounce) as RPCs, IO_WINDOW at a time. */
+static int io_chunks_send(struct io_ctx *ctx, size_t from, size_t to, uint8_t *bounce,
+			  struct net_mr *mr, struct wire_obj_chunks *m)
+{
+	const struct io_chunk *c = ctx->chunks.p;
+	struct io_crpc *rpcs;
+	struct net_call **calls;
+	struct client_retry *retry;
+	size_t n = 0, started = 0, done = 0;
+	int err = 0, rc;
+
+	rpcs = malloc((to - from) * sizeof(*rpcs));
+	calls = calloc(to - from, sizeof(*calls));
+	retry = calloc(to - from, sizeof(*retry));
+	if (!rpcs || !calls || !retry) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = from; i < to; i++) {
+		struct io_crpc *r = n ? &rpcs[n - 1] : NULL;
+
+		if (!r || c[i].stripe != c[r->first].stripe || r->n == WIRE_MAX_EXTENTS ||
+		    r->bytes + c[i].slen > IO_RPC_MAX) {
+			r = &rpcs[n++];
+			r->first = i;
+			r->n = 0;
+			r->bytes = 0;
+		}
+		r->n++;
+		r->bytes += c[i].slen;
+	}
+	while (done < n) {
+		int transport = 0, status = 0;
+		const void *pl;
+		size_t plen;
+
+		while (!err && started < n && started - done < IO_WINDOW) {
+			client_retry_init(ctx->f->fs, &retry[started]);
+			rc = io_crpc_start(ctx, m, &rpcs[started], bounce, mr,
+					   client_retry_timeout(&retry[started]), &calls[started]);
+			if (rc) {
+				err = rc;
+				break;
+			}
+			started++;
+		}
+		if (done == started)
+			break;
+		net_call_wait(ctx->f->fs->ep, &calls[done], 1);
+		rc = net_call_result(calls[done], &status, &pl, &plen);
+		transport = rc != 0;
+		if (!rc)
+			rc = status;
+		net_call_free(calls[done]);
+		calls[done] = NULL;
+		if (rc && (transport || rc == -EBADMSG) && !err &&
+		    client_retry_again(&retry[done], transport ? rc : -EAGAIN)) {
+			rc = io_crpc_start(ctx, m, &rpcs[done], bounce, mr,
+					   client_retry_timeout(&retry[done]), &calls[done]);
+			if (!rc)
+				continue;
+		}
+		if (rc && !err)
+			err = rc;
+		done++;
+	}
+out:
+	free(rpcs);
+	free(calls);
+	free(retry);
+	return err;
+}
+
+/* Compresses and sends the whole chunks, IO_CHUNK_BATCH logical bytes at a
+ * time through one registered bounce buffer. */
+static int io_chunks_run(struct io_ctx *ctx)
+{
+	struct io_chunk *c = ctx->chunks.p;
+	uint64_t C = io_chunk_size(ctx->l);
+	size_t per = IO_CHUNK_BATCH / C ? IO_CHUNK_BATCH / C : 1, i = 0;
+	struct wire_obj_chunks *m = NULL;
+	struct compress_ctx *cc = NULL;
+	struct net_mr *mr = NULL;
+	uint8_t *bounce = NULL;
+	int rc = 0;
+
+	if (per > ctx->chunks.n)
+		per = ctx->chunks.n;
+	bounce = malloc(per * C);
+	m = malloc(sizeof(*m));
+	cc = io_cctx_get();
+	if (!bounce || !m || !cc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = net_mr_reg(ctx->f->fs->ep, bounce, per * C, NET_MR_REMOTE_READ, &mr);
+	while (!rc && i < ctx->chunks.n) {
+		size_t end = i + per < ctx->chunks.n ? i + per : ctx->chunks.n;
+		uint64_t off = 0;
+
+		for (size_t j = i; j < end; j++) {
+			/* Must save at least one block, else stored raw. */
+			int64_t k = compress_chunk(cc, ctx->l->compress, ctx->l->compress_level,
+						   c[j].ptr, C, bounce + off, C - 4096);
+
+			if (k < 0) {
+				rc = (int)k;
+				break;
+			}
+			c[j].boff = off;
+			if (k > 0) {
+				c[j].codec = ctx->l->compress;
+				c[j].slen = (uint32_t)k;
+			} else {
+				memcpy(bounce + off, c[j].ptr, C);
+				c[j].codec = PFS_COMPRESS_NONE;
+				c[j].slen = (uint32_t)C;
+			}
+			off += c[j].slen;
+		}
+		if (!rc)
+			rc = io_chunks_send(ctx, i, end, bounce, mr, m);
+		i = end;
+	}
+out:
+	if (mr)
+		net_mr_close(mr);
+	if (cc)
+		io_cctx_put(cc);
+	free(bounce);
+	free(m);
+	return rc;
 }
 
 /* ---- list I/O ---- */
@@ -596,6 +939,7 @@ static void io_ctx_free(struct io_ctx *ctx)
 	free(ctx->msg);
 	free(ctx->enc);
 	free(ctx->inl);
+	free(ctx->chunks.p);
 }
 
 /* Bytes of the extents, in list order, before the first byte at or past
@@ -643,19 +987,23 @@ static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t
 	rc = io_ctx_alloc(&ctx);
 	if (!rc)
 		rc = io_split(&ctx, ext, extcnt);
-	if (!rc)
+	if (!rc && write && io_compressed(ctx.l) && !io_ext_overlap(ext, extcnt))
+		rc = io_chunks_extract(&ctx);
+	if (!rc && ctx.pieces.n)
 		rc = io_plan(&ctx);
-	if (!rc)
+	if (!rc && ctx.pieces.n)
 		rc = io_order(&ctx);
-	if (!rc)
+	if (!rc && ctx.pieces.n)
 		rc = io_register(&ctx);
 	if (!rc && write) {
 		pthread_mutex_lock(&f->lock);
 		f->dirty = 1;
 		pthread_mutex_unlock(&f->lock);
 	}
-	if (!rc)
+	if (!rc && ctx.pieces.n)
 		rc = io_run(&ctx);
+	if (!rc && ctx.chunks.n)
+		rc = io_chunks_run(&ctx);
 	if (rc || write || !ctx.past_eof)
 		goto out;
 	rc = client_glimpse(f->fs, ctx.l, &size);

@@ -833,3 +833,201 @@ int wire_dec_statfs_rep(const void *buf, size_t len, struct wire_statfs_rep *m)
 		return -EPROTO;
 	return wire_dec_end(&b);
 }
+
+/* ---- checksums and compression at rest ---- */
+
+int wire_enc_obj_scrub(void *buf, size_t len, const struct wire_obj_scrub *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->fid);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u64(&b, m->off);
+	wire_put_u64(&b, m->budget);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_scrub(const void *buf, size_t len, struct wire_obj_scrub *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->fid = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->off = wire_get_u64(&b);
+	m->budget = wire_get_u64(&b);
+	if (!b.err && (m->stripe >= PFS_MAX_STRIPES || m->off > WIRE_OBJ_OFF_MAX))
+		return -EINVAL;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_obj_scrub_rep(void *buf, size_t len, const struct wire_obj_scrub_rep *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->size);
+	wire_put_u64(&b, m->next);
+	wire_put_u64(&b, m->blocks);
+	wire_put_u64(&b, m->bad);
+	wire_put_u64(&b, m->first_bad);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_scrub_rep(const void *buf, size_t len, struct wire_obj_scrub_rep *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->size = wire_get_u64(&b);
+	m->next = wire_get_u64(&b);
+	m->blocks = wire_get_u64(&b);
+	m->bad = wire_get_u64(&b);
+	m->first_bad = wire_get_u64(&b);
+	if (!b.err && (m->size > WIRE_OBJ_OFF_MAX || m->next > m->size || m->bad > m->blocks ||
+		       (m->bad && m->first_bad >= m->size) || (!m->bad && m->first_bad != UINT64_MAX)))
+		return -EPROTO;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_oss_list(void *buf, size_t len, const struct wire_oss_list *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u32(&b, m->bucket);
+	wire_put_u64(&b, m->fid);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u32(&b, m->first);
+	wire_put_u32(&b, m->max);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_oss_list(const void *buf, size_t len, struct wire_oss_list *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->bucket = wire_get_u32(&b);
+	m->fid = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->first = wire_get_u32(&b);
+	m->max = wire_get_u32(&b);
+	if (!b.err && (m->bucket > 255 || m->first > 1 || m->max == 0 ||
+		       m->max > WIRE_OSS_LIST_MAX))
+		return -EINVAL;
+	return wire_dec_end(&b);
+}
+
+int wire_enc_oss_list_rep(void *buf, size_t len, const struct wire_oss_list_rep *m)
+{
+	struct wire_buf b;
+
+	if (m->count > WIRE_OSS_LIST_MAX)
+		return -EINVAL;
+	wire_buf_init(&b, buf, len);
+	wire_put_u32(&b, m->bucket);
+	wire_put_u64(&b, m->fid);
+	wire_put_u32(&b, m->stripe);
+	wire_put_u32(&b, m->eof);
+	wire_put_u32(&b, m->count);
+	for (uint32_t i = 0; i < m->count; i++) {
+		wire_put_u64(&b, m->obj[i].fid);
+		wire_put_u32(&b, m->obj[i].stripe);
+	}
+	return wire_enc_end(&b);
+}
+
+int wire_dec_oss_list_rep(const void *buf, size_t len, struct wire_oss_list_rep *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->bucket = wire_get_u32(&b);
+	m->fid = wire_get_u64(&b);
+	m->stripe = wire_get_u32(&b);
+	m->eof = wire_get_u32(&b);
+	m->count = wire_get_u32(&b);
+	if (b.err || m->bucket > 255 || m->eof > 1 || m->count > WIRE_OSS_LIST_MAX)
+		return -EPROTO;
+	for (uint32_t i = 0; i < m->count && !b.err; i++) {
+		m->obj[i].fid = wire_get_u64(&b);
+		m->obj[i].stripe = wire_get_u32(&b);
+	}
+	return wire_dec_end(&b);
+}
+
+int wire_enc_obj_stat(void *buf, size_t len, const struct wire_obj_stat *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, buf, len);
+	wire_put_u64(&b, m->size);
+	wire_put_u64(&b, m->stored);
+	return wire_enc_end(&b);
+}
+
+int wire_dec_obj_stat(const void *buf, size_t len, struct wire_obj_stat *m)
+{
+	struct wire_buf b;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->size = wire_get_u64(&b);
+	m->stored = wire_get_u64(&b);
+	if (!b.err && m->size > WIRE_OBJ_OFF_MAX)
+		return -EPROTO;
+	return wire_dec_end(&b);
+}
+
+/* The chunk table goes first, then an ordinary obj_io. */
+int wire_enc_obj_chunks(void *buf, size_t len, const struct wire_obj_chunks *m)
+{
+	struct wire_buf b;
+	int rc;
+
+	if (m->io.next > WIRE_MAX_EXTENTS)
+		return -EINVAL;
+	wire_buf_init(&b, buf, len);
+	wire_put_u32(&b, m->chunk_size);
+	wire_put_u32(&b, m->io.next);
+	for (uint32_t i = 0; i < m->io.next; i++)
+		wire_put_u32(&b, m->codec[i]);
+	if (b.err)
+		return -EMSGSIZE;
+	rc = wire_enc_obj_io((uint8_t *)buf + b.pos, len - b.pos, &m->io);
+	return rc < 0 ? rc : rc + (int)b.pos;
+}
+
+int wire_dec_obj_chunks(const void *buf, size_t len, struct wire_obj_chunks *m)
+{
+	struct wire_buf b;
+	uint32_t n, c;
+	int rc;
+
+	wire_buf_init(&b, (void *)buf, len);
+	m->chunk_size = wire_get_u32(&b);
+	n = wire_get_u32(&b);
+	if (b.err || n == 0 || n > WIRE_MAX_EXTENTS)
+		return -EPROTO;
+	for (uint32_t i = 0; i < n; i++)
+		m->codec[i] = wire_get_u32(&b);
+	if (b.err)
+		return -EPROTO;
+	rc = wire_dec_obj_io((const uint8_t *)buf + b.pos, len - b.pos, &m->io);
+	if (rc)
+		return rc;
+	c = m->chunk_size;
+	if (m->io.next != n || c < 4096 || c > (4u << 20) || (c & (c - 1)))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct wire_extent *e = &m->io.ext[i];
+
+		if (e->off % c || e->len > c)
+			return -EINVAL;
+		if (m->codec[i] == PFS_COMPRESS_NONE ? e->len != c :
+		    m->codec[i] != PFS_COMPRESS_LZ4 && m->codec[i] != PFS_COMPRESS_ZSTD)
+			return -EINVAL;
+	}
+	return 0;
+}

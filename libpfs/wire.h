@@ -45,6 +45,11 @@ enum wire_op {
 	WIRE_OP_OBJ_SYNC,
 	WIRE_OP_OBJ_DESTROY,
 	WIRE_OP_OSS_STATFS,
+	/* checksums and compression at rest (39..47) */
+	WIRE_OP_OBJ_SCRUB = 39,
+	WIRE_OP_OSS_LIST = 40,
+	WIRE_OP_OBJ_STAT = 41,
+	WIRE_OP_OBJ_WRITE_CHUNKS = 42,
 	WIRE_OP_OBJ_LOCK = 48,             /* EC row locks, served by the target */
 	WIRE_OP_OBJ_UNLOCK,                /* of the file's first parity stripe */
 	WIRE_OP_MAX
@@ -288,6 +293,62 @@ struct wire_statfs_rep {
 	uint64_t objects;
 };
 
+/* OBJ_SCRUB: verify the object's stored checksums from off (rounded down to
+ * 4 KiB) for about budget bytes (the server caps it); the client calls
+ * again from next until next == size. */
+struct wire_obj_scrub {
+	uint64_t fid;
+	uint32_t stripe;
+	uint64_t off;
+	uint64_t budget;
+};
+
+struct wire_obj_scrub_rep {
+	uint64_t size;                 /* object size (0: missing) */
+	uint64_t next;                 /* first byte not verified yet */
+	uint64_t blocks;               /* 4 KiB blocks verified by this call */
+	uint64_t bad;                  /* of which failed their checksum */
+	uint64_t first_bad;            /* object offset of the first, or UINT64_MAX */
+};
+
+/* OSS_LIST: the target's objects strictly after the cursor (bucket, fid,
+ * stripe; first = 1 starts at the beginning), in the store's order. */
+#define WIRE_OSS_LIST_MAX 2048
+struct wire_oss_list {
+	uint32_t bucket;
+	uint64_t fid;
+	uint32_t stripe;
+	uint32_t first;
+	uint32_t max;                  /* 1..WIRE_OSS_LIST_MAX */
+};
+
+struct wire_oss_list_rep {
+	uint32_t bucket;               /* cursor after the last object returned */
+	uint64_t fid;
+	uint32_t stripe;
+	uint32_t eof;
+	uint32_t count;
+	struct wire_obj obj[WIRE_OSS_LIST_MAX];
+};
+
+/* OBJ_STAT reply: logical size and bytes allocated on disk. */
+struct wire_obj_stat {
+	uint64_t size;
+	uint64_t stored;
+};
+
+/* OBJ_WRITE_CHUNKS: whole compression chunks of a compressed file. Extent i
+ * is chunk slot i: off = its object offset (a multiple of chunk_size), len =
+ * the bytes stored (the data), codec[i] how: PFS_COMPRESS_LZ4/ZSTD
+ * (compressed, len <= chunk_size, decompressing to chunk_size bytes) or
+ * PFS_COMPRESS_NONE (raw, len == chunk_size). crc covers the stored bytes.
+ * The reply is a wire_obj_io_rep (obj_size). */
+struct wire_obj_chunks {
+	uint32_t chunk_size;           /* power of two, 4 KiB..4 MiB */
+	uint32_t codec[WIRE_MAX_EXTENTS];
+	struct wire_obj_io io;
+};
+
 /* Encoders return the payload length written, or a negative error; decoders
  * return 0 or -EPROTO / -EINVAL and never read outside [buf, buf+len). */
 int wire_enc_target_register(void *buf, size_t len, const struct wire_target_register *m);
@@ -329,6 +390,19 @@ int wire_enc_obj_lock(void *buf, size_t len, const struct wire_obj_lock *m);
 int wire_dec_obj_lock(const void *buf, size_t len, struct wire_obj_lock *m);
 int wire_enc_statfs_rep(void *buf, size_t len, const struct wire_statfs_rep *m);
 int wire_dec_statfs_rep(const void *buf, size_t len, struct wire_statfs_rep *m);
+
+int wire_enc_obj_scrub(void *buf, size_t len, const struct wire_obj_scrub *m);
+int wire_dec_obj_scrub(const void *buf, size_t len, struct wire_obj_scrub *m);
+int wire_enc_obj_scrub_rep(void *buf, size_t len, const struct wire_obj_scrub_rep *m);
+int wire_dec_obj_scrub_rep(const void *buf, size_t len, struct wire_obj_scrub_rep *m);
+int wire_enc_oss_list(void *buf, size_t len, const struct wire_oss_list *m);
+int wire_dec_oss_list(const void *buf, size_t len, struct wire_oss_list *m);
+int wire_enc_oss_list_rep(void *buf, size_t len, const struct wire_oss_list_rep *m);
+int wire_dec_oss_list_rep(const void *buf, size_t len, struct wire_oss_list_rep *m);
+int wire_enc_obj_chunks(void *buf, size_t len, const struct wire_obj_chunks *m);
+int wire_dec_obj_chunks(const void *buf, size_t len, struct wire_obj_chunks *m);
+int wire_enc_obj_stat(void *buf, size_t len, const struct wire_obj_stat *m);
+int wire_dec_obj_stat(const void *buf, size_t len, struct wire_obj_stat *m);
 
 /* Total bytes an I/O request moves (sum of extent lengths). */
 uint64_t wire_obj_io_bytes(const struct wire_obj_io *m);

@@ -1,6 +1,61 @@
 /* objstore.c - the OSS object store: stripe objects as files under
- * DIR/objects/<2 hex>/<fid>.<stripe>, the fd cache, target.id and statfs. */
+ * DIR/objects/<2 hex>/<fid>.<stripe>, their CRC32C sidecars, the fd cache,
+ * target.id, statfs, scrub and the recovery pass after an unclean stop. */
+
+/*
+ * Checksums at rest
+ * -----------------
+ * Every object <fid>.<stripe> has a sidecar <fid>.<stripe>.crc beside it.
+ * The object is cut into 4 KiB blocks aligned to object offset 0; block b's
+ * record is 8 bytes at sidecar offset 8 * b: two little-endian u32, cur and
+ * prev. A block's CRC32C always covers the full 4096 bytes, bytes past the
+ * object's end counted as zeros (what a read returns), so the last block
+ * needs no length. A stored value v accepts data whose CRC is c when
+ * c == v, or v == 0 and the block is all zeros (c == CRC of a zero block):
+ * never-written blocks (holes, or records past the sidecar's end) read as
+ * zeros without a false mismatch, and a block whose real CRC is 0 still
+ * checks. A block verifies when either cur or prev accepts it.
+ *
+ * The CRC travels from the client: a write RPC carries the CRC32C of its
+ * data; the OSS computes the CRC of every piece of the data cut at block
+ * boundaries (one pass, ISA-L), combines them (GF(2) shift operators, no
+ * second pass) and compares with the client's: a mismatch is -EBADMSG and
+ * nothing is written. Full-block pieces' CRCs are stored as they are; a
+ * block written partially is merged in memory with its old content (read
+ * and verified first: a corrupt block is -EIO, never blessed by a merge)
+ * and the merged block's CRC is stored. A read verifies every block it
+ * touches (an unaligned read the 1-2 edge blocks whole) and answers with
+ * the CRC of the data it sends, combined from the verified block CRCs, so
+ * the client's check is end to end. A mismatch is re-checked under the
+ * object's range lock (a concurrent writer may have been half way); if it
+ * still fails the request is -EIO and the log names target, fid, stripe and
+ * offset. -EIO from this store means exactly "stored data is bad".
+ *
+ * Concurrency: writers (and truncates, and re-checks) of an object take a
+ * range lock over the blocks they touch; reads take none.
+ *
+ * Crash consistency (a killed process; the page cache survives):
+ *  - write: records (new, old) are written first, then the data, then
+ *    (new, new). A crash at any point leaves every block holding old or new
+ *    data (pwrite copies page by page), and one of the two records accepts
+ *    it. A block left with cur != prev is resolved by its next write, which
+ *    reads it to learn which of the two it holds.
+ *  - truncate: the new last block's record (new, old), then the data
+ *    ftruncate, then the sidecar ftruncate and (new, new). Records left
+ *    past the end by a crash are trimmed by the recovery pass.
+ *  - create: the object (O_EXCL), then its empty sidecar; destroy: the
+ *    object, then the sidecar.
+ *  - DIR/clean is written by a clean close and removed at open. Opening
+ *    without it runs the recovery pass over every object (proportional to
+ *    the object count, not the data): trims sidecars longer than their
+ *    object, removes sidecars without an object, and rebuilds a missing
+ *    sidecar of a non-empty object from its data (logged).
+ * OBJ_SYNC fdatasyncs the sidecar, the chunk map and the object. After a power loss,
+ * blocks written since their last sync may hold either content with either
+ * record, so they may read -EIO (not wrong bytes); scrub finds them.
+ */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,26 +69,61 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "checksum.h"
+#include "compress.h"
 #include "log.h"
 #include "objstore.h"
+#include "pfs.h"
 
 #define OS_BUCKETS 1024        /* fd cache hash buckets (power of two) */
-#define OS_NAME_MAX 48         /* "ff/18446744073709551615.4294967295" */
+#define OS_NAME_MAX 56         /* "ff/18446744073709551615.4294967295.crc" */
 #define OS_ID_FILE "target.id"
 #define OS_ID_TMP "target.id.tmp"
 #define OS_OBJ_DIR "objects"
+#define OS_CLEAN "clean"
+#define OS_CRC_SUFFIX ".crc"
+#define OS_MAP_SUFFIX ".cmp"
+#define OS_KIND_DATA 0
+#define OS_KIND_CRC 1
+#define OS_KIND_MAP 2
+#define OS_MAP_HDR 16          /* chunk map header: magic, version, chunk size */
+#define OS_MAP_MAGIC 0x43534650u /* "PFSC" */
+#define OS_CTX_POOL 16         /* codec contexts kept for reuse */
+#define OS_BLK OBJSTORE_BLOCK
+#define OS_BLK_SHIFT 12
+#define OS_REC 8u              /* sidecar bytes per block */
+#define OS_CHUNK 128           /* blocks verified per batch in a read */
+#define OS_RL_MAX 16           /* concurrent range locks on one object */
+#define OS_SCRUB_LOG_MAX 16    /* bad blocks logged per scrub call */
 
-/* One open object file. While cached it is in a hash chain and the LRU list;
- * an evicted entry still referenced is closed by its last os_put. */
+/* One block's record, as stored (little-endian). */
+struct os_rec {
+	uint32_t cur;
+	uint32_t prev;
+};
+
+struct os_range {
+	uint64_t lo, hi;       /* blocks [lo, hi); hi == 0: free slot */
+};
+
+/* One open object file and its sidecar. While cached it is in a hash chain
+ * and the LRU list; an evicted entry still referenced is closed by its last
+ * os_put. rl_lock guards the range locks. */
 struct os_ent {
 	uint64_t fid;
 	uint32_t stripe;
 	int fd;
+	int cfd;               /* the .crc sidecar */
+	atomic_int mfd;        /* the .cmp chunk map, -1 while the object has none */
+	uint32_t csize;        /* its chunk size (set before mfd) */
 	int refs;
 	int cached;
 	struct os_ent *hnext;
 	struct os_ent *prev;   /* LRU neighbours: lru.next is the most recent */
 	struct os_ent *next;
+	pthread_mutex_t rl_lock;
+	pthread_cond_t rl_cond;
+	struct os_range rl[OS_RL_MAX];
 };
 
 /*
@@ -41,10 +131,12 @@ struct os_ent {
  * gen. gen counts destroys: an fd opened outside the lock is only cached if
  * no destroy happened since the opener sampled gen, so a destroyed file never
  * stays in the cache. objects is atomic (created with O_EXCL, removed by a
- * successful unlink, so it is exact).
+ * successful unlink, so it is exact). shift and zcrc are set at open and
+ * only read afterwards.
  */
 struct objstore {
 	char *dir;
+	uint32_t target;
 	int dir_fd;            /* DIR, flock'ed for the store's lifetime */
 	int obj_fd;            /* DIR/objects */
 	pthread_mutex_t lock;
@@ -53,7 +145,74 @@ struct objstore {
 	int ncached;
 	uint64_t gen;
 	atomic_uint_least64_t objects;
+	int ready;             /* opened fully: a close marks a clean stop */
+	pthread_mutex_t create_lock;   /* opening, creating an object, adding a map */
+	pthread_mutex_t cpool_lock;
+	struct compress_ctx *cpool[OS_CTX_POOL];
+	int ncpool;
+	uint32_t zcrc;         /* CRC32C of a zero block */
+	uint32_t shift[32][32]; /* shift[i]: the CRC operator for 2^i zero bytes */
 };
+
+/* ---- CRC helpers ---- */
+
+static uint32_t os_gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+
+	for (; vec; vec >>= 1, mat++)
+		if (vec & 1)
+			sum ^= *mat;
+	return sum;
+}
+
+static void os_gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	for (int n = 0; n < 32; n++)
+		sq[n] = os_gf2_times(mat, mat[n]);
+}
+
+/* The operators for appending 2^i zero bytes to a (reflected) CRC32C. */
+static void os_crc_init(struct objstore *os)
+{
+	static const uint8_t zero[OS_BLK];
+	uint32_t bit[32], two[32], four[32];
+
+	bit[0] = 0x82f63b78u;  /* one zero bit: CRC32C's reflected polynomial */
+	for (int n = 1; n < 32; n++)
+		bit[n] = 1u << (n - 1);
+	os_gf2_square(two, bit);
+	os_gf2_square(four, two);
+	os_gf2_square(os->shift[0], four);
+	for (int i = 1; i < 32; i++)
+		os_gf2_square(os->shift[i], os->shift[i - 1]);
+	os->zcrc = checksum_crc32c(0, zero, OS_BLK);
+}
+
+/* CRC32C of A followed by B from crc(A), crc(B) and len(B). */
+static uint32_t os_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen)
+{
+	for (int i = 0; blen; i++, blen >>= 1)
+		if (blen & 1)
+			a = os_gf2_times(os->shift[i], a);
+	return a ^ b;
+}
+
+static int os_crc_ok1(const struct objstore *os, uint32_t stored, uint32_t c)
+{
+	return c == stored || (stored == 0 && c == os->zcrc);
+}
+
+static int os_rec_ok(const struct objstore *os, const struct os_rec *r, uint32_t c)
+{
+	return os_crc_ok1(os, le32toh(r->cur), c) || os_crc_ok1(os, le32toh(r->prev), c);
+}
+
+static void os_rec_set(struct os_rec *r, uint32_t cur, uint32_t prev)
+{
+	r->cur = htole32(cur);
+	r->prev = htole32(prev);
+}
 
 /* ---- names ---- */
 
@@ -71,13 +230,15 @@ static uint64_t os_hash(uint64_t fid, uint32_t stripe)
 	return x;
 }
 
-/* "xx/<fid>.<stripe>" relative to DIR/objects; sub gets "xx". */
-static void os_name(uint64_t fid, uint32_t stripe, char *name, char *sub)
+/* "xx/<fid>.<stripe>" relative to DIR/objects, with kind OS_KIND_CRC ".crc"
+ * (the checksum sidecar) or OS_KIND_MAP ".cmp" (the chunk map); sub gets "xx". */
+static void os_name(uint64_t fid, uint32_t stripe, int kind, char *name, char *sub)
 {
 	unsigned h = (unsigned)(os_hash(fid, stripe) >> 56);
 
 	snprintf(sub, 3, "%02x", h);
-	snprintf(name, OS_NAME_MAX, "%02x/%" PRIu64 ".%" PRIu32, h, fid, stripe);
+	snprintf(name, OS_NAME_MAX, "%02x/%" PRIu64 ".%" PRIu32 "%s", h, fid, stripe,
+		 kind == OS_KIND_CRC ? OS_CRC_SUFFIX : kind == OS_KIND_MAP ? OS_MAP_SUFFIX : "");
 }
 
 /* ---- small I/O helpers ---- */
@@ -121,6 +282,17 @@ static int64_t os_pread_all(int fd, uint8_t *p, uint64_t len, uint64_t off)
 	return (int64_t)done;
 }
 
+/* Reads exactly len bytes, zeros past the end of file. */
+static int os_pread_zero(int fd, uint8_t *p, uint64_t len, uint64_t off)
+{
+	int64_t n = os_pread_all(fd, p, len, off);
+
+	if (n < 0)
+		return (int)n;
+	memset(p + n, 0, len - (uint64_t)n);
+	return 0;
+}
+
 static int os_fsize(int fd, uint64_t *size)
 {
 	struct stat st;
@@ -144,6 +316,93 @@ static int os_fsync_dirat(int dfd, const char *sub)
 	return rc;
 }
 
+static uint64_t os_nblocks(uint64_t size)
+{
+	return (size + OS_BLK - 1) >> OS_BLK_SHIFT;
+}
+
+/* ---- sidecar records ---- */
+
+/* Records [b, b + n) into r; records past the sidecar's end read as 0. */
+static int os_rec_read(int cfd, uint64_t b, uint64_t n, struct os_rec *r)
+{
+	return os_pread_zero(cfd, (uint8_t *)r, n * OS_REC, b * OS_REC);
+}
+
+static int os_rec_write(int cfd, uint64_t b, uint64_t n, const struct os_rec *r)
+{
+	return os_pwrite_all(cfd, (const uint8_t *)r, n * OS_REC, b * OS_REC);
+}
+
+/* Writes the records of the sorted distinct blocks blk[0..n) from r[0..n),
+ * one pwrite per run of consecutive blocks. */
+static int os_rec_write_runs(int cfd, const uint64_t *blk, size_t n, const struct os_rec *r)
+{
+	size_t i = 0, j;
+	int rc;
+
+	while (i < n) {
+		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
+			;
+		rc = os_rec_write(cfd, blk[i], j - i, r + i);
+		if (rc < 0)
+			return rc;
+		i = j;
+	}
+	return 0;
+}
+
+static int os_rec_read_runs(int cfd, const uint64_t *blk, size_t n, struct os_rec *r)
+{
+	size_t i = 0, j;
+	int rc;
+
+	while (i < n) {
+		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
+			;
+		rc = os_rec_read(cfd, blk[i], j - i, r + i);
+		if (rc < 0)
+			return rc;
+		i = j;
+	}
+	return 0;
+}
+
+/* Recomputes every record of the object from its data (as (c, c)) and
+ * cuts the sidecar to the object's blocks. For a sidecar that was lost. */
+static int os_rebuild(int fd, int cfd)
+{
+	enum { N = 64 };
+	uint8_t *buf;
+	struct os_rec r[N];
+	uint64_t size = 0, nb, b;
+	int rc;
+
+	rc = os_fsize(fd, &size);
+	if (rc < 0)
+		return rc;
+	buf = malloc((size_t)N * OS_BLK);
+	if (!buf)
+		return -ENOMEM;
+	nb = os_nblocks(size);
+	for (b = 0; b < nb && rc == 0; b += N) {
+		uint64_t n = nb - b < N ? nb - b : N;
+
+		rc = os_pread_zero(fd, buf, n * OS_BLK, b * OS_BLK);
+		for (uint64_t i = 0; rc == 0 && i < n; i++) {
+			uint32_t c = checksum_crc32c(0, buf + i * OS_BLK, OS_BLK);
+
+			os_rec_set(&r[i], c, c);
+		}
+		if (rc == 0)
+			rc = os_rec_write(cfd, b, n, r);
+	}
+	free(buf);
+	if (rc == 0 && ftruncate(cfd, (off_t)(nb * OS_REC)) < 0)
+		rc = -errno;
+	return rc;
+}
+
 /* ---- object files ---- */
 
 /* Creates DIR/objects/<sub> if missing (and makes its name durable). */
@@ -156,48 +415,220 @@ static int os_mksub(struct objstore *os, const char *sub)
 	return 0;
 }
 
-/* Creates the object file (racing creators are fine: the loser opens). */
-static int os_create(struct objstore *os, const char *name, const char *sub, int *fdp)
+/* Opens the sidecar of an existing object, creating it when missing; a
+ * non-empty object that lost its sidecar gets one rebuilt from its data. */
+static int os_open_sidecar(struct objstore *os, uint64_t fid, uint32_t stripe, int fd,
+			   int *cfdp)
 {
-	int fd, rc;
+	char name[OS_NAME_MAX], sub[3];
+	uint64_t size = 0;
+	int cfd, rc;
 
+	os_name(fid, stripe, OS_KIND_CRC, name, sub);
+	cfd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
+	if (cfd >= 0) {
+		*cfdp = cfd;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	cfd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (cfd < 0)
+		return -errno;
+	rc = os_fsize(fd, &size);
+	if (rc == 0 && size > 0) {
+		log_msg(LOG_WARN, "objstore: target %" PRIu32 ": object %" PRIu64 ".%" PRIu32
+			" had no checksum file; rebuilt from its data", os->target, fid, stripe);
+		rc = os_rebuild(fd, cfd);
+	}
+	if (rc == 0)
+		rc = os_fsync_dirat(os->obj_fd, sub);
+	if (rc < 0) {
+		close(cfd);
+		return rc;
+	}
+	*cfdp = cfd;
+	return 0;
+}
+
+/* Creates the object file and its empty sidecar (racing creators are
+ * fine: the loser opens). */
+static int os_create(struct objstore *os, uint64_t fid, uint32_t stripe, int *fdp,
+		     int *cfdp)
+{
+	char name[OS_NAME_MAX], cname[OS_NAME_MAX], sub[3];
+	int fd, cfd, rc;
+
+	os_name(fid, stripe, OS_KIND_DATA, name, sub);
+	os_name(fid, stripe, OS_KIND_CRC, cname, sub);
 	rc = os_mksub(os, sub);
 	if (rc < 0)
 		return rc;
 	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST)
+	if (fd < 0 && errno == EEXIST) {
 		fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
-	else if (fd >= 0) {
-		atomic_fetch_add(&os->objects, 1);
-		rc = os_fsync_dirat(os->obj_fd, sub);
+		if (fd < 0)
+			return -errno;
+		rc = os_open_sidecar(os, fid, stripe, fd, cfdp);
 		if (rc < 0) {
-			log_msg(LOG_ERR, "objstore: fsync of %s/%s/%s: %s", os->dir,
-				OS_OBJ_DIR, sub, strerror(-rc));
 			close(fd);
 			return rc;
 		}
+		*fdp = fd;
+		return 0;
 	}
 	if (fd < 0)
 		return -errno;
+	atomic_fetch_add(&os->objects, 1);
+	/* A sidecar left by a crash between an unlink and the next start
+	 * belongs to a dead object: start empty. */
+	cfd = openat(os->obj_fd, cname, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (cfd < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	os_name(fid, stripe, OS_KIND_MAP, cname, sub);
+	(void)unlinkat(os->obj_fd, cname, 0);
+	rc = os_fsync_dirat(os->obj_fd, sub);
+	if (rc < 0) {
+		log_msg(LOG_ERR, "objstore: fsync of %s/%s/%s: %s", os->dir,
+			OS_OBJ_DIR, sub, strerror(-rc));
+		close(cfd);
+		close(fd);
+		return rc;
+	}
 	*fdp = fd;
+	*cfdp = cfd;
 	return 0;
 }
 
 static int os_open_file(struct objstore *os, uint64_t fid, uint32_t stripe,
-			int create, int *fdp)
+			int create, int *fdp, int *cfdp)
 {
 	char name[OS_NAME_MAX], sub[3];
-	int fd;
+	int fd, rc;
 
-	os_name(fid, stripe, name, sub);
+	os_name(fid, stripe, OS_KIND_DATA, name, sub);
 	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
+		rc = os_open_sidecar(os, fid, stripe, fd, cfdp);
+		if (rc < 0) {
+			close(fd);
+			return rc;
+		}
 		*fdp = fd;
 		return 0;
 	}
 	if (errno != ENOENT || !create)
 		return -errno;
-	return os_create(os, name, sub, fdp);
+	return os_create(os, fid, stripe, fdp, cfdp);
+}
+
+/* ---- chunk maps (compressed objects) ---- */
+
+/* Opens the object's chunk map if it has one (before the entry is shared). */
+static int os_map_open(struct objstore *os, struct os_ent *e)
+{
+	char name[OS_NAME_MAX], sub[3];
+	uint32_t hdr[4];
+	int fd;
+
+	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
+	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (os_pread_all(fd, (uint8_t *)hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr) ||
+	    le32toh(hdr[0]) != OS_MAP_MAGIC || le32toh(hdr[1]) != 1 ||
+	    le32toh(hdr[2]) < OS_BLK || le32toh(hdr[2]) > (4u << 20) ||
+	    (le32toh(hdr[2]) & (le32toh(hdr[2]) - 1))) {
+		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": chunk map of %" PRIu64 ".%" PRIu32
+			" is corrupt", os->target, e->fid, e->stripe);
+		close(fd);
+		return -EIO;
+	}
+	e->csize = le32toh(hdr[2]);
+	atomic_store(&e->mfd, fd);
+	return 0;
+}
+
+/* Gives the object a chunk map of chunk size csize (or checks the one it
+ * has). Published (mfd set) only once complete. */
+static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
+{
+	char name[OS_NAME_MAX], sub[3];
+	uint32_t hdr[4] = { htole32(OS_MAP_MAGIC), htole32(1), htole32(csize), 0 };
+	int fd, rc = 0;
+
+	if (atomic_load(&e->mfd) >= 0)
+		return e->csize == csize ? 0 : -EINVAL;
+	pthread_mutex_lock(&os->create_lock);
+	if (atomic_load(&e->mfd) >= 0) {
+		rc = e->csize == csize ? 0 : -EINVAL;
+		goto out;
+	}
+	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
+	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST) {
+		/* Another entry of this object made it (complete: same lock). */
+		rc = os_map_open(os, e);
+		if (rc == 0 && atomic_load(&e->mfd) >= 0 && e->csize != csize)
+			rc = -EINVAL;
+		goto out;
+	}
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = os_pwrite_all(fd, (const uint8_t *)hdr, sizeof(hdr), 0);
+	if (rc == 0)
+		rc = os_fsync_dirat(os->obj_fd, sub);
+	if (rc < 0) {
+		(void)unlinkat(os->obj_fd, name, 0);
+		close(fd);
+		goto out;
+	}
+	e->csize = csize;
+	atomic_store(&e->mfd, fd);
+out:
+	pthread_mutex_unlock(&os->create_lock);
+	return rc;
+}
+
+static int os_map_read(struct os_ent *e, uint64_t k, uint64_t n, struct os_rec *m)
+{
+	return os_pread_zero(atomic_load(&e->mfd), (uint8_t *)m, n * OS_REC,
+			     OS_MAP_HDR + k * OS_REC);
+}
+
+static int os_map_write(struct os_ent *e, uint64_t k, const struct os_rec *m)
+{
+	return os_pwrite_all(atomic_load(&e->mfd), (const uint8_t *)m, OS_REC,
+			     OS_MAP_HDR + k * OS_REC);
+}
+
+static struct compress_ctx *os_cctx_get(struct objstore *os)
+{
+	struct compress_ctx *c = NULL;
+
+	pthread_mutex_lock(&os->cpool_lock);
+	if (os->ncpool)
+		c = os->cpool[--os->ncpool];
+	pthread_mutex_unlock(&os->cpool_lock);
+	if (!c && compress_ctx_new(&c) < 0)
+		return NULL;
+	return c;
+}
+
+static void os_cctx_put(struct objstore *os, struct compress_ctx *c)
+{
+	pthread_mutex_lock(&os->cpool_lock);
+	if (os->ncpool < OS_CTX_POOL) {
+		os->cpool[os->ncpool++] = c;
+		c = NULL;
+	}
+	pthread_mutex_unlock(&os->cpool_lock);
+	compress_ctx_free(c);
 }
 
 /* ---- fd cache (all os_lru_* / os_hash_* called with lock held) ---- */
@@ -248,6 +679,11 @@ static int os_uncache(struct objstore *os, struct os_ent *e)
 static void os_ent_free(struct os_ent *e)
 {
 	close(e->fd);
+	close(e->cfd);
+	if (atomic_load(&e->mfd) >= 0)
+		close(atomic_load(&e->mfd));
+	pthread_mutex_destroy(&e->rl_lock);
+	pthread_cond_destroy(&e->rl_cond);
 	free(e);
 }
 
@@ -288,7 +724,7 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 {
 	struct os_ent *e, *other, *dead = NULL;
 	uint64_t gen;
-	int fd = -1, rc;
+	int fd = -1, cfd = -1, rc;
 
 	pthread_mutex_lock(&os->lock);
 	e = os_lookup(os, fid, stripe);
@@ -303,17 +739,32 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 		*out = e;
 		return 0;
 	}
-	rc = os_open_file(os, fid, stripe, create, &fd);
-	if (rc < 0)
-		return rc;
 	e = calloc(1, sizeof(*e));
-	if (!e) {
-		close(fd);
+	if (!e)
 		return -ENOMEM;
-	}
 	e->fid = fid;
 	e->stripe = stripe;
-	e->fd = fd;
+	atomic_init(&e->mfd, -1);
+	/* Creation (object, sidecar, stale map) and map creation happen under
+	 * create_lock: an opener never sees them half done. */
+	pthread_mutex_lock(&os->create_lock);
+	rc = os_open_file(os, fid, stripe, create, &fd, &cfd);
+	if (rc == 0) {
+		e->fd = fd;
+		e->cfd = cfd;
+		rc = os_map_open(os, e);
+		if (rc < 0) {
+			close(fd);
+			close(cfd);
+		}
+	}
+	pthread_mutex_unlock(&os->create_lock);
+	if (rc < 0) {
+		free(e);
+		return rc;
+	}
+	pthread_mutex_init(&e->rl_lock, NULL);
+	pthread_cond_init(&e->rl_cond, NULL);
 	e->refs = 1;
 	pthread_mutex_lock(&os->lock);
 	other = os_lookup(os, fid, stripe);
@@ -341,6 +792,47 @@ static void os_put(struct objstore *os, struct os_ent *e)
 		os_ent_free(e);
 }
 
+/* ---- range locks (blocks [lo, hi) of one object) ---- */
+
+static int os_rl_busy(const struct os_ent *e, uint64_t lo, uint64_t hi, int *slot)
+{
+	*slot = -1;
+	for (int i = 0; i < OS_RL_MAX; i++) {
+		if (e->rl[i].hi == 0) {
+			if (*slot < 0)
+				*slot = i;
+			continue;
+		}
+		if (e->rl[i].lo < hi && lo < e->rl[i].hi)
+			return 1;
+	}
+	return *slot < 0;
+}
+
+/* Waits until no other holder overlaps [lo, hi); returns the slot to drop. */
+static int os_rl_take(struct os_ent *e, uint64_t lo, uint64_t hi)
+{
+	int slot;
+
+	if (hi <= lo)
+		hi = lo + 1;
+	pthread_mutex_lock(&e->rl_lock);
+	while (os_rl_busy(e, lo, hi, &slot))
+		pthread_cond_wait(&e->rl_cond, &e->rl_lock);
+	e->rl[slot].lo = lo;
+	e->rl[slot].hi = hi;
+	pthread_mutex_unlock(&e->rl_lock);
+	return slot;
+}
+
+static void os_rl_drop(struct os_ent *e, int slot)
+{
+	pthread_mutex_lock(&e->rl_lock);
+	e->rl[slot].lo = e->rl[slot].hi = 0;
+	pthread_cond_broadcast(&e->rl_cond);
+	pthread_mutex_unlock(&e->rl_lock);
+}
+
 /* ---- operations ---- */
 
 int objstore_extents_check(const struct wire_extent *ext, uint32_t next, uint64_t *total)
@@ -357,6 +849,354 @@ int objstore_extents_check(const struct wire_extent *ext, uint32_t next, uint64_
 	}
 	*total = sum;
 	return 0;
+}
+
+static void os_log_bad(const struct objstore *os, const struct os_ent *e, uint64_t blk,
+		       const struct os_rec *r, uint32_t c, const char *what)
+{
+	log_msg(LOG_ERR, "objstore: target %" PRIu32 ": checksum mismatch in fid %" PRIu64
+		" stripe %" PRIu32 " at object offset %" PRIu64 " (block %" PRIu64
+		"): stored %08x/%08x, data %08x (%s)", os->target, e->fid, e->stripe,
+		blk << OS_BLK_SHIFT, blk, le32toh(r->cur), le32toh(r->prev), c, what);
+}
+
+/* Checks block blk again under its range lock, reading it into buf (a
+ * concurrent writer may have been between its steps when the lock-free
+ * check ran). *c gets its CRC. 0 when it verifies, -EIO (logged) if not. */
+static int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8_t *buf,
+		      uint32_t *c, const char *what, int locked)
+{
+	struct os_rec r;
+	int slot = -1, rc;
+
+	if (!locked)
+		slot = os_rl_take(e, blk, blk + 1);
+	rc = os_rec_read(e->cfd, blk, 1, &r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
+	if (!locked)
+		os_rl_drop(e, slot);
+	if (rc < 0)
+		return rc;
+	*c = checksum_crc32c(0, buf, OS_BLK);
+	if (os_rec_ok(os, &r, *c))
+		return 0;
+	os_log_bad(os, e, blk, &r, *c, what);
+	return -EIO;
+}
+
+/* ---- compressed chunks ----
+ * An object written with compression has a chunk map <fid>.<stripe>.cmp: a
+ * 16-byte header (magic "PFSC", version 1, chunk size C) and for chunk k
+ * (object bytes [k*C, (k+1)*C), its slot) 8 bytes at 16 + 8*k: cur and prev
+ * chunk formats, each 0 for raw or codec << 24 | stored length. A chunk is
+ * stored in its slot: raw, or its compressed bytes at the slot start (the
+ * last block zero-padded) and the rest of the slot punched out, so
+ * overwrites need no allocator and the disk keeps only what is stored. The
+ * block records (above) always describe the stored bytes. The object's
+ * size stays the logical size.
+ *
+ * Storing a chunk (lock held): block records (new, old), map (new, old),
+ * the stored bytes (one pwritev), records (new, new), map (new, new); the
+ * slot's tail is punched after the data (garbage collection only: blocks
+ * past a compressed chunk's stored length are never read). A chunk whose
+ * map entry is torn (cur != prev) is resolved by its blocks: all blocks of
+ * the cur format matching the records' cur -> cur, else all of the prev
+ * format matching prev -> prev, else -EIO. A process killed inside the
+ * pwritev of a multi-page compressed chunk can leave it neither (-EIO, found
+ * by scrub, never wrong bytes); raw data keeps per-block old-or-new.
+ *
+ * Readers of an object with a map take the chunk-aligned range lock (no
+ * lock-free path: a raw-looking block may be compressed bytes by the time
+ * it is read); a lock-free raw read re-checks after reading that the object
+ * did not get a map meanwhile.
+ *
+ * Reads decompress here, on the OSS, not in the client: a read keeps one
+ * protocol (RMA straight into the caller's buffers, partial reads need no
+ * client bounce buffer), the OSS checks the stored bytes and the codec's
+ * result before anything leaves, and the reply's CRC covers the logical
+ * bytes. The client compresses on writes (its CPU scales with the clients,
+ * and the wire carries the smaller bytes). A partial write or a truncate
+ * into a compressed chunk is merged here: the chunk is decompressed and
+ * stored raw (the OSS never recompresses; the next whole-chunk write from
+ * a client compresses it again). */
+
+static uint32_t os_fmt_len(uint32_t fmt, uint32_t csize)
+{
+	return fmt ? (fmt & 0xffffffu) : csize;
+}
+
+/* Which format chunk k holds (its slot read into tmp, C bytes): 0 and *fmt
+ * set, or -EIO (logged). Lock held. */
+static int os_chunk_resolve(struct objstore *os, struct os_ent *e, uint64_t k,
+			    uint8_t *tmp, uint32_t *fmt)
+{
+	uint32_t C = e->csize, nb = C >> OS_BLK_SHIFT, cur, prev;
+	uint64_t b0 = k * nb;
+	struct os_rec m, *r;
+	int rc, okc = 1, okp = 1, okany = 1;
+	uint32_t lc, lp, bad = 0, badc = 0;
+
+	r = malloc(nb * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	rc = os_map_read(e, k, 1, &m);
+	if (rc == 0)
+		rc = os_rec_read(e->cfd, b0, nb, r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, tmp, C, k * C);
+	if (rc < 0)
+		goto out;
+	cur = le32toh(m.cur);
+	prev = le32toh(m.prev);
+	lc = (os_fmt_len(cur, C) + OS_BLK - 1) >> OS_BLK_SHIFT;
+	lp = (os_fmt_len(prev, C) + OS_BLK - 1) >> OS_BLK_SHIFT;
+	for (uint32_t i = 0; i < nb; i++) {
+		uint32_t c = checksum_crc32c(0, tmp + (size_t)i * OS_BLK, OS_BLK);
+		int mc = os_crc_ok1(os, le32toh(r[i].cur), c);
+		int mp = os_crc_ok1(os, le32toh(r[i].prev), c);
+
+		if (i < lc && !mc)
+			okc = 0;
+		if (i < lp && !mp)
+			okp = 0;
+		if (i < lc && !mc && !mp && okany) {
+			okany = 0;
+			bad = i;
+			badc = c;
+		}
+	}
+	if (cur == prev && okany)
+		*fmt = cur;
+	else if (cur != prev && okc)
+		*fmt = cur;
+	else if (cur != prev && okp)
+		*fmt = prev;
+	else {
+		os_log_bad(os, e, b0 + bad, &r[bad], badc, "compressed chunk");
+		rc = -EIO;
+	}
+out:
+	free(r);
+	return rc;
+}
+
+/* The logical bytes of chunk k into buf (C bytes); tmp is C bytes of
+ * scratch. Lock held. */
+static int os_chunk_load(struct objstore *os, struct os_ent *e, uint64_t k, uint8_t *buf,
+			 uint8_t *tmp)
+{
+	struct compress_ctx *cc;
+	uint32_t fmt;
+	int rc;
+
+	rc = os_chunk_resolve(os, e, k, tmp, &fmt);
+	if (rc < 0)
+		return rc;
+	if (fmt == 0) {
+		memcpy(buf, tmp, e->csize);
+		return 0;
+	}
+	cc = os_cctx_get(os);
+	if (!cc)
+		return -ENOMEM;
+	rc = os_fmt_len(fmt, e->csize) > e->csize ? -EIO :
+	     compress_decode(cc, fmt >> 24, tmp, os_fmt_len(fmt, e->csize), buf, e->csize);
+	os_cctx_put(os, cc);
+	if (rc == -EIO)
+		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": fid %" PRIu64 " stripe %" PRIu32
+			": chunk at object offset %" PRIu64 " does not decompress",
+			os->target, e->fid, e->stripe, k * e->csize);
+	return rc;
+}
+
+/* Stores chunk k in format fmt from stored[0..slen) (see the rules above).
+ * tmp: C bytes of scratch. Lock held; the object has a map. */
+static int os_chunk_store(struct objstore *os, struct os_ent *e, uint64_t k, uint32_t fmt,
+			  const uint8_t *stored, uint32_t slen, uint8_t *tmp)
+{
+	uint32_t C = e->csize, nb = C >> OS_BLK_SHIFT, full = slen >> OS_BLK_SHIFT;
+	uint32_t part = slen & (OS_BLK - 1), oldfmt;
+	uint64_t b0 = k * nb, size = 0;
+	uint8_t last[OS_BLK];
+	struct os_rec m, *r;
+	uint32_t *newc;
+	struct iovec iov[2];
+	ssize_t wr;
+	int rc, n = 0;
+
+	r = malloc(nb * (sizeof(*r) + sizeof(*newc)));
+	if (!r)
+		return -ENOMEM;
+	newc = (uint32_t *)(r + nb);
+	rc = os_map_read(e, k, 1, &m);
+	if (rc < 0)
+		goto out;
+	oldfmt = le32toh(m.cur);
+	if (m.cur != m.prev && os_chunk_resolve(os, e, k, tmp, &oldfmt) < 0)
+		oldfmt = le32toh(m.cur);   /* bad either way: overwritten whole */
+	rc = os_rec_read(e->cfd, b0, nb, r);
+	if (rc < 0)
+		goto out;
+	if (part) {
+		memcpy(last, stored + (size_t)full * OS_BLK, part);
+		memset(last + part, 0, OS_BLK - part);
+	}
+	for (uint32_t i = 0; i < nb; i++) {
+		uint32_t cur = le32toh(r[i].cur), old = cur;
+
+		if (i < full)
+			newc[i] = checksum_crc32c(0, stored + (size_t)i * OS_BLK, OS_BLK);
+		else if (i == full && part)
+			newc[i] = checksum_crc32c(0, last, OS_BLK);
+		else
+			newc[i] = 0;
+		if (cur != le32toh(r[i].prev)) {
+			uint32_t c;
+
+			rc = os_pread_zero(e->fd, tmp, OS_BLK, (b0 + i) << OS_BLK_SHIFT);
+			if (rc < 0)
+				goto out;
+			c = checksum_crc32c(0, tmp, OS_BLK);
+			if (os_rec_ok(os, &r[i], c))
+				old = c;
+		}
+		os_rec_set(&r[i], newc[i], old);
+	}
+	rc = os_rec_write(e->cfd, b0, nb, r);
+	if (rc < 0)
+		goto out;
+	os_rec_set(&m, fmt, oldfmt);
+	rc = os_map_write(e, k, &m);
+	if (rc < 0)
+		goto out;
+	if (full) {
+		iov[n].iov_base = (void *)stored;
+		iov[n++].iov_len = (size_t)full * OS_BLK;
+	}
+	if (part) {
+		iov[n].iov_base = last;
+		iov[n++].iov_len = OS_BLK;
+	}
+	wr = pwritev(e->fd, iov, n, (off_t)(k * C));
+	if (wr != (ssize_t)(((size_t)full + (part ? 1 : 0)) * OS_BLK)) {
+		rc = wr < 0 ? -errno : -EIO;
+		goto out;
+	}
+	/* The logical size covers the whole chunk: a zero byte at the slot's
+	 * end (its tail is zeros already). Never ftruncate here: writers of
+	 * other slots extend the file at the same time and must not be cut. */
+	rc = os_fsize(e->fd, &size);
+	if (rc == 0 && size < (k + 1) * C)
+		rc = os_pwrite_all(e->fd, (const uint8_t *)"", 1, (k + 1) * C - 1);
+	if (rc < 0)
+		goto out;
+	for (uint32_t i = 0; i < nb; i++)
+		os_rec_set(&r[i], newc[i], newc[i]);
+	rc = os_rec_write(e->cfd, b0, nb, r);
+	if (rc < 0)
+		goto out;
+	os_rec_set(&m, fmt, fmt);
+	rc = os_map_write(e, k, &m);
+	if (rc == 0 && fmt) {
+		uint64_t used = ((uint64_t)full + (part ? 1 : 0)) * OS_BLK;
+
+		/* Only space: failure (a file system without punch) is fine. */
+		(void)fallocate(e->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				(off_t)(k * C + used), (off_t)(C - used));
+	}
+out:
+	free(r);
+	return rc;
+}
+
+/* Turns chunk k raw (a partial write or a truncate is about to change it):
+ * nothing to do when it already is. Lock held. */
+static int os_chunk_unpack(struct objstore *os, struct os_ent *e, uint64_t k)
+{
+	struct os_rec m;
+	uint8_t *buf, *tmp;
+	int rc;
+
+	rc = os_map_read(e, k, 1, &m);
+	if (rc < 0 || (m.cur == 0 && m.prev == 0))
+		return rc;
+	buf = malloc(2 * (size_t)e->csize);
+	if (!buf)
+		return -ENOMEM;
+	tmp = buf + e->csize;
+	rc = os_chunk_load(os, e, k, buf, tmp);
+	if (rc == 0)
+		rc = os_chunk_store(os, e, k, 0, buf, e->csize, tmp);
+	free(buf);
+	return rc;
+}
+
+/* One piece of a write: the part of an extent inside one block. */
+struct os_piece {
+	uint64_t blk;
+	uint64_t dpos;          /* offset in the data */
+	uint32_t boff;          /* offset in the block */
+	uint32_t len;
+	uint32_t crc;
+	uint32_t seq;           /* order in the request: later wins */
+};
+
+static int os_piece_cmp(const void *a, const void *b)
+{
+	const struct os_piece *x = a, *y = b;
+
+	if (x->blk != y->blk)
+		return x->blk < y->blk ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Cuts the extents at block boundaries, computing every piece's CRC and
+ * their concatenation's (*crc). Returns the piece count or -ENOMEM. */
+static int64_t os_pieces(const struct objstore *os, const struct wire_extent *ext,
+			 uint32_t next, const uint8_t *data, struct os_piece **out,
+			 uint32_t *crc)
+{
+	struct os_piece *p;
+	uint64_t n = 0, dpos = 0, k = 0;
+	uint32_t all = 0;
+	int sorted = 1;
+
+	for (uint32_t i = 0; i < next; i++)
+		if (ext[i].len)
+			n += ((ext[i].off + ext[i].len - 1) >> OS_BLK_SHIFT) -
+			     (ext[i].off >> OS_BLK_SHIFT) + 1;
+	p = malloc((n ? n : 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < next; i++) {
+		uint64_t off = ext[i].off, end = off + ext[i].len;
+
+		while (off < end) {
+			uint64_t blk = off >> OS_BLK_SHIFT;
+			uint64_t bend = (blk + 1) << OS_BLK_SHIFT;
+			uint64_t len = (end < bend ? end : bend) - off;
+			struct os_piece *q = &p[k];
+
+			q->blk = blk;
+			q->dpos = dpos;
+			q->boff = (uint32_t)(off & (OS_BLK - 1));
+			q->len = (uint32_t)len;
+			q->crc = checksum_crc32c(0, data + dpos, len);
+			q->seq = (uint32_t)k;
+			all = os_crc_cat(os, all, q->crc, len);
+			if (k && q->blk <= p[k - 1].blk)
+				sorted = 0;
+			k++;
+			off += len;
+			dpos += len;
+		}
+	}
+	if (!sorted)
+		qsort(p, k, sizeof(*p), os_piece_cmp);
+	*out = p;
+	*crc = all;
+	return (int64_t)k;
 }
 
 /* Writes the extents, merging neighbours that are adjacent in the object
@@ -380,51 +1220,406 @@ static int os_write_extents(int fd, const struct wire_extent *ext, uint32_t next
 	return 0;
 }
 
+/* The blocks a write touches with their new and old CRCs. */
+struct os_wplan {
+	uint64_t *blk;
+	struct os_rec *rec;     /* read: as stored; then (new, old); then (new, new) */
+	uint32_t *newc;
+	size_t n;
+};
+
+/* New and old CRC of block i whose pieces are p[0..np) (in request order). */
+static int os_plan_block(struct objstore *os, struct os_ent *e, struct os_wplan *w,
+			 size_t i, const struct os_piece *p, size_t np, const uint8_t *data,
+			 uint8_t *buf)
+{
+	uint32_t cur = le32toh(w->rec[i].cur), prev = le32toh(w->rec[i].prev), oldc, c;
+	int partial = 0, rc;
+
+	for (size_t j = 0; j < np; j++)
+		if (p[j].len != OS_BLK)
+			partial = 1;
+	if (!partial && cur == prev) {
+		/* The common case: a whole block over a settled record. */
+		w->newc[i] = p[np - 1].crc;
+		os_rec_set(&w->rec[i], w->newc[i], cur);
+		return 0;
+	}
+	rc = os_pread_zero(e->fd, buf, OS_BLK, w->blk[i] << OS_BLK_SHIFT);
+	if (rc < 0)
+		return rc;
+	c = checksum_crc32c(0, buf, OS_BLK);
+	if (os_rec_ok(os, &w->rec[i], c)) {
+		oldc = c;
+	} else if (partial) {
+		os_log_bad(os, e, w->blk[i], &w->rec[i], c, "partial write refused");
+		return -EIO;
+	} else {
+		oldc = cur;     /* overwritten whole: the bad block heals */
+	}
+	if (partial) {
+		for (size_t j = 0; j < np; j++)
+			memcpy(buf + p[j].boff, data + p[j].dpos, p[j].len);
+		w->newc[i] = checksum_crc32c(0, buf, OS_BLK);
+	} else {
+		w->newc[i] = p[np - 1].crc;
+	}
+	os_rec_set(&w->rec[i], w->newc[i], oldc);
+	return 0;
+}
+
+/* After a failed data write the blocks hold a mix of old and new: record
+ * what they hold (the request failed; either content is allowed). */
+static void os_write_undo(struct objstore *os, struct os_ent *e, struct os_wplan *w,
+			  uint8_t *buf)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		uint32_t c;
+
+		if (os_pread_zero(e->fd, buf, OS_BLK, w->blk[i] << OS_BLK_SHIFT) < 0)
+			continue;
+		c = checksum_crc32c(0, buf, OS_BLK);
+		os_rec_set(&w->rec[i], c, c);
+	}
+	(void)os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	(void)os;
+}
+
+static int os_write_locked(struct objstore *os, struct os_ent *e,
+			   const struct wire_extent *ext, uint32_t next, const uint8_t *data,
+			   const struct os_piece *p, size_t np, struct os_wplan *w)
+{
+	uint8_t buf[OS_BLK];
+	size_t i, j, k = 0;
+	int rc;
+
+	rc = os_rec_read_runs(e->cfd, w->blk, w->n, w->rec);
+	for (i = 0, j = 0; rc == 0 && i < w->n; i++, j = k) {
+		for (k = j; k < np && p[k].blk == w->blk[i]; k++)
+			;
+		rc = os_plan_block(os, e, w, i, p + j, k - j, data, buf);
+	}
+	if (rc < 0)
+		return rc;
+	rc = os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	if (rc < 0)
+		return rc;
+	rc = os_write_extents(e->fd, ext, next, data);
+	if (rc < 0) {
+		os_write_undo(os, e, w, buf);
+		return rc;
+	}
+	for (i = 0; i < w->n; i++)
+		os_rec_set(&w->rec[i], w->newc[i], w->newc[i]);
+	return os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+}
+
+/* Widens blocks [lo, hi) to whole chunks. */
+static void os_chunk_round(const struct os_ent *e, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t nb = e->csize >> OS_BLK_SHIFT;
+
+	*lo -= *lo % nb;
+	if (*hi != UINT64_MAX)
+		*hi = (*hi + nb - 1) / nb * nb;
+}
+
+/* Makes raw every chunk holding one of the sorted blocks blk[0..n). */
+static int os_unpack_blocks(struct objstore *os, struct os_ent *e, const uint64_t *blk,
+			    size_t n)
+{
+	uint64_t nb = e->csize >> OS_BLK_SHIFT, last = UINT64_MAX;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (blk[i] / nb == last)
+			continue;
+		last = blk[i] / nb;
+		rc = os_chunk_unpack(os, e, last);
+	}
+	return rc;
+}
+
 int objstore_write(struct objstore *os, uint64_t fid, uint32_t stripe,
 		   const struct wire_extent *ext, uint32_t next,
-		   const uint8_t *data, uint64_t *obj_size)
+		   const uint8_t *data, uint32_t crc, uint64_t *obj_size)
 {
+	struct os_wplan w = { 0 };
+	struct os_piece *p = NULL;
 	struct os_ent *e;
 	uint64_t total;
-	int rc;
+	uint32_t got;
+	int64_t np;
+	int rc, slot;
 
 	rc = objstore_extents_check(ext, next, &total);
 	if (rc < 0)
 		return rc;
+	np = os_pieces(os, ext, next, data, &p, &got);
+	if (np < 0)
+		return (int)np;
+	if (got != crc) {
+		free(p);
+		return -EBADMSG;
+	}
+	w.blk = malloc(((size_t)np + 1) * sizeof(*w.blk));
+	w.rec = malloc(((size_t)np + 1) * sizeof(*w.rec));
+	w.newc = malloc(((size_t)np + 1) * sizeof(*w.newc));
+	if (!w.blk || !w.rec || !w.newc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int64_t i = 0; i < np; i++)
+		if (w.n == 0 || w.blk[w.n - 1] != p[i].blk)
+			w.blk[w.n++] = p[i].blk;
 	rc = os_get(os, fid, stripe, 1, &e);
 	if (rc < 0)
-		return rc;
-	rc = os_write_extents(e->fd, ext, next, data);
+		goto out;
+	if (w.n) {
+		int mapped = atomic_load(&e->mfd) >= 0;
+		uint64_t lo = w.blk[0], hi = w.blk[w.n - 1] + 1;
+
+		if (mapped)
+			os_chunk_round(e, &lo, &hi);
+		slot = os_rl_take(e, lo, hi);
+		if (!mapped && atomic_load(&e->mfd) >= 0) {
+			/* Got a map meanwhile: lock whole chunks. */
+			os_rl_drop(e, slot);
+			mapped = 1;
+			os_chunk_round(e, &lo, &hi);
+			slot = os_rl_take(e, lo, hi);
+		}
+		if (mapped)
+			rc = os_unpack_blocks(os, e, w.blk, w.n);
+		if (rc == 0)
+			rc = os_write_locked(os, e, ext, next, data, p, (size_t)np, &w);
+		os_rl_drop(e, slot);
+	}
 	if (rc == 0)
 		rc = os_fsize(e->fd, obj_size);
 	os_put(os, e);
+out:
+	free(p);
+	free(w.blk);
+	free(w.rec);
+	free(w.newc);
 	return rc;
 }
 
-/* Reads one extent: the part below size from the file, zeros for the rest. */
-static int os_read_extent(int fd, uint64_t size, uint64_t off, uint64_t len, uint8_t *p)
+/* Reads and verifies object blocks [b, b + n) (all below end of file)
+ * straight into p, n <= OS_CHUNK; *crc continues over them. */
+static int os_read_blocks(struct objstore *os, struct os_ent *e, uint64_t b, uint64_t n,
+			  uint8_t *p, uint32_t *crc, int locked)
 {
-	uint64_t in = off < size ? size - off : 0;
-	int64_t n = 0;
+	struct os_rec r[OS_CHUNK];
+	int rc;
 
-	if (in > len)
-		in = len;
-	if (in > 0) {
-		n = os_pread_all(fd, p, in, off);
-		if (n < 0)
-			return (int)n;
+	rc = os_rec_read(e->cfd, b, n, r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, p, n * OS_BLK, b << OS_BLK_SHIFT);
+	for (uint64_t i = 0; rc == 0 && i < n; i++) {
+		uint8_t *q = p + i * OS_BLK;
+		uint32_t c = checksum_crc32c(0, q, OS_BLK);
+
+		if (!os_rec_ok(os, &r[i], c))
+			rc = os_recheck(os, e, b + i, q, &c, "read", locked);
+		*crc = os_crc_cat(os, *crc, c, OS_BLK);
 	}
-	memset(p + n, 0, len - (uint64_t)n);
+	return rc;
+}
+
+/* Reads part [boff, boff + len) of block blk (below end of file) into p,
+ * verifying the whole block. */
+static int os_read_edge(struct objstore *os, struct os_ent *e, uint64_t blk, uint32_t boff,
+			uint32_t len, uint8_t *p, uint32_t *crc, int locked)
+{
+	uint8_t buf[OS_BLK];
+	struct os_rec r;
+	uint32_t c;
+	int rc;
+
+	rc = os_rec_read(e->cfd, blk, 1, &r);
+	if (rc == 0)
+		rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
+	if (rc < 0)
+		return rc;
+	c = checksum_crc32c(0, buf, OS_BLK);
+	if (!os_rec_ok(os, &r, c)) {
+		rc = os_recheck(os, e, blk, buf, &c, "read", locked);
+		if (rc < 0)
+			return rc;
+	}
+	memcpy(p, buf + boff, len);
+	*crc = checksum_crc32c(*crc, p, len);
 	return 0;
+}
+
+/* Reads one extent: verified blocks below size, zeros for the rest. */
+static int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
+			  uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc, int locked)
+{
+	uint64_t end = off + len, nbs = os_nblocks(size);
+	int rc = 0;
+
+	while (off < end && rc == 0) {
+		uint64_t blk = off >> OS_BLK_SHIFT, boff = off & (OS_BLK - 1);
+		uint64_t n;
+
+		if (blk >= nbs) {
+			/* Past the last block: zeros, nothing stored to check. */
+			memset(p, 0, end - off);
+			*crc = checksum_crc32c(*crc, p, end - off);
+			return 0;
+		}
+		if (boff || end - off < OS_BLK) {
+			n = OS_BLK - boff < end - off ? OS_BLK - boff : end - off;
+			rc = os_read_edge(os, e, blk, (uint32_t)boff, (uint32_t)n, p, crc, locked);
+		} else {
+			n = (end - off) >> OS_BLK_SHIFT;
+			if (n > nbs - blk)
+				n = nbs - blk;
+			if (n > OS_CHUNK)
+				n = OS_CHUNK;
+			rc = os_read_blocks(os, e, blk, n, p, crc, locked);
+			n <<= OS_BLK_SHIFT;
+		}
+		off += n;
+		p += n;
+	}
+	return rc;
+}
+
+int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
+			  uint32_t csize, const struct wire_extent *ext, const uint32_t *codec,
+			  uint32_t next, const uint8_t *data, uint32_t crc, uint64_t *obj_size)
+{
+	uint64_t total, lo = UINT64_MAX, hi = 0;
+	struct os_ent *e;
+	uint8_t *tmp;
+	int rc, slot;
+
+	rc = objstore_extents_check(ext, next, &total);
+	if (rc < 0)
+		return rc;
+	if (csize < OS_BLK || csize > (4u << 20) || (csize & (csize - 1)))
+		return -EINVAL;
+	for (uint32_t i = 0; i < next; i++) {
+		if (ext[i].off % csize || ext[i].len > csize || ext[i].len == 0 ||
+		    (codec[i] == PFS_COMPRESS_NONE && ext[i].len != csize) ||
+		    (codec[i] != PFS_COMPRESS_NONE && codec[i] != PFS_COMPRESS_LZ4 &&
+		     codec[i] != PFS_COMPRESS_ZSTD))
+			return -EINVAL;
+		if (ext[i].off >> OS_BLK_SHIFT < lo)
+			lo = ext[i].off >> OS_BLK_SHIFT;
+		if ((ext[i].off + csize) >> OS_BLK_SHIFT > hi)
+			hi = (ext[i].off + csize) >> OS_BLK_SHIFT;
+	}
+	if (checksum_crc32c(0, data, total) != crc)
+		return -EBADMSG;
+	tmp = malloc(csize);
+	if (!tmp)
+		return -ENOMEM;
+	rc = os_get(os, fid, stripe, 1, &e);
+	if (rc < 0)
+		goto out;
+	rc = os_map_ensure(os, e, csize);
+	if (rc == 0) {
+		slot = os_rl_take(e, lo, hi);
+		for (uint32_t i = 0; i < next && rc == 0; i++) {
+			uint32_t fmt = codec[i] == PFS_COMPRESS_NONE ? 0 :
+				       codec[i] << 24 | (uint32_t)ext[i].len;
+
+			rc = os_chunk_store(os, e, ext[i].off / csize, fmt, data,
+					    (uint32_t)ext[i].len, tmp);
+			data += ext[i].len;
+		}
+		os_rl_drop(e, slot);
+	}
+	if (rc == 0)
+		rc = os_fsize(e->fd, obj_size);
+	os_put(os, e);
+out:
+	free(tmp);
+	return rc;
+}
+
+/* A read of an object with a chunk map, under the chunk-aligned range
+ * lock over all extents: raw chunks through the block path, others loaded
+ * (resolved, verified, decompressed) whole. */
+static int os_read_mapped(struct objstore *os, struct os_ent *e,
+			  const struct wire_extent *ext, uint32_t next, uint8_t *data,
+			  uint64_t *obj_size, uint32_t *crc)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, size = 0, C = e->csize, have = UINT64_MAX;
+	uint8_t *buf = NULL, *tmp = NULL;
+	uint32_t c = 0;
+	int rc, slot;
+
+	for (uint32_t i = 0; i < next; i++) {
+		if (ext[i].off >> OS_BLK_SHIFT < lo)
+			lo = ext[i].off >> OS_BLK_SHIFT;
+		if (((ext[i].off + ext[i].len + OS_BLK - 1) >> OS_BLK_SHIFT) > hi)
+			hi = (ext[i].off + ext[i].len + OS_BLK - 1) >> OS_BLK_SHIFT;
+	}
+	os_chunk_round(e, &lo, &hi);
+	slot = os_rl_take(e, lo, hi);
+	rc = os_fsize(e->fd, &size);
+	for (uint32_t i = 0; rc == 0 && i < next; i++) {
+		uint64_t off = ext[i].off, end = off + ext[i].len;
+
+		while (rc == 0 && off < end) {
+			uint64_t k = off / C, stop = (k + 1) * C < end ? (k + 1) * C : end;
+			struct os_rec m;
+
+			if (off >= size) {
+				memset(data, 0, end - off);
+				c = checksum_crc32c(c, data, end - off);
+				data += end - off;
+				break;
+			}
+			rc = os_map_read(e, k, 1, &m);
+			if (rc < 0)
+				break;
+			if (m.cur == 0 && m.prev == 0) {
+				rc = os_read_extent(os, e, size, off, stop - off, data, &c, 1);
+			} else {
+				if (!buf) {
+					buf = malloc(2 * C);
+					tmp = buf ? buf + C : NULL;
+					if (!buf) {
+						rc = -ENOMEM;
+						break;
+					}
+				}
+				if (have != k)
+					rc = os_chunk_load(os, e, k, buf, tmp);
+				have = rc == 0 ? k : UINT64_MAX;
+				if (rc == 0) {
+					memcpy(data, buf + (off - k * C), stop - off);
+					c = checksum_crc32c(c, data, stop - off);
+				}
+			}
+			data += stop - off;
+			off = stop;
+		}
+	}
+	os_rl_drop(e, slot);
+	free(buf);
+	if (rc == 0) {
+		*obj_size = size;
+		*crc = c;
+	}
+	return rc;
 }
 
 int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 		  const struct wire_extent *ext, uint32_t next,
-		  uint8_t *data, uint64_t *obj_size)
+		  uint8_t *data, uint64_t *obj_size, uint32_t *crc)
 {
 	struct os_ent *e;
 	uint64_t total, size;
-	uint32_t i;
+	uint8_t *p = data;
+	uint32_t i, c = 0;
 	int rc;
 
 	rc = objstore_extents_check(ext, next, &total);
@@ -434,25 +1629,96 @@ int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 	if (rc == -ENOENT) {
 		memset(data, 0, total);
 		*obj_size = 0;
+		*crc = checksum_crc32c(0, data, total);
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
+	if (atomic_load(&e->mfd) >= 0) {
+		rc = os_read_mapped(os, e, ext, next, data, obj_size, crc);
+		os_put(os, e);
+		return rc;
+	}
 	rc = os_fsize(e->fd, &size);
 	for (i = 0; rc == 0 && i < next; i++) {
-		rc = os_read_extent(e->fd, size, ext[i].off, ext[i].len, data);
-		data += ext[i].len;
+		rc = os_read_extent(os, e, size, ext[i].off, ext[i].len, p, &c, 0);
+		p += ext[i].len;
+	}
+	if (atomic_load(&e->mfd) >= 0) {
+		/* A compressed write gave it a map while we read: what we read
+		 * may be stored bytes, not data. Again, the careful way. */
+		rc = os_read_mapped(os, e, ext, next, data, obj_size, crc);
+		os_put(os, e);
+		return rc;
 	}
 	os_put(os, e);
-	if (rc == 0)
+	if (rc == 0) {
 		*obj_size = size;
+		*crc = c;
+	}
+	return rc;
+}
+
+/* Truncates under the range lock from the new last block on (see the
+ * crash rules at the top). */
+static int os_punch_locked(struct objstore *os, struct os_ent *e, uint64_t size)
+{
+	uint64_t old = 0, blk = size >> OS_BLK_SHIFT, keep;
+	uint8_t buf[OS_BLK];
+	struct os_rec r;
+	uint32_t tail = (uint32_t)(size & (OS_BLK - 1)), c, newc = 0;
+	int fix = 0, rc;
+
+	rc = os_fsize(e->fd, &old);
+	if (rc < 0)
+		return rc;
+	if (size < old && tail) {
+		/* The new last block loses its tail: its CRC changes. */
+		rc = os_rec_read(e->cfd, blk, 1, &r);
+		if (rc == 0)
+			rc = os_pread_zero(e->fd, buf, OS_BLK, blk << OS_BLK_SHIFT);
+		if (rc < 0)
+			return rc;
+		c = checksum_crc32c(0, buf, OS_BLK);
+		if (os_rec_ok(os, &r, c)) {
+			memset(buf + tail, 0, OS_BLK - tail);
+			newc = checksum_crc32c(0, buf, OS_BLK);
+			os_rec_set(&r, newc, c);
+			rc = os_rec_write(e->cfd, blk, 1, &r);
+			if (rc < 0)
+				return rc;
+			fix = 1;
+		} else {
+			/* Keep it failing: a truncate does not bless a bad block. */
+			os_log_bad(os, e, blk, &r, c, "truncate");
+		}
+	}
+	if (ftruncate(e->fd, (off_t)size) < 0)
+		return -errno;
+	/* Blocks past the old end are holes: no record may survive there. */
+	keep = os_nblocks(size < old ? size : old);
+	if (ftruncate(e->cfd, (off_t)(keep * OS_REC)) < 0)
+		return -errno;
+	if (atomic_load(&e->mfd) >= 0) {
+		uint64_t low = size < old ? size : old;
+		uint64_t chunks = (low + e->csize - 1) / e->csize;
+
+		/* Chunks past the end are gone: no format may survive there. */
+		if (ftruncate(atomic_load(&e->mfd), (off_t)(OS_MAP_HDR + chunks * OS_REC)) < 0)
+			return -errno;
+	}
+	if (fix) {
+		os_rec_set(&r, newc, newc);
+		rc = os_rec_write(e->cfd, blk, 1, &r);
+	}
 	return rc;
 }
 
 int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t size)
 {
 	struct os_ent *e;
-	int rc;
+	uint64_t lo, hi;
+	int rc, slot;
 
 	if (size > OBJSTORE_OFF_MAX)
 		return -EINVAL;
@@ -461,8 +1727,30 @@ int objstore_punch(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t 
 		return 0;
 	if (rc < 0)
 		return rc;
-	if (ftruncate(e->fd, (off_t)size) < 0)
-		rc = -errno;
+	/* The whole object: a truncate also cuts the sidecar (and map) at
+	 * the lower of the old and new ends, which writers anywhere above
+	 * may be extending. Truncates are rare. */
+	lo = 0;
+	hi = UINT64_MAX;
+	if (atomic_load(&e->mfd) >= 0)
+		os_chunk_round(e, &lo, &hi);
+	slot = os_rl_take(e, lo, hi);
+	if (atomic_load(&e->mfd) >= 0 && lo % (e->csize >> OS_BLK_SHIFT)) {
+		os_rl_drop(e, slot);
+		os_chunk_round(e, &lo, &hi);
+		slot = os_rl_take(e, lo, hi);
+	}
+	if (atomic_load(&e->mfd) >= 0 && size % e->csize) {
+		uint64_t old = 0;
+
+		/* The chunk the new end cuts becomes raw first (if it exists). */
+		rc = os_fsize(e->fd, &old);
+		if (rc == 0 && size < old)
+			rc = os_chunk_unpack(os, e, size / e->csize);
+	}
+	if (rc == 0)
+		rc = os_punch_locked(os, e, size);
+	os_rl_drop(e, slot);
 	os_put(os, e);
 	return rc;
 }
@@ -484,6 +1772,30 @@ int objstore_size(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t *
 	return rc;
 }
 
+int objstore_stored(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t *size,
+		    uint64_t *stored)
+{
+	struct os_ent *e;
+	struct stat st;
+	int rc;
+
+	*size = *stored = 0;
+	rc = os_get(os, fid, stripe, 0, &e);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (fstat(e->fd, &st) < 0) {
+		rc = -errno;
+	} else {
+		*size = (uint64_t)st.st_size;
+		*stored = (uint64_t)st.st_blocks * 512;
+	}
+	os_put(os, e);
+	return rc;
+}
+
+/* Data and records durable together. */
 int objstore_sync(struct objstore *os, uint64_t fid, uint32_t stripe)
 {
 	struct os_ent *e;
@@ -494,24 +1806,116 @@ int objstore_sync(struct objstore *os, uint64_t fid, uint32_t stripe)
 		return 0;
 	if (rc < 0)
 		return rc;
-	if (fdatasync(e->fd) < 0)
+	if (fdatasync(e->cfd) < 0 || fdatasync(e->fd) < 0 ||
+	    (atomic_load(&e->mfd) >= 0 && fdatasync(atomic_load(&e->mfd)) < 0))
 		rc = -errno;
 	os_put(os, e);
 	return rc;
 }
 
+int objstore_scrub(struct objstore *os, uint64_t fid, uint32_t stripe, uint64_t off,
+		   uint64_t budget, uint8_t *buf, size_t bufsize, struct objstore_scrub *res)
+{
+	struct os_rec r[OS_CHUNK];
+	uint64_t blk, nbs, stop;
+	struct os_ent *e;
+	unsigned logged = 0;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->first_bad = UINT64_MAX;
+	if (bufsize < OS_BLK)
+		return -EINVAL;
+	rc = os_get(os, fid, stripe, 0, &e);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rc = os_fsize(e->fd, &res->size);
+	if (rc < 0)
+		goto out;
+	nbs = os_nblocks(res->size);
+	blk = off >> OS_BLK_SHIFT;
+	stop = budget >> OS_BLK_SHIFT;
+	stop = stop < 1 ? 1 : stop;
+	stop = blk < nbs && nbs - blk > stop ? blk + stop : nbs;
+	while (blk < stop) {
+		uint64_t n = stop - blk;
+
+		if (n > OS_CHUNK)
+			n = OS_CHUNK;
+		if (n > bufsize / OS_BLK)
+			n = bufsize / OS_BLK;
+		rc = os_rec_read(e->cfd, blk, n, r);
+		if (rc == 0)
+			rc = os_pread_zero(e->fd, buf, n * OS_BLK, blk << OS_BLK_SHIFT);
+		if (rc < 0)
+			goto out;
+		for (uint64_t i = 0; i < n; i++) {
+			uint8_t *q = buf + i * OS_BLK;
+			uint32_t c = checksum_crc32c(0, q, OS_BLK);
+
+			res->blocks++;
+			if (os_rec_ok(os, &r[i], c))
+				continue;
+			/* os_recheck logs; past the cap it stays quiet. */
+			if (logged >= OS_SCRUB_LOG_MAX) {
+				struct os_rec again;
+				int slot = os_rl_take(e, blk + i, blk + i + 1);
+
+				rc = os_rec_read(e->cfd, blk + i, 1, &again);
+				if (rc == 0)
+					rc = os_pread_zero(e->fd, q, OS_BLK, (blk + i) << OS_BLK_SHIFT);
+				os_rl_drop(e, slot);
+				if (rc < 0)
+					goto out;
+				c = checksum_crc32c(0, q, OS_BLK);
+				rc = os_rec_ok(os, &again, c) ? 0 : -EIO;
+			} else {
+				rc = os_recheck(os, e, blk + i, q, &c, "scrub", 0);
+				logged++;
+			}
+			if (rc == -EIO) {
+				res->bad++;
+				if (res->first_bad == UINT64_MAX)
+					res->first_bad = (blk + i) << OS_BLK_SHIFT;
+			} else if (rc < 0) {
+				goto out;
+			}
+		}
+		rc = 0;
+		blk += n;
+	}
+	if (res->bad > logged)
+		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": fid %" PRIu64 " stripe %" PRIu32
+			": %" PRIu64 " bad blocks in this scrub pass", os->target, fid, stripe,
+			res->bad);
+	res->next = blk << OS_BLK_SHIFT < res->size ? blk << OS_BLK_SHIFT : res->size;
+out:
+	os_put(os, e);
+	return rc;
+}
+
 /* Unlink first, then evict and bump gen: an fd opened before the unlink is
- * either in the cache now (evicted here) or will see gen changed. */
+ * either in the cache now (evicted here) or will see gen changed. The
+ * sidecar goes after the object (a crash between leaves an orphan sidecar,
+ * which the recovery pass removes). */
 int objstore_destroy(struct objstore *os, uint64_t fid, uint32_t stripe)
 {
 	char name[OS_NAME_MAX], sub[3];
 	struct os_ent *e, *dead = NULL;
 	int rc = 0;
 
-	os_name(fid, stripe, name, sub);
+	os_name(fid, stripe, OS_KIND_DATA, name, sub);
 	if (unlinkat(os->obj_fd, name, 0) == 0)
 		atomic_fetch_sub(&os->objects, 1);
 	else if (errno != ENOENT)
+		rc = -errno;
+	os_name(fid, stripe, OS_KIND_CRC, name, sub);
+	if (rc == 0 && unlinkat(os->obj_fd, name, 0) < 0 && errno != ENOENT)
+		rc = -errno;
+	os_name(fid, stripe, OS_KIND_MAP, name, sub);
+	if (rc == 0 && unlinkat(os->obj_fd, name, 0) < 0 && errno != ENOENT)
 		rc = -errno;
 	pthread_mutex_lock(&os->lock);
 	e = os_lookup(os, fid, stripe);
@@ -534,6 +1938,184 @@ int objstore_statfs(struct objstore *os, uint64_t *total, uint64_t *avail, uint6
 	*avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	*objects = atomic_load(&os->objects);
 	return 0;
+}
+
+/* ---- listing and recovery ---- */
+
+/* Parses "<fid>.<stripe>" (crc == 0) or "<fid>.<stripe>.crc" (crc == 1). */
+static int os_parse(const char *name, uint64_t *fid, uint32_t *stripe, int *crc)
+{
+	char tail[8];
+	int n;
+
+	n = sscanf(name, "%" SCNu64 ".%" SCNu32 "%7s", fid, stripe, tail);
+	if (n == 2 && name[0] >= '0' && name[0] <= '9') {
+		*crc = 0;
+		return 1;
+	}
+	if (n == 3 && !strcmp(tail, OS_CRC_SUFFIX) && name[0] >= '0' && name[0] <= '9') {
+		*crc = OS_KIND_CRC;
+		return 1;
+	}
+	if (n == 3 && !strcmp(tail, OS_MAP_SUFFIX) && name[0] >= '0' && name[0] <= '9') {
+		*crc = OS_KIND_MAP;
+		return 1;
+	}
+	return 0;
+}
+
+static int os_obj_cmp(const void *a, const void *b)
+{
+	const struct wire_obj *x = a, *y = b;
+
+	if (x->fid != y->fid)
+		return x->fid < y->fid ? -1 : 1;
+	return x->stripe < y->stripe ? -1 : x->stripe > y->stripe;
+}
+
+/* The objects of bucket b, sorted; *n gets the count. */
+static int os_list_bucket(struct objstore *os, unsigned b, struct wire_obj **out, size_t *n)
+{
+	struct wire_obj *v = NULL, *nv;
+	size_t cap = 0, cnt = 0;
+	struct dirent *d;
+	char sub[3];
+	DIR *dir;
+	int fd, crc;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(sub, sizeof(sub), "%02x", b & 0xffu);
+	fd = openat(os->obj_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -errno;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		uint64_t fid;
+		uint32_t stripe;
+
+		if (!os_parse(d->d_name, &fid, &stripe, &crc) || crc)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? 2 * cap : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[cnt].fid = fid;
+		v[cnt++].stripe = stripe;
+	}
+	closedir(dir);
+	qsort(v, cnt, sizeof(*v), os_obj_cmp);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int objstore_list(struct objstore *os, uint32_t *bucket, uint64_t *fid, uint32_t *stripe,
+		  int first, struct wire_obj *out, uint32_t max, uint32_t *count, int *eof)
+{
+	struct wire_obj key = { .fid = *fid, .stripe = *stripe };
+	uint32_t got = 0;
+	unsigned b;
+	int rc;
+
+	*count = 0;
+	*eof = 0;
+	for (b = *bucket; b < 256 && got < max; b++, first = 1) {
+		struct wire_obj *v;
+		size_t n, i = 0;
+
+		rc = os_list_bucket(os, b, &v, &n);
+		if (rc < 0)
+			return rc;
+		if (!first)
+			while (i < n && os_obj_cmp(&v[i], &key) <= 0)
+				i++;
+		for (; i < n && got < max; i++) {
+			out[got++] = v[i];
+			*bucket = b;
+			*fid = v[i].fid;
+			*stripe = v[i].stripe;
+		}
+		free(v);
+		if (i < n)
+			break;
+	}
+	*count = got;
+	*eof = b >= 256;
+	return 0;
+}
+
+/* After an unclean stop: sidecars longer than their object are cut (a
+ * crash inside a truncate), sidecars without an object go (a crash inside
+ * a destroy or create), missing sidecars are rebuilt (os_get does it). */
+static void os_recover_bucket(struct objstore *os, unsigned b, uint64_t *fixed)
+{
+	struct dirent *d;
+	char sub[3], name[OS_NAME_MAX];
+	DIR *dir;
+	int fd, crc;
+
+	snprintf(sub, sizeof(sub), "%02x", b & 0xffu);
+	fd = openat(os->obj_fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		uint64_t fid, size = 0, clen = 0;
+		uint32_t stripe;
+		struct os_ent *e;
+		struct stat st;
+
+		if (!os_parse(d->d_name, &fid, &stripe, &crc))
+			continue;
+		if (crc) {
+			/* Look beside it (a stray file may sit in another bucket). */
+			snprintf(name, sizeof(name), "%" PRIu64 ".%" PRIu32, fid, stripe);
+			if (fstatat(dirfd(dir), name, &st, 0) < 0 && errno == ENOENT &&
+			    unlinkat(dirfd(dir), d->d_name, 0) == 0)
+				(*fixed)++;
+			continue;
+		}
+		if (os_get(os, fid, stripe, 0, &e) < 0)
+			continue;
+		if (os_fsize(e->fd, &size) == 0 && os_fsize(e->cfd, &clen) == 0 &&
+		    clen > os_nblocks(size) * OS_REC) {
+			if (ftruncate(e->cfd, (off_t)(os_nblocks(size) * OS_REC)) == 0)
+				(*fixed)++;
+		}
+		if (atomic_load(&e->mfd) >= 0 && os_fsize(atomic_load(&e->mfd), &clen) == 0) {
+			uint64_t want = OS_MAP_HDR + (size + e->csize - 1) / e->csize * OS_REC;
+
+			if (clen > want && ftruncate(atomic_load(&e->mfd), (off_t)want) == 0)
+				(*fixed)++;
+		}
+		os_put(os, e);
+	}
+	closedir(dir);
+}
+
+static void os_recover(struct objstore *os)
+{
+	uint64_t fixed = 0;
+
+	for (unsigned b = 0; b < 256; b++)
+		os_recover_bucket(os, b, &fixed);
+	log_msg(LOG_WARN, "objstore: target %" PRIu32 ": unclean stop; checked every "
+		"object's checksum file, %" PRIu64 " fixed", os->target, fixed);
 }
 
 /* ---- open / close ---- */
@@ -672,9 +2254,10 @@ static int os_open_dir(struct objstore *os, char *err, size_t errlen)
 	return 0;
 }
 
-static int os_open_objdir(struct objstore *os, char *err, size_t errlen)
+static int os_open_objdir(struct objstore *os, char *err, size_t errlen, int *fresh)
 {
 	if (mkdirat(os->dir_fd, OS_OBJ_DIR, 0755) == 0) {
+		*fresh = 1;
 		if (fsync(os->dir_fd) < 0) {
 			snprintf(err, errlen, "cannot fsync %s: %s", os->dir, strerror(errno));
 			return -errno;
@@ -693,11 +2276,45 @@ static int os_open_objdir(struct objstore *os, char *err, size_t errlen)
 	return 0;
 }
 
+/* Removes DIR/clean (durably: a crash from now on must be seen as unclean);
+ * *clean tells whether it was there. */
+static int os_clean_take(struct objstore *os, char *err, size_t errlen, int *clean)
+{
+	if (unlinkat(os->dir_fd, OS_CLEAN, 0) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "cannot remove %s/%s: %s", os->dir, OS_CLEAN,
+			 strerror(errno));
+		return -errno;
+	}
+	*clean = 1;
+	if (fsync(os->dir_fd) < 0) {
+		snprintf(err, errlen, "cannot fsync %s: %s", os->dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Marks a clean stop: every operation has finished (the OSS quiesced). */
+static void os_clean_put(struct objstore *os)
+{
+	int fd;
+
+	fd = openat(os->dir_fd, OS_CLEAN, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_msg(LOG_WARN, "objstore: cannot create %s/%s: %s", os->dir, OS_CLEAN,
+			strerror(errno));
+		return;
+	}
+	close(fd);
+	(void)fsync(os->dir_fd);
+}
+
 int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		  char *err, size_t errlen)
 {
 	struct objstore *os;
-	int rc;
+	int rc, fresh = 0, clean = 0;
 
 	*out = NULL;
 	snprintf(err, errlen, "out of memory");
@@ -706,6 +2323,8 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		return -ENOMEM;
 	os->dir_fd = -1;
 	os->obj_fd = -1;
+	os->target = target_id;
+	os_crc_init(os);
 	os->lru.next = os->lru.prev = &os->lru;
 	atomic_init(&os->objects, 0);
 	rc = pthread_mutex_init(&os->lock, NULL);
@@ -713,6 +2332,8 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 		free(os);
 		return -rc;
 	}
+	pthread_mutex_init(&os->cpool_lock, NULL);
+	pthread_mutex_init(&os->create_lock, NULL);
 	os->dir = strdup(dir);
 	if (!os->dir) {
 		rc = -ENOMEM;
@@ -724,14 +2345,20 @@ int objstore_open(const char *dir, uint32_t target_id, struct objstore **out,
 	rc = os_id_check(os, target_id, err, errlen);
 	if (rc < 0)
 		goto fail;
-	rc = os_open_objdir(os, err, errlen);
+	rc = os_open_objdir(os, err, errlen, &fresh);
 	if (rc < 0)
 		goto fail;
+	rc = os_clean_take(os, err, errlen, &clean);
+	if (rc < 0)
+		goto fail;
+	if (!clean && !fresh)
+		os_recover(os);
 	rc = os_recount(os);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot list %s/%s: %s", dir, OS_OBJ_DIR, strerror(-rc));
 		goto fail;
 	}
+	os->ready = 1;
 	*out = os;
 	return 0;
 fail:
@@ -749,11 +2376,17 @@ void objstore_close(struct objstore *os)
 		n = e->next;
 		os_ent_free(e);
 	}
+	if (os->obj_fd >= 0 && os->dir_fd >= 0 && os->ready)
+		os_clean_put(os);
 	if (os->obj_fd >= 0)
 		close(os->obj_fd);
 	if (os->dir_fd >= 0)
 		close(os->dir_fd);
 	pthread_mutex_destroy(&os->lock);
+	for (int i = 0; i < os->ncpool; i++)
+		compress_ctx_free(os->cpool[i]);
+	pthread_mutex_destroy(&os->cpool_lock);
+	pthread_mutex_destroy(&os->create_lock);
 	free(os->dir);
 	free(os);
 }

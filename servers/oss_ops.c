@@ -1,5 +1,6 @@
 /* oss_ops.c - the OSS request handler: decodes object RPCs, pulls/pushes bulk
- * data by RMA straight into per-worker registered buffers, checks CRC32C. */
+ * data by RMA straight into per-worker registered buffers; CRC32C checks and
+ * checksums at rest are the object store's (objstore.c), scrub and listing. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,12 +13,16 @@
 
 #define OSS_BULK_ALIGN (2u << 20)  /* lets the kernel back bulk with huge pages */
 #define OSS_REPLY_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN)
+/* Most bytes one OBJ_SCRUB call verifies: well inside any RPC timeout. */
+#define OSS_SCRUB_BUDGET (64ull << 20)
 
 /* What one worker owns: only that worker thread touches it. */
 struct oss_worker {
 	uint8_t *bulk;                 /* WIRE_BULK_MAX bytes, registered */
 	struct net_mr *mr;
 	struct wire_obj_io io;         /* decoded request (too big for a stack) */
+	struct wire_oss_list_rep list; /* OSS_LIST reply being built */
+	struct wire_obj_chunks chunks; /* decoded OBJ_WRITE_CHUNKS */
 	uint8_t reply[OSS_REPLY_MAX];
 };
 
@@ -235,13 +240,51 @@ static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 	} else {
 		return -EINVAL;
 	}
-	if (checksum_crc32c(0, data, total) != io->crc) {
+	/* The store checks io->crc while it computes the block CRCs. */
+	rc = objstore_write(ctx->os, io->fid, io->stripe, io->ext, io->next, data, io->crc,
+			    &rep.obj_size);
+	if (rc == -EBADMSG)
 		log_msg(LOG_WARN, "OBJ_WRITE %llu.%u: CRC mismatch, %llu bytes refused",
 			(unsigned long long)io->fid, io->stripe, (unsigned long long)total);
-		return -EBADMSG;
+	if (rc < 0)
+		return rc;
+	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
+}
+
+/* Whole compressed (or raw) chunks of a compressed file. */
+static int oss_obj_write_chunks(struct oss_ctx *ctx, struct oss_worker *w,
+				const struct net_req_info *info)
+{
+	struct wire_obj_chunks *m = &w->chunks;
+	struct wire_obj_io *io = &m->io;
+	struct wire_obj_io_rep rep = { 0 };
+	const uint8_t *data;
+	uint64_t total;
+	int rc;
+
+	rc = wire_dec_obj_chunks(info->payload, info->plen, m);
+	if (rc < 0)
+		return rc;
+	rc = oss_io_check(io, &total);
+	if (rc < 0)
+		return rc;
+	if (io->nseg) {
+		if (io->inline_len)
+			return -EINVAL;
+		rc = oss_rma(ctx, w, info->src, io, 0);
+		if (rc < 0)
+			return rc;
+		data = w->bulk;
+	} else if (io->inline_len == total) {
+		data = io->inline_data;
+	} else {
+		return -EINVAL;
 	}
-	rc = objstore_write(ctx->os, io->fid, io->stripe, io->ext, io->next, data,
-			    &rep.obj_size);
+	rc = objstore_write_chunks(ctx->os, io->fid, io->stripe, m->chunk_size, io->ext,
+				   m->codec, io->next, data, io->crc, &rep.obj_size);
+	if (rc == -EBADMSG)
+		log_msg(LOG_WARN, "OBJ_WRITE_CHUNKS %llu.%u: CRC mismatch, %llu bytes refused",
+			(unsigned long long)io->fid, io->stripe, (unsigned long long)total);
 	if (rc < 0)
 		return rc;
 	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
@@ -263,11 +306,11 @@ static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
 		return rc;
 	if (io->inline_len || (io->nseg == 0 && total > WIRE_INLINE_MAX))
 		return -EINVAL;
+	/* rep.crc comes from the verified stored CRCs: end to end. */
 	rc = objstore_read(ctx->os, io->fid, io->stripe, io->ext, io->next, w->bulk,
-			   &rep.obj_size);
+			   &rep.obj_size, &rep.crc);
 	if (rc < 0)
 		return rc;
-	rep.crc = checksum_crc32c(0, w->bulk, total);
 	if (io->nseg) {
 		rc = oss_rma(ctx, w, info->src, io, 1);
 		if (rc < 0)
@@ -334,6 +377,67 @@ static int oss_obj_destroy(struct oss_ctx *ctx, const struct net_req_info *info)
 	return objstore_destroy(ctx->os, m.fid, m.stripe);
 }
 
+static int oss_obj_scrub(struct oss_ctx *ctx, struct oss_worker *w,
+			 const struct net_req_info *info)
+{
+	struct wire_obj_scrub m;
+	struct wire_obj_scrub_rep rep;
+	struct objstore_scrub res;
+	int rc;
+
+	rc = wire_dec_obj_scrub(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	if (m.budget == 0 || m.budget > OSS_SCRUB_BUDGET)
+		m.budget = OSS_SCRUB_BUDGET;
+	rc = objstore_scrub(ctx->os, m.fid, m.stripe, m.off, m.budget, w->bulk,
+			    WIRE_BULK_MAX, &res);
+	if (rc < 0)
+		return rc;
+	rep.size = res.size;
+	rep.next = res.next;
+	rep.blocks = res.blocks;
+	rep.bad = res.bad;
+	rep.first_bad = res.first_bad;
+	return wire_enc_obj_scrub_rep(w->reply, sizeof(w->reply), &rep);
+}
+
+static int oss_list(struct oss_ctx *ctx, struct oss_worker *w, const struct net_req_info *info)
+{
+	struct wire_oss_list m;
+	struct wire_oss_list_rep *rep = &w->list;
+	int rc, eof;
+
+	rc = wire_dec_oss_list(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	rep->bucket = m.bucket;
+	rep->fid = m.fid;
+	rep->stripe = m.stripe;
+	rc = objstore_list(ctx->os, &rep->bucket, &rep->fid, &rep->stripe, (int)m.first,
+			   rep->obj, m.max, &rep->count, &eof);
+	if (rc < 0)
+		return rc;
+	rep->eof = (uint32_t)eof;
+	return wire_enc_oss_list_rep(w->reply, sizeof(w->reply), rep);
+}
+
+static int oss_obj_stat(struct oss_ctx *ctx, struct oss_worker *w,
+			const struct net_req_info *info)
+{
+	struct wire_obj m;
+	struct wire_obj_stat rep;
+	int rc;
+
+	rc = wire_dec_obj(info->payload, info->plen, &m);
+	if (rc < 0)
+		return rc;
+	rc = objstore_stored(ctx->os, m.fid, m.stripe, &rep.size, &rep.stored);
+	if (rc < 0)
+		return rc;
+	return wire_enc_obj_stat(w->reply, sizeof(w->reply), &rep);
+}
+
 static int oss_statfs(struct oss_ctx *ctx, struct oss_worker *w,
 		      const struct net_req_info *info)
 {
@@ -382,6 +486,14 @@ static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
 		return oss_obj_destroy(ctx, info);
 	case WIRE_OP_OSS_STATFS:
 		return oss_statfs(ctx, w, info);
+	case WIRE_OP_OBJ_SCRUB:
+		return oss_obj_scrub(ctx, w, info);
+	case WIRE_OP_OSS_LIST:
+		return oss_list(ctx, w, info);
+	case WIRE_OP_OBJ_STAT:
+		return oss_obj_stat(ctx, w, info);
+	case WIRE_OP_OBJ_WRITE_CHUNKS:
+		return oss_obj_write_chunks(ctx, w, info);
 	case WIRE_OP_OBJ_LOCK:
 	case WIRE_OP_OBJ_UNLOCK:
 		return oss_obj_lock(ctx, info);

@@ -423,6 +423,19 @@ static int cmd_setstripe(int argc, char **argv)
 	return ret;
 }
 
+/* "Stored" line: bytes the objects occupy on the targets' disks. */
+static void print_stored(const char *indent, uint64_t size, uint64_t stored)
+{
+	char h[32];
+
+	tool_human(stored, h, sizeof(h));
+	if (stored)
+		printf("%s%" PRIu64 " (%s, logical/stored %.2f)\n", indent, stored, h,
+		       (double)size / (double)stored);
+	else
+		printf("%s0\n", indent);
+}
+
 static void print_count(const char *key, uint32_t v, bool dir)
 {
 	if (v == PFS_STRIPE_ALL)
@@ -499,6 +512,15 @@ static int getstripe_one(pfs_fs_t *fs, const char *arg)
 	if (rc)
 		return tool_err("getstripe", arg, rc);
 	print_layout(arg, &lo, S_ISDIR(st.mode));
+	if (!S_ISDIR(st.mode)) {
+		uint64_t size, stored;
+
+		rc = pfs_stored_size(fs, path, &size, &stored);
+		if (rc)
+			return tool_err("getstripe", arg, rc);
+		printf("  %-14s %" PRIu64 "\n", "size:", size);
+		print_stored("  stored:        ", size, stored);
+	}
 	return TOOL_EXIT_OK;
 }
 
@@ -655,9 +677,11 @@ static int cmd_ls(int argc, char **argv)
 	return ret;
 }
 
-static void print_stat(const char *arg, const struct pfs_stat *st)
+static void print_stat(pfs_fs_t *fs, const char *path, const char *arg,
+		       const struct pfs_stat *st)
 {
 	char m[11], mt[64], ct[64];
+	uint64_t size, stored;
 
 	mode_string(st->mode, m);
 	time_string(st->mtime_ns, mt, sizeof(mt));
@@ -666,6 +690,8 @@ static void print_stat(const char *arg, const struct pfs_stat *st)
 	printf("  Type: %s\n", S_ISDIR(st->mode) ? "directory" :
 	       S_ISREG(st->mode) ? "regular file" : "unknown");
 	printf("  Size: %" PRIu64 "\n", st->size);
+	if (S_ISREG(st->mode) && pfs_stored_size(fs, path, &size, &stored) == 0)
+		print_stored("Stored: ", size, stored);
 	printf(" Inode: %" PRIu64 "\n", st->ino);
 	printf(" Links: %" PRIu32 "\n", st->nlink);
 	printf("  Mode: %04o (%s)\n", (unsigned)(st->mode & 07777), m);
@@ -694,7 +720,7 @@ static int cmd_stat(int argc, char **argv)
 		if (rc)
 			ret = tool_err("stat", argv[i], rc);
 		else
-			print_stat(argv[i], &st);
+			print_stat(fs, path, argv[i], &st);
 	}
 	pfs_disconnect(fs);
 	return ret;
@@ -1107,6 +1133,85 @@ static int cmd_df(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ */
+/* scrub                                                               */
+
+struct scrub_tally {
+	uint64_t objects, blocks, bad, failed;
+};
+
+static int scrub_report(const struct pfs_scrub_obj *o, void *arg)
+{
+	struct scrub_tally *t = arg;
+
+	t->objects++;
+	t->blocks += o->blocks;
+	t->bad += o->bad;
+	if (o->err) {
+		t->failed++;
+		printf("target %" PRIu32 " fid %" PRIu64 " stripe %" PRIu32 ": cannot verify: %s\n",
+		       o->target, o->fid, o->stripe, pfs_strerror(o->err));
+	} else if (o->bad) {
+		printf("target %" PRIu32 " fid %" PRIu64 " stripe %" PRIu32 ": %" PRIu64
+		       " bad blocks of %" PRIu64 ", first at object offset %" PRIu64 "\n",
+		       o->target, o->fid, o->stripe, o->bad, o->blocks, o->first_bad);
+	} else {
+		printf("target %" PRIu32 " fid %" PRIu64 " stripe %" PRIu32 ": ok (%" PRIu64
+		       " blocks, %" PRIu64 " bytes)\n", o->target, o->fid, o->stripe, o->blocks,
+		       o->size);
+	}
+	return 0;
+}
+
+static const struct option scrub_opts[] = {
+	{ "target", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int cmd_scrub(int argc, char **argv)
+{
+	char path[PFS_PATH_MAX + 1];
+	struct scrub_tally t = { 0 };
+	long long target = -1;
+	pfs_fs_t *fs = NULL;
+	int opt, rc, i, ret = TOOL_EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, ":t:h", scrub_opts, NULL)) != -1) {
+		if (opt != 't')
+			return opt_common("scrub", opt, argv);
+		if (tool_parse_int(optarg, 0, UINT32_MAX, &target))
+			return tool_usage_err("scrub", "bad target id '%s'", optarg);
+	}
+	if (target < 0) {
+		rc = check_operands("scrub", argc - optind, argv + optind, 1);
+		if (rc)
+			return rc;
+	} else if (optind < argc) {
+		return tool_usage_err("scrub", "--target takes no paths");
+	}
+	if (tool_connect("scrub", &fs))
+		return TOOL_EXIT_FAIL;
+	if (target >= 0) {
+		rc = pfs_scrub_target(fs, (uint32_t)target, scrub_report, &t);
+		if (rc)
+			ret = tool_err("scrub", "target", rc);
+	}
+	for (i = optind; i < argc; i++) {
+		tool_pfs_path(argv[i], path, sizeof(path));
+		rc = pfs_scrub_file(fs, path, scrub_report, &t);
+		if (rc)
+			ret = tool_err("scrub", argv[i], rc);
+	}
+	pfs_disconnect(fs);
+	printf("scrub: %" PRIu64 " objects, %" PRIu64 " blocks verified, %" PRIu64
+	       " bad, %" PRIu64 " objects not verifiable: %s\n", t.objects, t.blocks, t.bad,
+	       t.failed, t.bad || t.failed || ret ? "FAILED" : "clean");
+	if (t.bad || t.failed)
+		ret = TOOL_EXIT_FAIL;
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* dispatch                                                            */
 
 static const struct cmd cmds[] = {
@@ -1124,13 +1229,15 @@ static const struct cmd cmds[] = {
 	  "On an existing directory the layout becomes its default for new files; on a\n"
 	  "path that does not exist an empty file with this layout is created.\n" },
 	{ "getstripe", cmd_getstripe, "pfs:/PATH...",
-	  "Print the layout of a file (pattern, stripe_count, stripe_size, fid and the\n"
-	  "target of each stripe), or the default layout of a directory.", "" },
+	  "Print the layout of a file (pattern, stripe_count, stripe_size, fid, the\n"
+	  "target of each stripe, logical size and bytes stored), or the default\n"
+	  "layout of a directory.", "" },
 	{ "ls", cmd_ls, "[-l] [pfs:/PATH...]",
 	  "List a directory (default pfs:/).",
 	  "  -l, --long  one line per entry: mode, links, size, mtime, name\n" },
 	{ "stat", cmd_stat, "pfs:/PATH...",
-	  "Print the attributes of a file or directory (size from the objects).", "" },
+	  "Print the attributes of a file or directory (size from the objects; for a\n"
+	  "file also the bytes stored on the targets' disks).", "" },
 	{ "mkdir", cmd_mkdir, "[-p] [-m MODE] pfs:/DIR...",
 	  "Create directories.",
 	  "  -p, --parents  create missing parents; no error if the directory exists\n"
@@ -1168,6 +1275,13 @@ static const struct cmd cmds[] = {
 	  "              existing DST is replaced by a new file with this layout\n"
 	  "  -q, --quiet no progress bar\n" },
 	{ "cat", pfs_cmd_cat, "pfs:/PATH...", "Write files to standard output.", "" },
+	{ "scrub", cmd_scrub, "pfs:/PATH... | --target ID",
+	  "Verify stored checksums: every object of the files, or every object on one\n"
+	  "target. One line per object (target, fid, stripe; bad block count and the\n"
+	  "object offset of the first bad block). Exit status 0 when clean, 1 when any\n"
+	  "block is bad or an object could not be verified; the targets' logs name\n"
+	  "every bad block.",
+	  "  -t, --target ID  scrub every object stored on target ID\n" },
 };
 
 static const struct cmd *cmd_find(const char *name)

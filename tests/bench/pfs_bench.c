@@ -290,6 +290,9 @@ struct bench_wl {
 	double secs;
 	size_t file_bytes;
 	int nfiles;                     /* per process */
+	uint32_t compress;              /* layout codec (0: none) */
+	int level;
+	int text;                       /* compressible data (else random) */
 };
 
 struct bench_cli {
@@ -324,10 +327,11 @@ static void bench_disconnect(struct bench_cli *c)
 }
 
 static int bench_open(struct bench_cli *c, const char *name, int flags, int striped,
-		      struct bench_fh *h)
+		      struct bench_fh *h, const struct bench_wl *w)
 {
 	struct pfs_layout l = { .stripe_count = BENCH_NOSS, .stripe_size = BENCH_XFER,
-				.first_target = -1 };
+				.first_target = -1, .compress = w->compress,
+				.compress_level = w->level };
 	/* A row of 2 cells is one transfer: every write is a full row. */
 	struct pfs_layout ec = { .pattern = PFS_PATTERN_EC, .ec_k = BENCH_EC_K, .ec_m = BENCH_EC_M,
 				 .stripe_size = BENCH_XFER / BENCH_EC_K, .first_target = -1 };
@@ -337,7 +341,7 @@ static int bench_open(struct bench_cli *c, const char *name, int flags, int stri
 	h->f = NULL;
 	h->fd = -1;
 	if (c->fs)
-		return pfs_open(c->fs, path, flags, 0644, striped == 2 ? &ec : striped ? &l : NULL,
+		return pfs_open(c->fs, path, flags, 0644, w->ec ? &ec : striped ? &l : NULL,
 				&h->f);
 	h->fd = open(path, flags, 0644);
 	return h->fd < 0 ? -errno : 0;
@@ -420,6 +424,28 @@ static void bench_err(struct bench_result *res, int rc, const char *what)
 
 /* ---- workers (each in its own process) ---- */
 
+/* Compressible (words, like logs or text) or incompressible (random) data. */
+static void bench_fill(uint8_t *p, size_t n, int text, int rank)
+{
+	static const char *words[] = { "stripe ", "object ", "target ", "checkpoint ", "rank ",
+				       "0.000123 ", "step=", "loss ", "the ", "\n" };
+	unsigned seed = 1234u + (unsigned)rank;
+	size_t i = 0;
+
+	if (!text) {
+		for (i = 0; i < n; i++)
+			p[i] = (uint8_t)rand_r(&seed);
+		return;
+	}
+	while (i < n) {
+		const char *wd = words[rand_r(&seed) % 10];
+		size_t l = strlen(wd);
+
+		memcpy(p + i, wd, l < n - i ? l : n - i);
+		i += l;
+	}
+}
+
 static void bench_stream(int rank, int nproc, const struct bench_wl *w,
 			 struct bench_result *res)
 {
@@ -436,14 +462,17 @@ static void bench_stream(int rank, int nproc, const struct bench_wl *w,
 		bench_err(res, -ENOMEM, "buffer");
 		return;
 	}
-	memset(buf, 0x5a + rank, BENCH_XFER);
+	if (w->compress)
+		bench_fill(buf, BENCH_XFER, w->text, rank);
+	else
+		memset(buf, 0x5a + rank, BENCH_XFER);
 	bench_file_name(w, rank, name, sizeof(name));
 	rc = bench_connect(&c, w);
 	if (rc) {
 		bench_err(res, rc, "connect");
 		return;
 	}
-	rc = bench_open(&c, name, write ? O_RDWR | O_CREAT : O_RDONLY, w->ec ? 2 : 1, &h);
+	rc = bench_open(&c, name, write ? O_RDWR | O_CREAT : O_RDONLY, 1, &h, w);
 	if (rc) {
 		bench_err(res, rc, "open");
 		goto out;
@@ -467,6 +496,15 @@ static void bench_stream(int rank, int nproc, const struct bench_wl *w,
 	res->t1 = bench_now();
 	res->bytes = (double)nx * BENCH_XFER;
 	res->rc = 0;
+	if (write && w->compress && c.fs) {
+		char path[512];
+		uint64_t size, stored;
+
+		/* ops carries the bytes stored on the targets (for the ratio). */
+		bench_path(&c, path, sizeof(path), name);
+		if (pfs_stored_size(c.fs, path, &size, &stored) == 0)
+			res->ops = (double)stored;
+	}
 close:
 	rc = bench_close(&h);
 	if (rc && !res->rc)
@@ -567,7 +605,7 @@ static void bench_randio(const struct bench_wl *w, struct bench_result *res)
 		bench_err(res, rc, "connect");
 		return;
 	}
-	rc = bench_open(&c, w->file, O_RDWR, 1, &h);
+	rc = bench_open(&c, w->file, O_RDWR, 1, &h, w);
 	if (rc) {
 		bench_err(res, rc, "open");
 		goto out;
@@ -638,7 +676,7 @@ static void bench_meta(int rank, const struct bench_wl *w, struct bench_result *
 		if (w->kind == BK_CREATE) {
 			struct bench_fh h;
 
-			rc = bench_open(&c, name, O_WRONLY | O_CREAT | O_EXCL, 0, &h);
+			rc = bench_open(&c, name, O_WRONLY | O_CREAT | O_EXCL, 0, &h, w);
 			if (!rc)
 				rc = bench_close(&h);
 		} else if (w->kind == BK_STAT) {
@@ -909,6 +947,55 @@ clean:
 	}
 }
 
+/* Compression: lz4 and zstd on compressible and incompressible data, one
+ * client streaming; rows of write and read GiB/s (logical bytes, against
+ * the uncompressed stream rows) and the ratio logical / stored. */
+static void bench_compress(struct bench_env *e)
+{
+	static const struct { const char *name; uint32_t codec; int level; } codecs[] = {
+		{ "lz4", PFS_COMPRESS_LZ4, 0 }, { "zstd", PFS_COMPRESS_ZSTD, 3 } };
+	struct bench_result res[BENCH_MAX_PROCS];
+	char wrow[80], rrow[80], qrow[80], b1[80], b2[80];
+
+	bench_nm(b1, sizeof(b1), "stream-write", e->prov);
+	bench_nm(b2, sizeof(b2), "stream-read", e->prov);
+	for (int run = 0; run < e->o->runs; run++) {
+		for (size_t ci = 0; ci < sizeof(codecs) / sizeof(codecs[0]); ci++) {
+			for (int text = 1; text >= 0; text--) {
+				struct bench_wl w = { .pfs = 1, .root = e->o->tmpfs,
+						      .file = "compress",
+						      .bytes = e->o->stream_bytes,
+						      .compress = codecs[ci].codec,
+						      .level = codecs[ci].level, .text = text };
+				const char *d = text ? "text" : "random";
+				char n[64];
+
+				snprintf(n, sizeof(n), "compress-%s-%s-write", codecs[ci].name, d);
+				bench_nm(wrow, sizeof(wrow), n, e->prov);
+				snprintf(n, sizeof(n), "compress-%s-%s-read", codecs[ci].name, d);
+				bench_nm(rrow, sizeof(rrow), n, e->prov);
+				snprintf(n, sizeof(n), "compress-%s-%s-ratio", codecs[ci].name, d);
+				bench_nm(qrow, sizeof(qrow), n, e->prov);
+				w.kind = BK_WRITE;
+				if (bench_phase(e, wrow, "GiB/s", 1, &w, res))
+					goto clean;
+				bench_add(e->t, wrow, e->prov, "GiB/s", b1, NULL,
+					  bench_agg_rate(res, 1, 0) / GiB);
+				if (res[0].ops > 0)
+					bench_add(e->t, qrow, e->prov, "x", NULL, NULL,
+						  res[0].bytes / res[0].ops);
+				w.kind = BK_READ;
+				if (bench_phase(e, rrow, "GiB/s", 1, &w, res))
+					goto clean;
+				bench_add(e->t, rrow, e->prov, "GiB/s", b2, NULL,
+					  bench_agg_rate(res, 1, 0) / GiB);
+clean:
+				bench_cleanup(e, &w, 1);
+			}
+		}
+	}
+}
+
 static void bench_fabric(struct bench_env *e)
 {
 	char n[80], err[200];
@@ -1124,6 +1211,10 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 			BENCH_EC_K, BENCH_EC_M);
 		bench_ec(&e);
 	}
+	if (full_set && bench_want(o, "compress")) {
+		fprintf(stderr, "pfs_bench: %s: compression, 1 client\n", prov);
+		bench_compress(&e);
+	}
 	if (bench_want(o, "fpp")) {
 		fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
 		bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
@@ -1168,7 +1259,7 @@ static void bench_usage(FILE *f)
 {
 	fprintf(f, "usage: pfs_bench [--smoke|--quick|--full] [--runs N] [--provider tcp|shm|both]\n"
 		   "                 [--json FILE] [--tmpfs DIR] [--md-dir DIR]\n"
-		   "                 [--only fabric,stream,ec,fpp,shared,rand,meta,idle]\n"
+		   "                 [--only fabric,stream,ec,compress,fpp,shared,rand,meta,idle]\n"
 		   "       pfs_bench --check-json FILE\n"
 		   "Starts its own cluster (servers from $PFS_BUILDDIR/servers) on /dev/shm;\n"
 		   "the metadata rows use a second one under --md-dir (default /var/tmp, a disk:\n"
