@@ -592,7 +592,7 @@ static const struct {
 } client_errors[] = {
 	{ EPERM, "operation not permitted" },
 	{ ENOENT, "no such file or directory" },
-	{ EIO, "I/O error (data corrupted in transit or a storage failure)" },
+	{ EIO, "I/O error (stored data failed its checksum, or too many targets lost)" },
 	{ ENXIO, "unknown storage target (not registered with the metadata server)" },
 	{ EBADF, "file not open for this kind of access" },
 	{ EAGAIN, "resource temporarily unavailable, try again" },

@@ -46,6 +46,12 @@ FUZZ_WRAP(obj, wire_obj)
 FUZZ_WRAP(obj_punch, wire_obj_punch)
 FUZZ_WRAP(obj_size, wire_obj_size)
 FUZZ_WRAP(statfs_rep, wire_statfs_rep)
+FUZZ_WRAP(obj_scrub, wire_obj_scrub)
+FUZZ_WRAP(obj_scrub_rep, wire_obj_scrub_rep)
+FUZZ_WRAP(oss_list, wire_oss_list)
+FUZZ_WRAP(oss_list_rep, wire_oss_list_rep)
+FUZZ_WRAP(obj_stat, wire_obj_stat)
+FUZZ_WRAP(obj_chunks, wire_obj_chunks)
 
 #define FUZZ_CODEC(x, type) { #x, fuzz_dec_##x, fuzz_enc_##x, sizeof(struct type) }
 
@@ -71,6 +77,12 @@ static const struct fuzz_codec fuzz_codecs[] = {
 	FUZZ_CODEC(obj_punch, wire_obj_punch),
 	FUZZ_CODEC(obj_size, wire_obj_size),
 	FUZZ_CODEC(statfs_rep, wire_statfs_rep),
+	FUZZ_CODEC(obj_scrub, wire_obj_scrub),
+	FUZZ_CODEC(obj_scrub_rep, wire_obj_scrub_rep),
+	FUZZ_CODEC(oss_list, wire_oss_list),
+	FUZZ_CODEC(oss_list_rep, wire_oss_list_rep),
+	FUZZ_CODEC(obj_stat, wire_obj_stat),
+	FUZZ_CODEC(obj_chunks, wire_obj_chunks),
 };
 
 #define FUZZ_NCODECS ((int)(sizeof(fuzz_codecs) / sizeof(fuzz_codecs[0])))

@@ -28,6 +28,11 @@ static void fuzz_inline(int idx, void *a, void *b)
 		struct wire_obj_io *x = a, *y = b;
 
 		pa = &x->inline_data, pb = &y->inline_data, la = x->inline_len, lb = y->inline_len;
+	} else if (fuzz_codecs[idx].dec == fuzz_dec_obj_chunks) {
+		struct wire_obj_chunks *x = a, *y = b;
+
+		pa = &x->io.inline_data, pb = &y->io.inline_data;
+		la = x->io.inline_len, lb = y->io.inline_len;
 	} else if (fuzz_codecs[idx].dec == fuzz_dec_obj_io_rep) {
 		struct wire_obj_io_rep *x = a, *y = b;
 

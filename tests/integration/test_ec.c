@@ -384,6 +384,50 @@ out:
 	free(want);
 }
 
+/* A shard corrupted on a target's disk: the read gives the right bytes
+ * (rebuilt from the others) and writes the rebuilt cells back, after which
+ * a scrub of the file finds every block good again. */
+static int bad_blocks(const struct pfs_scrub_obj *o, void *arg)
+{
+	*(uint64_t *)arg += o->bad;
+	return 0;
+}
+
+static void case_bad_shard(void)
+{
+	const size_t len = 4 * 4 * 16384;
+	uint8_t *want = malloc(len);
+	struct pfs_layout l;
+	pfs_file_t *f = ec_create("/ec/bad", 4, 2, 16384, &l);
+	uint64_t bad = 0;
+	char cmd[700];
+	int rc;
+
+	if (!f)
+		goto out;
+	fill(want, len, 11);
+	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before the damage");
+	check(pfs_fsync(f) == 0, "fsync before the damage");
+	pfs_close(f);
+	/* 16 bytes in the middle of data stripe 1's second cell */
+	snprintf(cmd, sizeof(cmd),
+		 "f=$(find %s/oss%u/objects -name '%llu.1'); test -n \"$f\" && "
+		 "printf 'XXXXXXXXXXXXXXXX' | dd of=\"$f\" bs=1 seek=%d conv=notrunc status=none",
+		 ec_cluster.dir, l.targets[1], (unsigned long long)l.fid, 16384 + 5000);
+	check(system(cmd) == 0, "flip bytes in a shard on disk");
+	rc = pfs_scrub_file(ec_fs, "/ec/bad", bad_blocks, &bad);
+	check(rc == 0 && bad == 1, "scrub finds the bad block (rc %d, bad %llu)", rc,
+	      (unsigned long long)bad);
+	read_matches("/ec/bad", want, len, "read around a corrupt shard");
+	bad = 0;
+	rc = pfs_scrub_file(ec_fs, "/ec/bad", bad_blocks, &bad);
+	check(rc == 0 && bad == 0, "the read repaired it (rc %d, bad %llu)", rc,
+	      (unsigned long long)bad);
+	read_with_loss("/ec/bad", &l, 1u << 0 | 1u << 4, want, len);
+out:
+	free(want);
+}
+
 /* Truncate inside a row recomputes that row's parity. */
 static void case_truncate(void)
 {
@@ -526,6 +570,7 @@ int main(void)
 	case_patterns(4, 2, 16384, 1);
 	case_patterns(8, 3, 8192, all);
 	case_concurrent_writers();
+	case_bad_shard();
 	case_truncate();
 	case_writes_with_kills();
 	case_rebuild();
