@@ -454,13 +454,20 @@ static int ec_read_rows(struct ec_ctx *c, const struct ec_req *q, struct ec_rows
 	return rc ? rc : ec_rebuild_rows(c, rw);
 }
 
-static int ec_copy_out(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
-		       uint64_t coff, uint64_t len, uint64_t mem)
-{
-	const struct ec_req *q = ((void **)arg)[0];
-	struct ec_rows *rw = ((void **)arg)[1];
+/* Moves a piece between the user's memory and its place in the rows. */
+struct ec_copy_arg {
+	const struct ec_req *q;
+	struct ec_rows *rw;
+	int to_user;
+};
 
-	ec_mem_copy(&q->mem, mem, ec_cell(c, rw->buf, rw->r0, row, cell) + coff, len, 1);
+static int ec_copy(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell, uint64_t coff,
+		   uint64_t len, uint64_t mem)
+{
+	const struct ec_copy_arg *a = arg;
+
+	ec_mem_copy(&a->q->mem, mem, ec_cell(c, a->rw->buf, a->rw->r0, row, cell) + coff, len,
+		    a->to_user);
 	return 0;
 }
 
@@ -654,7 +661,8 @@ static int ec_read_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_row
 			 void *arg)
 {
 	struct ec_read_state *st = arg;
-	void *out[2] = { (void *)q, rw }, *eof[2] = { rw, st };
+	struct ec_copy_arg out = { q, rw, 1 };
+	void *eof[2] = { rw, st };
 	int rc, bad = 0;
 
 	rc = ec_read_rows(c, q, rw);
@@ -663,7 +671,7 @@ static int ec_read_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_row
 	for (uint32_t j = 0; j < c->n; j++)
 		bad |= rw->status[j] == -EIO;
 	ec_walk(c, q, rw->r0, rw->r1, ec_note_eof, eof);
-	rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy_out, out);
+	rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy, &out);
 	if (!rc && bad)
 		st->repaired += ec_repair(c, rw);
 	return rc;
@@ -747,21 +755,6 @@ static int ec_count_cover(struct ec_ctx *c, void *arg, uint64_t row, uint32_t ce
 	return 0;
 }
 
-static int ec_copy_in(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
-		      uint64_t coff, uint64_t len, uint64_t mem)
-{
-	const struct ec_req *q = ((void **)arg)[0];
-	struct ec_rows *rw = ((void **)arg)[1];
-
-	ec_mem_copy(&q->mem, mem, ec_cell(c, rw->buf, rw->r0, row, cell) + coff, len, 0);
-	return 0;
-}
-
-static int ec_add_write_piece(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
-			      uint64_t coff, uint64_t len, uint64_t mem)
-{
-	return ec_add_data_piece(c, arg, row, cell, coff, len, mem);
-}
 
 /* Rows only partly written: every data cell read whole first (a write
  * needs every target, so a stripe that fails fails the write). */
@@ -822,7 +815,8 @@ static int ec_write_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_ro
 	uint64_t nrows = rw->r1 - rw->r0;
 	struct ec_cover cv = { .rw = rw };
 	struct ec_pieces v = { 0 };
-	void *in[2] = { (void *)q, rw }, *pa[2] = { rw, &v };
+	struct ec_copy_arg in = { q, rw, 0 };
+	void *pa[2] = { rw, &v };
 	struct wire_obj_lock lk;
 	struct ec_req mg;
 	int rc;
@@ -843,9 +837,9 @@ static int ec_write_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_ro
 		goto out;
 	rc = ec_read_partial(c, rw, &cv);
 	if (!rc)
-		rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy_in, in);
+		rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy, &in);
 	if (!rc)
-		rc = ec_walk(c, &mg, rw->r0, rw->r1, ec_add_write_piece, pa);
+		rc = ec_walk(c, &mg, rw->r0, rw->r1, ec_add_data_piece, pa);
 	if (!rc)
 		rc = ec_parity(c, rw, &cv, &v);
 	if (!rc)

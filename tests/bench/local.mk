@@ -10,10 +10,24 @@ tests_bench_pfs_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/integratio
 tests_bench_pfs_bench_LDADD = libpfs.la $(FABRIC_LIBS) $(PTHREAD_LIBS)
 
 TESTS += tests/bench/bench_smoke.sh
-EXTRA_DIST += tests/bench/bench_smoke.sh
+EXTRA_DIST += tests/bench/bench_smoke.sh tests/bench/bench_mpiio.sh
 
-BENCH_ENV = PFS_BUILDDIR=$(abs_top_builddir); export PFS_BUILDDIR;
-BENCH_DEPS = tests/bench/pfs_bench$(EXEEXT) servers/pfs-mds$(EXEEXT) servers/pfs-oss$(EXEEXT)
+# The MPI-IO row's program (run by pfs_bench through bench_mpiio.sh).
+if HAVE_OPENMPI
+check_PROGRAMS += tests/bench/bench_mpiio
+tests_bench_bench_mpiio_SOURCES = tests/bench/bench_mpiio.c
+tests_bench_bench_mpiio_CFLAGS = $(AM_CFLAGS) $(OMPI_COMPILE_FLAGS)
+tests_bench_bench_mpiio_LDFLAGS = $(OMPI_LINK_FLAGS)
+tests_bench_bench_mpiio_LDADD = libpfs.la
+endif
+
+BENCH_ENV = PFS_BUILDDIR=$(abs_top_builddir); export PFS_BUILDDIR; \
+	PFS_SRCDIR=$(abs_top_srcdir); export PFS_SRCDIR;
+BENCH_DEPS = tests/bench/pfs_bench$(EXEEXT) servers/pfs-mds$(EXEEXT) servers/pfs-oss$(EXEEXT) \
+	$(BENCH_MPI_DEPS)
+if HAVE_OPENMPI
+BENCH_MPI_DEPS = tests/bench/bench_mpiio$(EXEEXT)
+endif
 
 bench: $(BENCH_DEPS)
 	$(BENCH_ENV) ./tests/bench/pfs_bench --full --json bench-results.json

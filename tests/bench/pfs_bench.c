@@ -996,6 +996,53 @@ clean:
 	}
 }
 
+/* MPI-IO N-to-1 collective (4 ranks under Open MPI with the pfs components)
+ * against the same bytes written file per process through libpfs, both
+ * measured by one MPI job (bench_mpiio.sh); skipped without Open MPI. */
+static void bench_mpiio(struct bench_env *e)
+{
+	const char *src = getenv("PFS_SRCDIR");
+	char cmd[1200], line[256], name[48], n1[64], n2[80], row[80], base[80];
+	int status;
+
+	if (!src) {
+		fprintf(stderr, "pfs_bench: mpiio: PFS_SRCDIR not set, skipped\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s/tests/bench/bench_mpiio.sh 4 %zu 2>&1", src,
+		 e->o->multi_bytes / 4);
+	for (int run = 0; run < e->o->runs; run++) {
+		FILE *p = popen(cmd, "r");
+		double v;
+
+		if (!p)
+			return;
+		while (fgets(line, sizeof(line), p)) {
+			if (sscanf(line, "%47s %lf", name, &v) != 2 || strncmp(name, "mpiio-", 6))
+				continue;
+			bench_nm(row, sizeof(row), name, e->prov);
+			if (!strncmp(name, "mpiio-n1-", 9)) {
+				snprintf(n1, sizeof(n1), "mpiio-fpp-%s", name + 9);
+				bench_nm(base, sizeof(base), n1, e->prov);
+				bench_add(e->t, row, e->prov, "GiB/s", base, NULL, v);
+			} else {
+				bench_add(e->t, row, e->prov, "GiB/s", NULL, NULL, v);
+			}
+		}
+		status = pclose(p);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
+			fprintf(stderr, "pfs_bench: mpiio: Open MPI or the components missing, "
+				"skipped\n");
+			return;
+		}
+		if (status != 0) {
+			bench_nm(n2, sizeof(n2), "mpiio-n1-write", e->prov);
+			bench_fail(e->t, n2, e->prov, "GiB/s", "the MPI job failed");
+			return;
+		}
+	}
+}
+
 static void bench_fabric(struct bench_env *e)
 {
 	char n[80], err[200];
@@ -1215,6 +1262,10 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 		fprintf(stderr, "pfs_bench: %s: compression, 1 client\n", prov);
 		bench_compress(&e);
 	}
+	if (full_set && bench_want(o, "mpiio")) {
+		fprintf(stderr, "pfs_bench: %s: MPI-IO N-to-1 collective, 4 ranks\n", prov);
+		bench_mpiio(&e);
+	}
 	if (bench_want(o, "fpp")) {
 		fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
 		bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
@@ -1259,7 +1310,8 @@ static void bench_usage(FILE *f)
 {
 	fprintf(f, "usage: pfs_bench [--smoke|--quick|--full] [--runs N] [--provider tcp|shm|both]\n"
 		   "                 [--json FILE] [--tmpfs DIR] [--md-dir DIR]\n"
-		   "                 [--only fabric,stream,ec,compress,fpp,shared,rand,meta,idle]\n"
+		   "                 [--only fabric,stream,ec,compress,mpiio,fpp,shared,\n"
+		   "                        rand,meta,idle]\n"
 		   "       pfs_bench --check-json FILE\n"
 		   "Starts its own cluster (servers from $PFS_BUILDDIR/servers) on /dev/shm;\n"
 		   "the metadata rows use a second one under --md-dir (default /var/tmp, a disk:\n"
