@@ -213,6 +213,31 @@ static int oss_rma(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
 
 /* ---- operations: each returns the reply length or a negative errno ---- */
 
+/* A write's data: pulled by RMA into the worker's bulk buffer, or inline in
+ * the request (never both); *total is its length. */
+static int oss_write_data(struct oss_ctx *ctx, struct oss_worker *w,
+			  const struct net_req_info *info, const struct wire_obj_io *io,
+			  uint64_t *total, const uint8_t **data)
+{
+	int rc = oss_io_check(io, total);
+
+	if (rc < 0)
+		return rc;
+	if (io->nseg) {
+		if (io->inline_len)
+			return -EINVAL;
+		rc = oss_rma(ctx, w, info->src, io, 0);
+		if (rc < 0)
+			return rc;
+		*data = w->bulk;
+		return 0;
+	}
+	if (io->inline_len != *total)
+		return -EINVAL;
+	*data = io->inline_data;
+	return 0;
+}
+
 static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 			 const struct net_req_info *info)
 {
@@ -225,21 +250,9 @@ static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 	rc = wire_dec_obj_io(info->payload, info->plen, io);
 	if (rc < 0)
 		return rc;
-	rc = oss_io_check(io, &total);
+	rc = oss_write_data(ctx, w, info, io, &total, &data);
 	if (rc < 0)
 		return rc;
-	if (io->nseg) {
-		if (io->inline_len)
-			return -EINVAL;
-		rc = oss_rma(ctx, w, info->src, io, 0);
-		if (rc < 0)
-			return rc;
-		data = w->bulk;
-	} else if (io->inline_len == total) {
-		data = io->inline_data;
-	} else {
-		return -EINVAL;
-	}
 	/* The store checks io->crc while it computes the block CRCs. */
 	rc = objstore_write(ctx->os, io->fid, io->stripe, io->ext, io->next, data, io->crc,
 			    &rep.obj_size);
@@ -265,21 +278,9 @@ static int oss_obj_write_chunks(struct oss_ctx *ctx, struct oss_worker *w,
 	rc = wire_dec_obj_chunks(info->payload, info->plen, m);
 	if (rc < 0)
 		return rc;
-	rc = oss_io_check(io, &total);
+	rc = oss_write_data(ctx, w, info, io, &total, &data);
 	if (rc < 0)
 		return rc;
-	if (io->nseg) {
-		if (io->inline_len)
-			return -EINVAL;
-		rc = oss_rma(ctx, w, info->src, io, 0);
-		if (rc < 0)
-			return rc;
-		data = w->bulk;
-	} else if (io->inline_len == total) {
-		data = io->inline_data;
-	} else {
-		return -EINVAL;
-	}
 	rc = objstore_write_chunks(ctx->os, io->fid, io->stripe, m->chunk_size, io->ext,
 				   m->codec, io->next, data, io->crc, &rep.obj_size);
 	if (rc == -EBADMSG)

@@ -40,6 +40,7 @@ struct bench_opts {
 	double rand_secs;
 	int md_files;
 	double idle_secs;
+	double soak_secs;               /* --soak: repeat the phases this long */
 	int pingpongs;
 	size_t fabric_bytes;
 	int md_shm;                     /* metadata rows on shm too */
@@ -1236,7 +1237,7 @@ static void bench_settle(const struct cluster *c)
 static void bench_provider(struct bench_opts *o, struct bench_table *t, const char *prov)
 {
 	struct bench_env e = { .o = o, .t = t, .prov = prov };
-	double rss0, cpu0, t0;
+	double rss0, cpu0, t0, soak_t0;
 	char n[80];
 	int full_set = !strcmp(prov, "tcp");
 
@@ -1244,45 +1245,54 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 	if (bench_cluster_up(&e))
 		return;
 	rss0 = bench_servers_rss_mib(&e.c);
-	if (bench_want(o, "fabric")) {
-		fprintf(stderr, "pfs_bench: %s: libfabric probe\n", prov);
-		bench_fabric(&e);
-	}
-	if (bench_want(o, "stream")) {
-		fprintf(stderr, "pfs_bench: %s: streaming, 1 client\n", prov);
-		bench_bandwidth(&e, "stream-write", "stream-read", 1, 0, o->stream_bytes,
-				"fabric-rma-write-1m", "fabric-rma-read-1m", 1);
-	}
-	if (bench_want(o, "ec")) {
-		fprintf(stderr, "pfs_bench: %s: erasure coding %d+%d, 1 client\n", prov,
-			BENCH_EC_K, BENCH_EC_M);
-		bench_ec(&e);
-	}
-	if (full_set && bench_want(o, "compress")) {
-		fprintf(stderr, "pfs_bench: %s: compression, 1 client\n", prov);
-		bench_compress(&e);
-	}
-	if (full_set && bench_want(o, "mpiio")) {
-		fprintf(stderr, "pfs_bench: %s: MPI-IO N-to-1 collective, 4 ranks\n", prov);
-		bench_mpiio(&e);
-	}
-	if (bench_want(o, "fpp")) {
-		fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
-		bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
-	}
-	if (bench_want(o, "shared")) {
-		fprintf(stderr, "pfs_bench: %s: shared file, 4 processes\n", prov);
-		bench_bandwidth(&e, "shared-file-write", "shared-file-read", 4, 1,
-				o->multi_bytes / 4, "fpp-write", "fpp-read", 0);
-	}
-	if ((full_set || o->rand_shm) && bench_want(o, "rand")) {
-		fprintf(stderr, "pfs_bench: %s: random 4 KiB\n", prov);
-		bench_random(&e);
-	}
-	if ((full_set || o->md_shm) && bench_want(o, "meta")) {
-		fprintf(stderr, "pfs_bench: %s: metadata, %d files\n", prov, o->md_files);
-		bench_metadata(&e);
-	}
+	/* --soak SECS: the phases again and again on the same servers, their
+	 * resident size printed after each round (server-rss-after is then the
+	 * size at the end of the soak). */
+	soak_t0 = bench_now();
+	do {
+		if (bench_want(o, "fabric")) {
+			fprintf(stderr, "pfs_bench: %s: libfabric probe\n", prov);
+			bench_fabric(&e);
+		}
+		if (bench_want(o, "stream")) {
+			fprintf(stderr, "pfs_bench: %s: streaming, 1 client\n", prov);
+			bench_bandwidth(&e, "stream-write", "stream-read", 1, 0, o->stream_bytes,
+					"fabric-rma-write-1m", "fabric-rma-read-1m", 1);
+		}
+		if (bench_want(o, "ec")) {
+			fprintf(stderr, "pfs_bench: %s: erasure coding %d+%d, 1 client\n", prov,
+				BENCH_EC_K, BENCH_EC_M);
+			bench_ec(&e);
+		}
+		if (full_set && bench_want(o, "compress")) {
+			fprintf(stderr, "pfs_bench: %s: compression, 1 client\n", prov);
+			bench_compress(&e);
+		}
+		if (full_set && bench_want(o, "mpiio")) {
+			fprintf(stderr, "pfs_bench: %s: MPI-IO N-to-1 collective, 4 ranks\n", prov);
+			bench_mpiio(&e);
+		}
+		if (bench_want(o, "fpp")) {
+			fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
+			bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
+		}
+		if (bench_want(o, "shared")) {
+			fprintf(stderr, "pfs_bench: %s: shared file, 4 processes\n", prov);
+			bench_bandwidth(&e, "shared-file-write", "shared-file-read", 4, 1,
+					o->multi_bytes / 4, "fpp-write", "fpp-read", 0);
+		}
+		if ((full_set || o->rand_shm) && bench_want(o, "rand")) {
+			fprintf(stderr, "pfs_bench: %s: random 4 KiB\n", prov);
+			bench_random(&e);
+		}
+		if ((full_set || o->md_shm) && bench_want(o, "meta")) {
+			fprintf(stderr, "pfs_bench: %s: metadata, %d files\n", prov, o->md_files);
+			bench_metadata(&e);
+		}
+		if (o->soak_secs > 0)
+			fprintf(stderr, "pfs_bench: %s: soak %.0f s: servers %.1f MiB resident\n",
+				prov, bench_now() - soak_t0, bench_servers_rss_mib(&e.c));
+	} while (o->soak_secs > 0 && bench_now() - soak_t0 < o->soak_secs);
 	if (!bench_want(o, "idle"))
 		goto out;
 	bench_settle(&e.c);
@@ -1309,7 +1319,7 @@ out:
 static void bench_usage(FILE *f)
 {
 	fprintf(f, "usage: pfs_bench [--smoke|--quick|--full] [--runs N] [--provider tcp|shm|both]\n"
-		   "                 [--json FILE] [--tmpfs DIR] [--md-dir DIR]\n"
+		   "                 [--json FILE] [--tmpfs DIR] [--md-dir DIR] [--soak SECS]\n"
 		   "                 [--only fabric,stream,ec,compress,mpiio,fpp,shared,\n"
 		   "                        rand,meta,idle]\n"
 		   "       pfs_bench --check-json FILE\n"
@@ -1401,6 +1411,13 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--only") && v) {
 			o.only = v;
+			i++;
+		} else if (!strcmp(a, "--soak") && v) {
+			o.soak_secs = atof(v);
+			if (o.soak_secs <= 0 || o.soak_secs > 86400) {
+				bench_usage(stderr);
+				return 2;
+			}
 			i++;
 		} else if (!strcmp(a, "--json") && v) {
 			o.json = v;

@@ -5,9 +5,10 @@
  * redundancy after a target is lost for good.
  *
  * Targets are really killed (SIGKILL) and restarted, or frozen (SIGSTOP) and
- * thawed, so a "lost" stripe is one whose server does not answer. Environment: PFS_EC_ALL=1 runs all 232
- * loss patterns of 8+3 (default: every single loss and a seeded sample of
- * double and triple losses); PFS_EC_SEED fixes the sample and the writes. */
+ * thawed, so a "lost" stripe is one whose server does not answer.
+ * Environment: PFS_EC_ALL=1 runs all 231 loss patterns of up to 3 of 8+3
+ * (default: every single loss and a seeded 1 in 20 of the others);
+ * PFS_EC_SEED fixes the sample and the writes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
