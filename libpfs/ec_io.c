@@ -29,6 +29,7 @@
 #include <time.h>
 #include "ec.h"
 #include "ec_io.h"
+#include "ec_rows.h"
 #include "io.h"
 #include "layout.h"
 #include "log.h"
@@ -39,18 +40,6 @@
  * for this long: a dead target would otherwise cost every read an RPC
  * timeout. Then it is asked again. */
 #define EC_LOST_RETRY_NS (5ull * 1000000000ull)
-
-/* One call's view of an EC file. */
-struct ec_ctx {
-	pfs_file_t *f;
-	const struct wire_layout *l;
-	struct wire_layout dview;    /* the data objects as RAID0 over k */
-	struct ec_codec codec;
-	uint32_t k, m, n;
-	uint64_t S, rowbytes;        /* cell size, data bytes per row */
-	int write;                   /* a write call: every stripe is needed */
-	uint64_t batch_rows;
-};
 
 /* The user's memory: iovecs with their start offsets in the list. */
 struct ec_mem {
@@ -73,7 +62,7 @@ struct ec_req {
 
 /* ---- setup ---- */
 
-static int ec_ctx_init(struct ec_ctx *c, pfs_file_t *f, const struct wire_layout *l)
+int ec_ctx_init(struct ec_ctx *c, pfs_file_t *f, const struct wire_layout *l)
 {
 	memset(c, 0, sizeof(*c));
 	c->f = f;
@@ -93,12 +82,12 @@ static int ec_ctx_init(struct ec_ctx *c, pfs_file_t *f, const struct wire_layout
 	return ec_codec_init(&c->codec, c->k, c->m);
 }
 
-static void ec_ctx_fini(struct ec_ctx *c)
+void ec_ctx_fini(struct ec_ctx *c)
 {
 	ec_codec_fini(&c->codec);
 }
 
-static uint8_t *ec_cell(const struct ec_ctx *c, uint8_t *buf, uint64_t r0, uint64_t r, uint32_t j)
+uint8_t *ec_cell(const struct ec_ctx *c, uint8_t *buf, uint64_t r0, uint64_t r, uint32_t j)
 {
 	return buf + ((r - r0) * c->n + j) * c->S;
 }
@@ -154,7 +143,7 @@ static void ec_mem_copy(const struct ec_mem *mm, uint64_t pos, uint8_t *buf, uin
 /* What the MDS knows of the size: the hint read at open, or what this
  * handle told it since. A degraded read needs it when the lost stripe may
  * hold the end of the file. */
-static uint64_t ec_size_hint(pfs_file_t *f)
+uint64_t ec_size_hint(pfs_file_t *f)
 {
 	uint64_t h;
 
@@ -249,7 +238,7 @@ static int ec_lock_rpc(struct ec_ctx *c, uint16_t op, const struct wire_obj_lock
 /* Locks rows [r0, r1), waiting (with back-off) while another writer holds
  * them or the lock server is in its restart grace, for at most 4 x
  * timeout_ms: longer than the server's default grace. */
-static int ec_lock(struct ec_ctx *c, uint64_t r0, uint64_t r1, struct wire_obj_lock *m)
+int ec_lock(struct ec_ctx *c, uint64_t r0, uint64_t r1, struct wire_obj_lock *m)
 {
 	int tmo = ec_timeout_ms(c), wait_ms = 1, rc;
 	uint64_t lease = 3ull * (uint64_t)tmo;
@@ -281,20 +270,14 @@ static int ec_lock(struct ec_ctx *c, uint64_t r0, uint64_t r1, struct wire_obj_l
 }
 
 /* Best effort: an unlock that does not arrive ends with the lease. */
-static void ec_unlock(struct ec_ctx *c, const struct wire_obj_lock *m)
+void ec_unlock(struct ec_ctx *c, const struct wire_obj_lock *m)
 {
 	(void)ec_lock_rpc(c, WIRE_OP_OBJ_UNLOCK, m, ec_timeout_ms(c));
 }
 
 /* ---- reading rows ---- */
 
-/* A growable piece list. */
-struct ec_pieces {
-	struct io_obj_piece *p;
-	size_t n, cap;
-};
-
-static int ec_piece(struct ec_pieces *v, uint32_t stripe, uint64_t obj_off, uint64_t len,
+int ec_piece(struct ec_pieces *v, uint32_t stripe, uint64_t obj_off, uint64_t len,
 		    uint8_t *ptr)
 {
 	if (v->n == v->cap) {
@@ -345,15 +328,6 @@ static int ec_walk(struct ec_ctx *c, const struct ec_req *q, uint64_t r0, uint64
 	return 0;
 }
 
-/* Reads and rebuilds rows: the state of one batch's read. */
-struct ec_rows {
-	uint8_t *buf;                /* batch_rows x n cells */
-	uint64_t r0, r1;
-	int status[PFS_MAX_STRIPES]; /* first error per stripe */
-	uint64_t obj_size[PFS_MAX_STRIPES];
-	uint8_t *need;               /* per row: a lost cell is needed */
-};
-
 static int ec_add_data_piece(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
 			     uint64_t coff, uint64_t len, uint64_t mem)
 {
@@ -388,7 +362,7 @@ static uint32_t ec_nlost(const struct ec_ctx *c, const struct ec_rows *rw)
 
 /* Rows marked in rw->need: reads every cell whole from the stripes that
  * still answer, then rebuilds the lost cells of those rows. */
-static int ec_rebuild_rows(struct ec_ctx *c, struct ec_rows *rw)
+int ec_rebuild_rows(struct ec_ctx *c, struct ec_rows *rw)
 {
 	struct ec_pieces v = { 0 };
 	uint8_t lost[PFS_MAX_STRIPES];
@@ -566,7 +540,7 @@ static int ec_batches(struct ec_ctx *c, const struct ec_req *q, ec_batch_fn fn, 
 }
 
 /* Bytes of cell j of row r that lie inside a file of size bytes. */
-static uint64_t ec_cell_used(const struct ec_ctx *c, uint64_t size, uint64_t r, uint32_t j)
+uint64_t ec_cell_used(const struct ec_ctx *c, uint64_t size, uint64_t r, uint32_t j)
 {
 	uint64_t osz = layout_obj_size(&c->dview, j, size);
 
@@ -576,7 +550,7 @@ static uint64_t ec_cell_used(const struct ec_ctx *c, uint64_t size, uint64_t r, 
 }
 
 /* The parity length of row r of a file of size bytes: its longest cell. */
-static uint64_t ec_row_used(const struct ec_ctx *c, uint64_t size, uint64_t r)
+uint64_t ec_row_used(const struct ec_ctx *c, uint64_t size, uint64_t r)
 {
 	uint64_t L = 0;
 
@@ -1064,164 +1038,5 @@ out:
 	free(rw.buf);
 	free(v.p);
 	ec_ctx_fini(&c);
-	return rc;
-}
-
-/* ---- health and rebuild ---- */
-
-int pfs_health(pfs_fs_t *fs, const char *path, struct pfs_health *h)
-{
-	pfs_file_t *f;
-	int rc;
-
-	if (!fs || !h)
-		return -EINVAL;
-	rc = pfs_open(fs, path, O_RDONLY, 0, NULL, &f);
-	if (rc)
-		return rc;
-	memset(h, 0, sizeof(*h));
-	h->stripe_count = f->attr.layout.stripe_count;
-	h->redundancy = f->attr.layout.pattern == PFS_PATTERN_EC ? f->attr.layout.ec_m : 0;
-	rc = client_obj_fanout_each(fs, &f->attr.layout, WIRE_OP_OBJ_GLIMPSE, NULL, NULL, 0,
-				    h->stripe_err);
-	for (uint32_t i = 0; i < h->stripe_count && !rc; i++)
-		h->lost += h->stripe_err[i] ? 1 : 0;
-	pfs_close(f);
-	return rc;
-}
-
-/* The first target that is up and holds no stripe of l. */
-static int ec_pick_target(pfs_fs_t *fs, const struct wire_layout *l, uint32_t *out)
-{
-	struct pfs_target_stat *t = calloc(WIRE_MAX_TARGETS, sizeof(*t));
-	int n, rc = -ENOSPC;
-
-	if (!t)
-		return -ENOMEM;
-	n = pfs_statfs(fs, t, WIRE_MAX_TARGETS);
-	if (n < 0)
-		rc = n;
-	for (int i = 0; i < n && rc == -ENOSPC; i++) {
-		int used = 0;
-
-		for (uint32_t j = 0; j < l->stripe_count; j++)
-			used |= l->targets[j] == t[i].id;
-		if (t[i].up && !used) {
-			*out = t[i].id;
-			rc = 0;
-		}
-	}
-	free(t);
-	return rc;
-}
-
-/* Rebuilds stripe s of rows [r0, r1) from the others and writes it to the
- * same object on the layout nl (stripe s on its new target). */
-static int ec_rebuild_batch(struct ec_ctx *c, struct ec_rows *rw, uint32_t s, uint64_t size,
-			    const struct wire_layout *nl)
-{
-	struct ec_pieces v = { 0 };
-	struct wire_obj_lock lk;
-	int locked = 0, rc = 0;
-
-	/* The lock server is the first parity stripe's: when that is the one
-	 * lost, nobody can lock (or write) until the rebuild is done. */
-	if (s != c->k) {
-		rc = ec_lock(c, rw->r0, rw->r1, &lk);
-		if (rc)
-			return rc;
-		locked = 1;
-	}
-	memset(rw->status, 0, sizeof(rw->status));
-	rw->status[s] = -ENODEV;
-	memset(rw->need, 1, rw->r1 - rw->r0);
-	rc = ec_rebuild_rows(c, rw);
-	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
-		uint64_t len = s < c->k ? ec_cell_used(c, size, r, s) : ec_row_used(c, size, r);
-
-		if (len)
-			rc = ec_piece(&v, s, r * c->S, len, ec_cell(c, rw->buf, rw->r0, r, s));
-	}
-	if (!rc)
-		rc = io_objects(c->f, 1, nl, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
-				NULL, NULL);
-	if (locked)
-		ec_unlock(c, &lk);
-	free(v.p);
-	return rc;
-}
-
-static int ec_replace_target(pfs_fs_t *fs, uint64_t ino, uint32_t s, uint32_t from, uint32_t to)
-{
-	struct wire_replace_target m = { .ino = ino, .stripe = s, .old_target = from,
-					 .new_target = to };
-	uint8_t req[64];
-	int len = wire_enc_replace_target(req, sizeof(req), &m);
-
-	if (len < 0)
-		return len;
-	return client_mds_attr(fs, WIRE_OP_REPLACE_TARGET, req, (size_t)len, NULL);
-}
-
-int pfs_rebuild(pfs_fs_t *fs, const char *path, uint32_t lost_target, int32_t new_target,
-		uint32_t *placed)
-{
-	struct ec_rows rw = { 0 };
-	struct wire_layout nl;
-	struct ec_ctx c;
-	pfs_file_t *f;
-	uint64_t size, rows;
-	uint32_t s, to;
-	int rc;
-
-	if (!fs)
-		return -EINVAL;
-	rc = pfs_open(fs, path, O_RDWR, 0, NULL, &f);
-	if (rc)
-		return rc;
-	nl = f->attr.layout;
-	rc = nl.pattern == PFS_PATTERN_EC ? -ENOENT : -EOPNOTSUPP;
-	for (s = 0; s < nl.stripe_count && nl.pattern == PFS_PATTERN_EC; s++)
-		if (nl.targets[s] == lost_target) {
-			rc = 0;
-			break;
-		}
-	if (rc)
-		goto close;
-	if (new_target >= 0) {
-		to = (uint32_t)new_target;
-		for (uint32_t j = 0; j < nl.stripe_count; j++)
-			if (nl.targets[j] == to)
-				rc = -EEXIST;
-	} else {
-		rc = ec_pick_target(fs, &nl, &to);
-	}
-	if (!rc)
-		rc = ec_glimpse(fs, &f->attr.layout, ec_size_hint(f), &size);
-	if (rc)
-		goto close;
-	nl.targets[s] = to;
-	rc = ec_ctx_init(&c, f, &f->attr.layout);
-	if (rc)
-		goto close;
-	rows = (size + c.rowbytes - 1) / c.rowbytes;
-	rw.buf = malloc(c.batch_rows * c.n * c.S);
-	rw.need = malloc(c.batch_rows);
-	if (!rw.buf || !rw.need)
-		rc = -ENOMEM;
-	for (uint64_t r = 0; r < rows && !rc; r = rw.r1) {
-		rw.r0 = r;
-		rw.r1 = r + (rows - r < c.batch_rows ? rows - r : c.batch_rows);
-		rc = ec_rebuild_batch(&c, &rw, s, size, &nl);
-	}
-	if (!rc)
-		rc = ec_replace_target(fs, f->attr.ino, s, lost_target, to);
-	if (!rc && placed)
-		*placed = to;
-	free(rw.buf);
-	free(rw.need);
-	ec_ctx_fini(&c);
-close:
-	pfs_close(f);
 	return rc;
 }
