@@ -1,5 +1,5 @@
 /* ec_io.h - I/O on erasure-coded files: degraded reads, row-locked
- * read-modify-write of data and parity, truncate, health and rebuild. */
+ * read-modify-write of data and parity, truncate, the size (ec_io.c). */
 #ifndef PFS_EC_IO_H
 #define PFS_EC_IO_H
 
