@@ -88,25 +88,34 @@ static int atrest_scrub_obj(pfs_fs_t *fs, uint8_t *rep, struct pfs_scrub_obj *o,
 	return fn ? fn(o, arg) : 0;
 }
 
-int pfs_scrub_file(pfs_fs_t *fs, const char *path, pfs_scrub_fn fn, void *arg)
+/* The attributes of the regular file at path, with a layout we can use. */
+static int atrest_file_attr(pfs_fs_t *fs, const char *path, struct wire_attr *attr)
 {
 	char norm[PFS_PATH_MAX];
+	int rc;
+
+	rc = client_path_norm(path, norm);
+	if (rc)
+		return rc;
+	rc = client_lookup(fs, norm, attr);
+	if (rc)
+		return rc;
+	if (S_ISDIR(attr->mode))
+		return -EISDIR;
+	return layout_check(&attr->layout) ? -EPROTO : 0;
+}
+
+int pfs_scrub_file(pfs_fs_t *fs, const char *path, pfs_scrub_fn fn, void *arg)
+{
 	struct wire_attr attr;
 	uint8_t *rep;
 	int rc, first = 0;
 
 	if (!fs || !path)
 		return -EINVAL;
-	rc = client_path_norm(path, norm);
+	rc = atrest_file_attr(fs, path, &attr);
 	if (rc)
 		return rc;
-	rc = client_lookup(fs, norm, &attr);
-	if (rc)
-		return rc;
-	if (S_ISDIR(attr.mode))
-		return -EISDIR;
-	if (layout_check(&attr.layout))
-		return -EPROTO;
 	rep = malloc(WIRE_MSG_MAX);
 	if (!rep)
 		return -ENOMEM;
@@ -172,7 +181,6 @@ out:
 
 int pfs_stored_size(pfs_fs_t *fs, const char *path, uint64_t *size, uint64_t *stored)
 {
-	char norm[PFS_PATH_MAX];
 	struct wire_attr attr;
 	uint64_t max = 0, sum = 0;
 	uint8_t req[64], *rep;
@@ -180,16 +188,9 @@ int pfs_stored_size(pfs_fs_t *fs, const char *path, uint64_t *size, uint64_t *st
 
 	if (!fs || !path || !size || !stored)
 		return -EINVAL;
-	rc = client_path_norm(path, norm);
+	rc = atrest_file_attr(fs, path, &attr);
 	if (rc)
 		return rc;
-	rc = client_lookup(fs, norm, &attr);
-	if (rc)
-		return rc;
-	if (S_ISDIR(attr.mode))
-		return -EISDIR;
-	if (layout_check(&attr.layout))
-		return -EPROTO;
 	rep = malloc(WIRE_MSG_MAX);
 	if (!rep)
 		return -ENOMEM;
