@@ -16,39 +16,17 @@ static int atrest_call(pfs_fs_t *fs, uint32_t target, uint16_t op, const void *r
 {
 	struct client_retry r;
 	fi_addr_t addr;
-	int rc;
+	int rc, transport;
 
 	rc = client_target_addr(fs, target, &addr);
 	if (rc)
 		return rc;
 	client_retry_init(fs, &r);
-	for (;;) {
-		struct net_call *c;
-		const void *rp;
-		size_t n = 0;
-		int status = 0;
-
-		rc = net_call_start(fs->ep, addr, op, req, reqlen, client_retry_timeout(&r), &c);
-		if (rc)
-			return rc;
-		net_call_wait(fs->ep, &c, 1);
-		rc = net_call_result(c, &status, &rp, &n);
-		if (!rc) {
-			if (n > WIRE_MSG_MAX) {
-				rc = -EMSGSIZE;
-			} else {
-				if (n)
-					memcpy(rep, rp, n);
-				*replen = n;
-				rc = status;
-			}
-			net_call_free(c);
-			return rc;
-		}
-		net_call_free(c);
-		if (!client_retry_again(&r, rc))
-			return rc;
-	}
+	do {
+		rc = client_call_once(fs, addr, op, req, reqlen, client_retry_timeout(&r), rep,
+				      replen, &transport);
+	} while (rc && transport && client_retry_again(&r, rc));
+	return rc;
 }
 
 /* Scrubs one object to its end, calling fn once. Returns fn's value when

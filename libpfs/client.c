@@ -138,9 +138,8 @@ static int client_op_idempotent(uint16_t op)
 	return 0;
 }
 
-/* One attempt: the transport result, or the server's status. */
-static int client_mds_once(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
-			   int timeout_ms, void *rep, size_t *replen, int *transport)
+int client_call_once(pfs_fs_t *fs, fi_addr_t dest, uint16_t op, const void *req, size_t reqlen,
+		     int timeout_ms, void *rep, size_t *replen, int *transport)
 {
 	struct net_call *c;
 	const void *rp;
@@ -148,7 +147,7 @@ static int client_mds_once(pfs_fs_t *fs, uint16_t op, const void *req, size_t re
 	int rc, status = 0;
 
 	*transport = 1;
-	rc = net_call_start(fs->ep, fs->mds, op, req, reqlen, timeout_ms, &c);
+	rc = net_call_start(fs->ep, dest, op, req, reqlen, timeout_ms, &c);
 	if (rc)
 		return rc;
 	net_call_wait(fs->ep, &c, 1);
@@ -158,13 +157,24 @@ static int client_mds_once(pfs_fs_t *fs, uint16_t op, const void *req, size_t re
 		if (n > WIRE_MSG_MAX) {
 			rc = -EMSGSIZE;
 		} else {
-			if (n)
+			if (n && rep)
 				memcpy(rep, rp, n);
-			*replen = n;
+			if (replen)
+				*replen = n;
 			rc = status;
 		}
 	}
 	net_call_free(c);
+	return rc;
+}
+
+/* One attempt to the MDS, noting whether it answered. */
+static int client_mds_once(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
+			   int timeout_ms, void *rep, size_t *replen, int *transport)
+{
+	int rc = client_call_once(fs, fs->mds, op, req, reqlen, timeout_ms, rep, replen,
+				  transport);
+
 	pthread_mutex_lock(&fs->lock);
 	fs->mds_suspect = *transport;
 	if (!*transport)

@@ -94,6 +94,11 @@ int client_retry_timeout(const struct client_retry *r);
  * may go (after sleeping any back-off), 0 when rc is final. */
 int client_retry_again(struct client_retry *r, int rc);
 
+/* One RPC attempt to dest, no retry: the transport error (*transport set)
+ * or the server's status; the reply payload is copied into rep (WIRE_MSG_MAX
+ * bytes; NULL to drop it) and its length into *replen (may be NULL). */
+int client_call_once(pfs_fs_t *fs, fi_addr_t dest, uint16_t op, const void *req, size_t reqlen,
+		     int timeout_ms, void *rep, size_t *replen, int *transport);
 /* One MDS RPC: sends req (reqlen bytes), copies the reply payload into rep
  * (WIRE_MSG_MAX bytes) and its length into *replen. Returns the transport
  * error or the server's status. */

@@ -214,11 +214,8 @@ static int ec_lock_rpc(struct ec_ctx *c, uint16_t op, const struct wire_obj_lock
 		       int timeout_ms)
 {
 	uint8_t req[64];
-	struct net_call *call;
-	const void *payload;
 	fi_addr_t addr;
-	size_t plen;
-	int len, rc, status;
+	int len, rc, transport;
 
 	rc = client_target_addr(c->f->fs, c->l->targets[c->k], &addr);
 	if (rc)
@@ -226,13 +223,8 @@ static int ec_lock_rpc(struct ec_ctx *c, uint16_t op, const struct wire_obj_lock
 	len = wire_enc_obj_lock(req, sizeof(req), m);
 	if (len < 0)
 		return len;
-	rc = net_call_start(c->f->fs->ep, addr, op, req, (size_t)len, timeout_ms, &call);
-	if (rc)
-		return rc;
-	net_call_wait(c->f->fs->ep, &call, 1);
-	rc = net_call_result(call, &status, &payload, &plen);
-	net_call_free(call);
-	return rc ? rc : status;
+	return client_call_once(c->f->fs, addr, op, req, (size_t)len, timeout_ms, NULL, NULL,
+				&transport);
 }
 
 /* Locks rows [r0, r1), waiting (with back-off) while another writer holds

@@ -334,9 +334,9 @@ static int os_rec_write(int cfd, uint64_t b, uint64_t n, const struct os_rec *r)
 	return os_pwrite_all(cfd, (const uint8_t *)r, n * OS_REC, b * OS_REC);
 }
 
-/* Writes the records of the sorted distinct blocks blk[0..n) from r[0..n),
- * one pwrite per run of consecutive blocks. */
-static int os_rec_write_runs(int cfd, const uint64_t *blk, size_t n, const struct os_rec *r)
+/* Reads (write 0) or writes the records of the sorted distinct blocks
+ * blk[0..n) into/from r[0..n), one syscall per run of consecutive blocks. */
+static int os_rec_runs(int cfd, const uint64_t *blk, size_t n, struct os_rec *r, int write)
 {
 	size_t i = 0, j;
 	int rc;
@@ -344,23 +344,8 @@ static int os_rec_write_runs(int cfd, const uint64_t *blk, size_t n, const struc
 	while (i < n) {
 		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
 			;
-		rc = os_rec_write(cfd, blk[i], j - i, r + i);
-		if (rc < 0)
-			return rc;
-		i = j;
-	}
-	return 0;
-}
-
-static int os_rec_read_runs(int cfd, const uint64_t *blk, size_t n, struct os_rec *r)
-{
-	size_t i = 0, j;
-	int rc;
-
-	while (i < n) {
-		for (j = i + 1; j < n && blk[j] == blk[j - 1] + 1; j++)
-			;
-		rc = os_rec_read(cfd, blk[i], j - i, r + i);
+		rc = write ? os_rec_write(cfd, blk[i], j - i, r + i)
+			   : os_rec_read(cfd, blk[i], j - i, r + i);
 		if (rc < 0)
 			return rc;
 		i = j;
@@ -1281,7 +1266,7 @@ static void os_write_undo(struct objstore *os, struct os_ent *e, struct os_wplan
 		c = checksum_crc32c(0, buf, OS_BLK);
 		os_rec_set(&w->rec[i], c, c);
 	}
-	(void)os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	(void)os_rec_runs(e->cfd, w->blk, w->n, w->rec, 1);
 	(void)os;
 }
 
@@ -1293,7 +1278,7 @@ static int os_write_locked(struct objstore *os, struct os_ent *e,
 	size_t i, j, k = 0;
 	int rc;
 
-	rc = os_rec_read_runs(e->cfd, w->blk, w->n, w->rec);
+	rc = os_rec_runs(e->cfd, w->blk, w->n, w->rec, 0);
 	for (i = 0, j = 0; rc == 0 && i < w->n; i++, j = k) {
 		for (k = j; k < np && p[k].blk == w->blk[i]; k++)
 			;
@@ -1301,7 +1286,7 @@ static int os_write_locked(struct objstore *os, struct os_ent *e,
 	}
 	if (rc < 0)
 		return rc;
-	rc = os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	rc = os_rec_runs(e->cfd, w->blk, w->n, w->rec, 1);
 	if (rc < 0)
 		return rc;
 	rc = os_write_extents(e->fd, ext, next, data);
@@ -1311,7 +1296,7 @@ static int os_write_locked(struct objstore *os, struct os_ent *e,
 	}
 	for (i = 0; i < w->n; i++)
 		os_rec_set(&w->rec[i], w->newc[i], w->newc[i]);
-	return os_rec_write_runs(e->cfd, w->blk, w->n, w->rec);
+	return os_rec_runs(e->cfd, w->blk, w->n, w->rec, 1);
 }
 
 /* Widens blocks [lo, hi) to whole chunks. */
