@@ -201,6 +201,10 @@ int cluster_kill_oss(struct cluster *c, int i, int sig)
 {
 	if (i < 0 || i >= c->noss)
 		return -EINVAL;
+	/* A frozen or thawed server is still running: reaping it would wait
+	 * for an exit that never comes and then SIGKILL it. */
+	if (sig == SIGSTOP || sig == SIGCONT)
+		return kill(c->oss[i], sig) ? -errno : 0;
 	cluster_reap(&c->oss[i], sig);
 	return 0;
 }
