@@ -258,6 +258,7 @@ static int mds_start(struct mds_server *s, const struct mds_args *a)
 static void mds_stop(struct mds_server *s)
 {
 	mds_destroy_stop(s->destroy);   /* it uses the endpoint */
+	mds_ops_stop_answers(s->ops);   /* so does the answer thread */
 	if (s->ep)
 		net_close(s->ep);       /* stops the workers, which use the rest */
 	mds_destroy_free(s->destroy);

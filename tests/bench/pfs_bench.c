@@ -653,12 +653,45 @@ out:
 }
 
 /* Metadata: each process creates, stats or unlinks its share of the files
- * of one directory. */
+ * of one directory, with w->qd threads sharing its connection (each its own
+ * slice of the names), so that qd operations per process are in flight. */
+struct bench_meta_slice {
+	struct bench_cli *c;
+	const struct bench_wl *w;
+	int rank, first, count, rc;
+};
+
+static void *bench_meta_thread(void *p)
+{
+	struct bench_meta_slice *m = p;
+	const struct bench_wl *w = m->w;
+	char name[128];
+	int rc = 0;
+
+	for (int i = m->first; i < m->first + m->count && !rc; i++) {
+		snprintf(name, sizeof(name), "%s/f.%d.%d", w->file, m->rank, i);
+		if (w->kind == BK_CREATE) {
+			struct bench_fh h;
+
+			rc = bench_open(m->c, name, O_WRONLY | O_CREAT | O_EXCL, 0, &h, w);
+			if (!rc)
+				rc = bench_close(&h);
+		} else if (w->kind == BK_STAT) {
+			rc = bench_stat(m->c, name);
+		} else {
+			rc = bench_unlink(m->c, name);
+		}
+	}
+	m->rc = rc;
+	return NULL;
+}
+
 static void bench_meta(int rank, const struct bench_wl *w, struct bench_result *res)
 {
+	struct bench_meta_slice m[BENCH_QD_MAX];
+	pthread_t th[BENCH_QD_MAX];
+	int qd = w->qd > 1 ? w->qd : 1, started = 0, rc;
 	struct bench_cli c;
-	char name[128];
-	int rc;
 
 	rc = bench_connect(&c, w);
 	if (rc) {
@@ -672,24 +705,23 @@ static void bench_meta(int rank, const struct bench_wl *w, struct bench_result *
 	bench_barrier();
 	res->t0 = bench_now();
 	res->rc = 0;
-	for (int i = 0; i < w->nfiles; i++) {
-		snprintf(name, sizeof(name), "%s/f.%d.%d", w->file, rank, i);
-		if (w->kind == BK_CREATE) {
-			struct bench_fh h;
-
-			rc = bench_open(&c, name, O_WRONLY | O_CREAT | O_EXCL, 0, &h, w);
-			if (!rc)
-				rc = bench_close(&h);
-		} else if (w->kind == BK_STAT) {
-			rc = bench_stat(&c, name);
-		} else {
-			rc = bench_unlink(&c, name);
-		}
-		if (rc) {
-			bench_err(res, rc, w->kind == BK_CREATE ? "create" :
+	for (int t = 0; t < qd; t++) {
+		m[t] = (struct bench_meta_slice){ .c = &c, .w = w, .rank = rank,
+			.first = w->nfiles * t / qd,
+			.count = w->nfiles * (t + 1) / qd - w->nfiles * t / qd };
+		if (qd == 1)
+			bench_meta_thread(&m[t]);
+		else if (pthread_create(&th[t], NULL, bench_meta_thread, &m[t]))
+			m[t].rc = -EAGAIN;
+		else
+			started |= 1 << t;
+	}
+	for (int t = 0; t < qd; t++) {
+		if (started >> t & 1)
+			pthread_join(th[t], NULL);
+		if (m[t].rc && !res->rc)
+			bench_err(res, m[t].rc, w->kind == BK_CREATE ? "create" :
 				  w->kind == BK_STAT ? "stat" : "unlink");
-			break;
-		}
 	}
 	res->t1 = bench_now();
 	res->ops = w->nfiles;
@@ -1158,36 +1190,48 @@ static void bench_metadata(struct bench_env *e)
 	setenv("PFS_CONFIG", e->c.conf, 1);
 }
 
+/* Each row twice: one operation in flight per process, as a plain loop
+ * makes them, and BENCH_MD_QD per process (threads), which is what lets the
+ * MDS put more than 4 changes in one durable commit. */
+#define BENCH_MD_QD 8
+
 static void bench_metadata_run(struct bench_env *e)
 {
 	static const enum bench_kind kinds[] = { BK_CREATE, BK_STAT, BK_MDUNLINK };
 	static const char *names[] = { "create", "stat", "unlink" };
+	static const int qds[] = { 1, BENCH_MD_QD };
 	struct bench_result res[4];
-	char n[80], tn[80], dir[400];
+	char n[80], tn[80], dir[400], row[40];
 	int tmpfs_rows = !strcmp(e->prov, "tcp");
 
 	snprintf(dir, sizeof(dir), "%s/md", e->o->tmpfs);
 	for (int run = 0; run < e->o->runs; run++) {
-		for (int pfs = 1; pfs >= 0; pfs--) {
-			struct bench_wl w = { .pfs = pfs, .root = e->o->tmpfs, .file = "md",
-					      .nfiles = e->o->md_files / 4 };
+		for (int q = 0; q < 2; q++) {
+			for (int pfs = 1; pfs >= 0; pfs--) {
+				struct bench_wl w = { .pfs = pfs, .root = e->o->tmpfs, .file = "md",
+						      .nfiles = e->o->md_files / 4, .qd = qds[q] };
 
-			if (!pfs && !tmpfs_rows)
-				continue;
-			for (int k = 0; k < 3; k++) {
-				snprintf(tn, sizeof(tn), "tmpfs-%s", names[k]);
-				bench_nm(n, sizeof(n), names[k], e->prov);
-				w.kind = kinds[k];
-				if (bench_phase(e, pfs ? n : tn, "ops/s", 4, &w, res))
-					break;
-				bench_add(e->t, pfs ? n : tn, pfs ? e->prov : "-", "ops/s",
-					  pfs ? tn : NULL, NULL, bench_agg_rate(res, 4, 1));
-				if (pfs)
-					bench_row_get(e->t, n, e->prov, "ops/s", NULL, NULL)->storage =
-						e->o->md_store;
+				if (!pfs && !tmpfs_rows)
+					continue;
+				for (int k = 0; k < 3; k++) {
+					if (qds[q] > 1)
+						snprintf(row, sizeof(row), "%s-qd%d", names[k], qds[q]);
+					else
+						snprintf(row, sizeof(row), "%s", names[k]);
+					snprintf(tn, sizeof(tn), "tmpfs-%s", row);
+					bench_nm(n, sizeof(n), row, e->prov);
+					w.kind = kinds[k];
+					if (bench_phase(e, pfs ? n : tn, "ops/s", 4, &w, res))
+						break;
+					bench_add(e->t, pfs ? n : tn, pfs ? e->prov : "-", "ops/s",
+						  pfs ? tn : NULL, NULL, bench_agg_rate(res, 4, 1));
+					if (pfs)
+						bench_row_get(e->t, n, e->prov, "ops/s", NULL, NULL)->storage =
+							e->o->md_store;
+				}
+				if (!pfs)
+					rmdir(dir);
 			}
-			if (!pfs)
-				rmdir(dir);
 		}
 	}
 }
