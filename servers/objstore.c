@@ -1,6 +1,5 @@
-/* objstore.c - the OSS object store: stripe objects as files under
- * DIR/objects/<2 hex>/<fid>.<stripe>, their CRC32C sidecars, the fd cache,
- * target.id, statfs, scrub and the recovery pass after an unclean stop. */
+/* objstore.c - the OSS object store: stripe objects under DIR/objects/<2 hex>/, their
+ * CRC32C sidecars, the fd cache, range locks, target.id, statfs, scrub and recovery. */
 
 /*
  * Checksums at rest
@@ -53,6 +52,9 @@
  * OBJ_SYNC fdatasyncs the sidecar, the chunk map and the object. After a power loss,
  * blocks written since their last sync may hold either content with either
  * record, so they may read -EIO (not wrong bytes); scrub finds them.
+ *
+ * Compressed objects (chunk maps, storing and decompressing chunks) are in
+ * objstore_chunks.c.
  */
 #include <dirent.h>
 #include <endian.h>
@@ -73,86 +75,16 @@
 #include "compress.h"
 #include "log.h"
 #include "objstore.h"
-#include "pfs.h"
+#include "objstore_int.h"
 
-#define OS_BUCKETS 1024        /* fd cache hash buckets (power of two) */
-#define OS_NAME_MAX 56         /* "ff/18446744073709551615.4294967295.crc" */
 #define OS_ID_FILE "target.id"
 #define OS_ID_TMP "target.id.tmp"
 #define OS_OBJ_DIR "objects"
 #define OS_CLEAN "clean"
 #define OS_CRC_SUFFIX ".crc"
 #define OS_MAP_SUFFIX ".cmp"
-#define OS_KIND_DATA 0
-#define OS_KIND_CRC 1
-#define OS_KIND_MAP 2
-#define OS_MAP_HDR 16          /* chunk map header: magic, version, chunk size */
-#define OS_MAP_MAGIC 0x43534650u /* "PFSC" */
-#define OS_CTX_POOL 16         /* codec contexts kept for reuse */
-#define OS_BLK OBJSTORE_BLOCK
-#define OS_BLK_SHIFT 12
-#define OS_REC 8u              /* sidecar bytes per block */
 #define OS_CHUNK 128           /* blocks verified per batch in a read */
-#define OS_RL_MAX 16           /* concurrent range locks on one object */
 #define OS_SCRUB_LOG_MAX 16    /* bad blocks logged per scrub call */
-
-/* One block's record, as stored (little-endian). */
-struct os_rec {
-	uint32_t cur;
-	uint32_t prev;
-};
-
-struct os_range {
-	uint64_t lo, hi;       /* blocks [lo, hi); hi == 0: free slot */
-};
-
-/* One open object file and its sidecar. While cached it is in a hash chain
- * and the LRU list; an evicted entry still referenced is closed by its last
- * os_put. rl_lock guards the range locks. */
-struct os_ent {
-	uint64_t fid;
-	uint32_t stripe;
-	int fd;
-	int cfd;               /* the .crc sidecar */
-	atomic_int mfd;        /* the .cmp chunk map, -1 while the object has none */
-	uint32_t csize;        /* its chunk size (set before mfd) */
-	int refs;
-	int cached;
-	struct os_ent *hnext;
-	struct os_ent *prev;   /* LRU neighbours: lru.next is the most recent */
-	struct os_ent *next;
-	pthread_mutex_t rl_lock;
-	pthread_cond_t rl_cond;
-	struct os_range rl[OS_RL_MAX];
-};
-
-/*
- * Locking: lock guards the hash, the LRU list, refs/cached of every entry and
- * gen. gen counts destroys: an fd opened outside the lock is only cached if
- * no destroy happened since the opener sampled gen, so a destroyed file never
- * stays in the cache. objects is atomic (created with O_EXCL, removed by a
- * successful unlink, so it is exact). shift and zcrc are set at open and
- * only read afterwards.
- */
-struct objstore {
-	char *dir;
-	uint32_t target;
-	int dir_fd;            /* DIR, flock'ed for the store's lifetime */
-	int obj_fd;            /* DIR/objects */
-	pthread_mutex_t lock;
-	struct os_ent *bucket[OS_BUCKETS];
-	struct os_ent lru;     /* sentinel */
-	int ncached;
-	uint64_t gen;
-	atomic_uint_least64_t objects;
-	int ready;             /* opened fully: a close marks a clean stop */
-	pthread_mutex_t create_lock;   /* opening, creating an object, adding a map */
-	pthread_mutex_t cpool_lock;
-	struct compress_ctx *cpool[OS_CTX_POOL];
-	int ncpool;
-	uint32_t zcrc;         /* CRC32C of a zero block */
-	uint32_t shift[32][32]; /* shift[i]: the CRC operator for 2^i zero bytes */
-};
 
 /* ---- CRC helpers ---- */
 
@@ -198,17 +130,17 @@ static uint32_t os_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, ui
 	return a ^ b;
 }
 
-static int os_crc_ok1(const struct objstore *os, uint32_t stored, uint32_t c)
+int os_crc_ok1(const struct objstore *os, uint32_t stored, uint32_t c)
 {
 	return c == stored || (stored == 0 && c == os->zcrc);
 }
 
-static int os_rec_ok(const struct objstore *os, const struct os_rec *r, uint32_t c)
+int os_rec_ok(const struct objstore *os, const struct os_rec *r, uint32_t c)
 {
 	return os_crc_ok1(os, le32toh(r->cur), c) || os_crc_ok1(os, le32toh(r->prev), c);
 }
 
-static void os_rec_set(struct os_rec *r, uint32_t cur, uint32_t prev)
+void os_rec_set(struct os_rec *r, uint32_t cur, uint32_t prev)
 {
 	r->cur = htole32(cur);
 	r->prev = htole32(prev);
@@ -232,7 +164,7 @@ static uint64_t os_hash(uint64_t fid, uint32_t stripe)
 
 /* "xx/<fid>.<stripe>" relative to DIR/objects, with kind OS_KIND_CRC ".crc"
  * (the checksum sidecar) or OS_KIND_MAP ".cmp" (the chunk map); sub gets "xx". */
-static void os_name(uint64_t fid, uint32_t stripe, int kind, char *name, char *sub)
+void os_name(uint64_t fid, uint32_t stripe, int kind, char *name, char *sub)
 {
 	unsigned h = (unsigned)(os_hash(fid, stripe) >> 56);
 
@@ -243,7 +175,7 @@ static void os_name(uint64_t fid, uint32_t stripe, int kind, char *name, char *s
 
 /* ---- small I/O helpers ---- */
 
-static int os_pwrite_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
+int os_pwrite_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
 {
 	while (len > 0) {
 		ssize_t n = pwrite(fd, p, len, (off_t)off);
@@ -263,7 +195,7 @@ static int os_pwrite_all(int fd, const uint8_t *p, uint64_t len, uint64_t off)
 }
 
 /* Reads up to len bytes; returns the count read (short only at end of file). */
-static int64_t os_pread_all(int fd, uint8_t *p, uint64_t len, uint64_t off)
+int64_t os_pread_all(int fd, uint8_t *p, uint64_t len, uint64_t off)
 {
 	uint64_t done = 0;
 
@@ -283,7 +215,7 @@ static int64_t os_pread_all(int fd, uint8_t *p, uint64_t len, uint64_t off)
 }
 
 /* Reads exactly len bytes, zeros past the end of file. */
-static int os_pread_zero(int fd, uint8_t *p, uint64_t len, uint64_t off)
+int os_pread_zero(int fd, uint8_t *p, uint64_t len, uint64_t off)
 {
 	int64_t n = os_pread_all(fd, p, len, off);
 
@@ -293,7 +225,7 @@ static int os_pread_zero(int fd, uint8_t *p, uint64_t len, uint64_t off)
 	return 0;
 }
 
-static int os_fsize(int fd, uint64_t *size)
+int os_fsize(int fd, uint64_t *size)
 {
 	struct stat st;
 
@@ -303,7 +235,7 @@ static int os_fsize(int fd, uint64_t *size)
 	return 0;
 }
 
-static int os_fsync_dirat(int dfd, const char *sub)
+int os_fsync_dirat(int dfd, const char *sub)
 {
 	int fd, rc = 0;
 
@@ -324,12 +256,12 @@ static uint64_t os_nblocks(uint64_t size)
 /* ---- sidecar records ---- */
 
 /* Records [b, b + n) into r; records past the sidecar's end read as 0. */
-static int os_rec_read(int cfd, uint64_t b, uint64_t n, struct os_rec *r)
+int os_rec_read(int cfd, uint64_t b, uint64_t n, struct os_rec *r)
 {
 	return os_pread_zero(cfd, (uint8_t *)r, n * OS_REC, b * OS_REC);
 }
 
-static int os_rec_write(int cfd, uint64_t b, uint64_t n, const struct os_rec *r)
+int os_rec_write(int cfd, uint64_t b, uint64_t n, const struct os_rec *r)
 {
 	return os_pwrite_all(cfd, (const uint8_t *)r, n * OS_REC, b * OS_REC);
 }
@@ -510,112 +442,6 @@ static int os_open_file(struct objstore *os, uint64_t fid, uint32_t stripe,
 	return os_create(os, fid, stripe, fdp, cfdp);
 }
 
-/* ---- chunk maps (compressed objects) ---- */
-
-/* Opens the object's chunk map if it has one (before the entry is shared). */
-static int os_map_open(struct objstore *os, struct os_ent *e)
-{
-	char name[OS_NAME_MAX], sub[3];
-	uint32_t hdr[4];
-	int fd;
-
-	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
-	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (os_pread_all(fd, (uint8_t *)hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr) ||
-	    le32toh(hdr[0]) != OS_MAP_MAGIC || le32toh(hdr[1]) != 1 ||
-	    le32toh(hdr[2]) < OS_BLK || le32toh(hdr[2]) > (4u << 20) ||
-	    (le32toh(hdr[2]) & (le32toh(hdr[2]) - 1))) {
-		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": chunk map of %" PRIu64 ".%" PRIu32
-			" is corrupt", os->target, e->fid, e->stripe);
-		close(fd);
-		return -EIO;
-	}
-	e->csize = le32toh(hdr[2]);
-	atomic_store(&e->mfd, fd);
-	return 0;
-}
-
-/* Gives the object a chunk map of chunk size csize (or checks the one it
- * has). Published (mfd set) only once complete. */
-static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
-{
-	char name[OS_NAME_MAX], sub[3];
-	uint32_t hdr[4] = { htole32(OS_MAP_MAGIC), htole32(1), htole32(csize), 0 };
-	int fd, rc = 0;
-
-	if (atomic_load(&e->mfd) >= 0)
-		return e->csize == csize ? 0 : -EINVAL;
-	pthread_mutex_lock(&os->create_lock);
-	if (atomic_load(&e->mfd) >= 0) {
-		rc = e->csize == csize ? 0 : -EINVAL;
-		goto out;
-	}
-	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
-	fd = openat(os->obj_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST) {
-		/* Another entry of this object made it (complete: same lock). */
-		rc = os_map_open(os, e);
-		if (rc == 0 && atomic_load(&e->mfd) >= 0 && e->csize != csize)
-			rc = -EINVAL;
-		goto out;
-	}
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = os_pwrite_all(fd, (const uint8_t *)hdr, sizeof(hdr), 0);
-	if (rc == 0)
-		rc = os_fsync_dirat(os->obj_fd, sub);
-	if (rc < 0) {
-		(void)unlinkat(os->obj_fd, name, 0);
-		close(fd);
-		goto out;
-	}
-	e->csize = csize;
-	atomic_store(&e->mfd, fd);
-out:
-	pthread_mutex_unlock(&os->create_lock);
-	return rc;
-}
-
-static int os_map_read(struct os_ent *e, uint64_t k, uint64_t n, struct os_rec *m)
-{
-	return os_pread_zero(atomic_load(&e->mfd), (uint8_t *)m, n * OS_REC,
-			     OS_MAP_HDR + k * OS_REC);
-}
-
-static int os_map_write(struct os_ent *e, uint64_t k, const struct os_rec *m)
-{
-	return os_pwrite_all(atomic_load(&e->mfd), (const uint8_t *)m, OS_REC,
-			     OS_MAP_HDR + k * OS_REC);
-}
-
-static struct compress_ctx *os_cctx_get(struct objstore *os)
-{
-	struct compress_ctx *c = NULL;
-
-	pthread_mutex_lock(&os->cpool_lock);
-	if (os->ncpool)
-		c = os->cpool[--os->ncpool];
-	pthread_mutex_unlock(&os->cpool_lock);
-	if (!c && compress_ctx_new(&c) < 0)
-		return NULL;
-	return c;
-}
-
-static void os_cctx_put(struct objstore *os, struct compress_ctx *c)
-{
-	pthread_mutex_lock(&os->cpool_lock);
-	if (os->ncpool < OS_CTX_POOL) {
-		os->cpool[os->ncpool++] = c;
-		c = NULL;
-	}
-	pthread_mutex_unlock(&os->cpool_lock);
-	compress_ctx_free(c);
-}
-
 /* ---- fd cache (all os_lru_* / os_hash_* called with lock held) ---- */
 
 static struct os_ent **os_slot(struct objstore *os, uint64_t fid, uint32_t stripe)
@@ -704,8 +530,8 @@ static void os_free_chain(struct os_ent *e)
 }
 
 /* A referenced entry for the object; -ENOENT when missing and !create. */
-static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create,
-		  struct os_ent **out)
+int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create,
+	   struct os_ent **out)
 {
 	struct os_ent *e, *other, *dead = NULL;
 	uint64_t gen;
@@ -766,7 +592,7 @@ static int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create
 	return 0;
 }
 
-static void os_put(struct objstore *os, struct os_ent *e)
+void os_put(struct objstore *os, struct os_ent *e)
 {
 	int last;
 
@@ -795,7 +621,7 @@ static int os_rl_busy(const struct os_ent *e, uint64_t lo, uint64_t hi, int *slo
 }
 
 /* Waits until no other holder overlaps [lo, hi); returns the slot to drop. */
-static int os_rl_take(struct os_ent *e, uint64_t lo, uint64_t hi)
+int os_rl_take(struct os_ent *e, uint64_t lo, uint64_t hi)
 {
 	int slot;
 
@@ -810,7 +636,7 @@ static int os_rl_take(struct os_ent *e, uint64_t lo, uint64_t hi)
 	return slot;
 }
 
-static void os_rl_drop(struct os_ent *e, int slot)
+void os_rl_drop(struct os_ent *e, int slot)
 {
 	pthread_mutex_lock(&e->rl_lock);
 	e->rl[slot].lo = e->rl[slot].hi = 0;
@@ -836,8 +662,8 @@ int objstore_extents_check(const struct wire_extent *ext, uint32_t next, uint64_
 	return 0;
 }
 
-static void os_log_bad(const struct objstore *os, const struct os_ent *e, uint64_t blk,
-		       const struct os_rec *r, uint32_t c, const char *what)
+void os_log_bad(const struct objstore *os, const struct os_ent *e, uint64_t blk,
+		const struct os_rec *r, uint32_t c, const char *what)
 {
 	log_msg(LOG_ERR, "objstore: target %" PRIu32 ": checksum mismatch in fid %" PRIu64
 		" stripe %" PRIu32 " at object offset %" PRIu64 " (block %" PRIu64
@@ -868,253 +694,6 @@ static int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8
 		return 0;
 	os_log_bad(os, e, blk, &r, *c, what);
 	return -EIO;
-}
-
-/* ---- compressed chunks ----
- * An object written with compression has a chunk map <fid>.<stripe>.cmp: a
- * 16-byte header (magic "PFSC", version 1, chunk size C) and for chunk k
- * (object bytes [k*C, (k+1)*C), its slot) 8 bytes at 16 + 8*k: cur and prev
- * chunk formats, each 0 for raw or codec << 24 | stored length. A chunk is
- * stored in its slot: raw, or its compressed bytes at the slot start (the
- * last block zero-padded) and the rest of the slot punched out, so
- * overwrites need no allocator and the disk keeps only what is stored. The
- * block records (above) always describe the stored bytes. The object's
- * size stays the logical size.
- *
- * Storing a chunk (lock held): block records (new, old), map (new, old),
- * the stored bytes (one pwritev), records (new, new), map (new, new); the
- * slot's tail is punched after the data (garbage collection only: blocks
- * past a compressed chunk's stored length are never read). A chunk whose
- * map entry is torn (cur != prev) is resolved by its blocks: all blocks of
- * the cur format matching the records' cur -> cur, else all of the prev
- * format matching prev -> prev, else -EIO. A process killed inside the
- * pwritev of a multi-page compressed chunk can leave it neither (-EIO, found
- * by scrub, never wrong bytes); raw data keeps per-block old-or-new.
- *
- * Readers of an object with a map take the chunk-aligned range lock (no
- * lock-free path: a raw-looking block may be compressed bytes by the time
- * it is read); a lock-free raw read re-checks after reading that the object
- * did not get a map meanwhile.
- *
- * Reads decompress here, on the OSS, not in the client: a read keeps one
- * protocol (RMA straight into the caller's buffers, partial reads need no
- * client bounce buffer), the OSS checks the stored bytes and the codec's
- * result before anything leaves, and the reply's CRC covers the logical
- * bytes. The client compresses on writes (its CPU scales with the clients,
- * and the wire carries the smaller bytes). A partial write or a truncate
- * into a compressed chunk is merged here: the chunk is decompressed and
- * stored raw (the OSS never recompresses; the next whole-chunk write from
- * a client compresses it again). */
-
-static uint32_t os_fmt_len(uint32_t fmt, uint32_t csize)
-{
-	return fmt ? (fmt & 0xffffffu) : csize;
-}
-
-/* Which format chunk k holds (its slot read into tmp, C bytes): 0 and *fmt
- * set, or -EIO (logged). Lock held. */
-static int os_chunk_resolve(struct objstore *os, struct os_ent *e, uint64_t k,
-			    uint8_t *tmp, uint32_t *fmt)
-{
-	uint32_t C = e->csize, nb = C >> OS_BLK_SHIFT, cur, prev;
-	uint64_t b0 = k * nb;
-	struct os_rec m, *r;
-	int rc, okc = 1, okp = 1, okany = 1;
-	uint32_t lc, lp, bad = 0, badc = 0;
-
-	r = malloc(nb * sizeof(*r));
-	if (!r)
-		return -ENOMEM;
-	rc = os_map_read(e, k, 1, &m);
-	if (rc == 0)
-		rc = os_rec_read(e->cfd, b0, nb, r);
-	if (rc == 0)
-		rc = os_pread_zero(e->fd, tmp, C, k * C);
-	if (rc < 0)
-		goto out;
-	cur = le32toh(m.cur);
-	prev = le32toh(m.prev);
-	lc = (os_fmt_len(cur, C) + OS_BLK - 1) >> OS_BLK_SHIFT;
-	lp = (os_fmt_len(prev, C) + OS_BLK - 1) >> OS_BLK_SHIFT;
-	for (uint32_t i = 0; i < nb; i++) {
-		uint32_t c = checksum_crc32c(0, tmp + (size_t)i * OS_BLK, OS_BLK);
-		int mc = os_crc_ok1(os, le32toh(r[i].cur), c);
-		int mp = os_crc_ok1(os, le32toh(r[i].prev), c);
-
-		if (i < lc && !mc)
-			okc = 0;
-		if (i < lp && !mp)
-			okp = 0;
-		if (i < lc && !mc && !mp && okany) {
-			okany = 0;
-			bad = i;
-			badc = c;
-		}
-	}
-	if (cur == prev && okany)
-		*fmt = cur;
-	else if (cur != prev && okc)
-		*fmt = cur;
-	else if (cur != prev && okp)
-		*fmt = prev;
-	else {
-		os_log_bad(os, e, b0 + bad, &r[bad], badc, "compressed chunk");
-		rc = -EIO;
-	}
-out:
-	free(r);
-	return rc;
-}
-
-/* The logical bytes of chunk k into buf (C bytes); tmp is C bytes of
- * scratch. Lock held. */
-static int os_chunk_load(struct objstore *os, struct os_ent *e, uint64_t k, uint8_t *buf,
-			 uint8_t *tmp)
-{
-	struct compress_ctx *cc;
-	uint32_t fmt;
-	int rc;
-
-	rc = os_chunk_resolve(os, e, k, tmp, &fmt);
-	if (rc < 0)
-		return rc;
-	if (fmt == 0) {
-		memcpy(buf, tmp, e->csize);
-		return 0;
-	}
-	cc = os_cctx_get(os);
-	if (!cc)
-		return -ENOMEM;
-	rc = os_fmt_len(fmt, e->csize) > e->csize ? -EIO :
-	     compress_decode(cc, fmt >> 24, tmp, os_fmt_len(fmt, e->csize), buf, e->csize);
-	os_cctx_put(os, cc);
-	if (rc == -EIO)
-		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": fid %" PRIu64 " stripe %" PRIu32
-			": chunk at object offset %" PRIu64 " does not decompress",
-			os->target, e->fid, e->stripe, k * e->csize);
-	return rc;
-}
-
-/* Stores chunk k in format fmt from stored[0..slen) (see the rules above).
- * tmp: C bytes of scratch. Lock held; the object has a map. */
-static int os_chunk_store(struct objstore *os, struct os_ent *e, uint64_t k, uint32_t fmt,
-			  const uint8_t *stored, uint32_t slen, uint8_t *tmp)
-{
-	uint32_t C = e->csize, nb = C >> OS_BLK_SHIFT, full = slen >> OS_BLK_SHIFT;
-	uint32_t part = slen & (OS_BLK - 1), oldfmt;
-	uint64_t b0 = k * nb, size = 0;
-	uint8_t last[OS_BLK];
-	struct os_rec m, *r;
-	uint32_t *newc;
-	struct iovec iov[2];
-	ssize_t wr;
-	int rc, n = 0;
-
-	r = malloc(nb * (sizeof(*r) + sizeof(*newc)));
-	if (!r)
-		return -ENOMEM;
-	newc = (uint32_t *)(r + nb);
-	rc = os_map_read(e, k, 1, &m);
-	if (rc < 0)
-		goto out;
-	oldfmt = le32toh(m.cur);
-	if (m.cur != m.prev && os_chunk_resolve(os, e, k, tmp, &oldfmt) < 0)
-		oldfmt = le32toh(m.cur);   /* bad either way: overwritten whole */
-	rc = os_rec_read(e->cfd, b0, nb, r);
-	if (rc < 0)
-		goto out;
-	if (part) {
-		memcpy(last, stored + (size_t)full * OS_BLK, part);
-		memset(last + part, 0, OS_BLK - part);
-	}
-	for (uint32_t i = 0; i < nb; i++) {
-		uint32_t cur = le32toh(r[i].cur), old = cur;
-
-		if (i < full)
-			newc[i] = checksum_crc32c(0, stored + (size_t)i * OS_BLK, OS_BLK);
-		else if (i == full && part)
-			newc[i] = checksum_crc32c(0, last, OS_BLK);
-		else
-			newc[i] = 0;
-		if (cur != le32toh(r[i].prev)) {
-			uint32_t c;
-
-			rc = os_pread_zero(e->fd, tmp, OS_BLK, (b0 + i) << OS_BLK_SHIFT);
-			if (rc < 0)
-				goto out;
-			c = checksum_crc32c(0, tmp, OS_BLK);
-			if (os_rec_ok(os, &r[i], c))
-				old = c;
-		}
-		os_rec_set(&r[i], newc[i], old);
-	}
-	rc = os_rec_write(e->cfd, b0, nb, r);
-	if (rc < 0)
-		goto out;
-	os_rec_set(&m, fmt, oldfmt);
-	rc = os_map_write(e, k, &m);
-	if (rc < 0)
-		goto out;
-	if (full) {
-		iov[n].iov_base = (void *)stored;
-		iov[n++].iov_len = (size_t)full * OS_BLK;
-	}
-	if (part) {
-		iov[n].iov_base = last;
-		iov[n++].iov_len = OS_BLK;
-	}
-	wr = pwritev(e->fd, iov, n, (off_t)(k * C));
-	if (wr != (ssize_t)(((size_t)full + (part ? 1 : 0)) * OS_BLK)) {
-		rc = wr < 0 ? -errno : -EIO;
-		goto out;
-	}
-	/* The logical size covers the whole chunk: a zero byte at the slot's
-	 * end (its tail is zeros already). Never ftruncate here: writers of
-	 * other slots extend the file at the same time and must not be cut. */
-	rc = os_fsize(e->fd, &size);
-	if (rc == 0 && size < (k + 1) * C)
-		rc = os_pwrite_all(e->fd, (const uint8_t *)"", 1, (k + 1) * C - 1);
-	if (rc < 0)
-		goto out;
-	for (uint32_t i = 0; i < nb; i++)
-		os_rec_set(&r[i], newc[i], newc[i]);
-	rc = os_rec_write(e->cfd, b0, nb, r);
-	if (rc < 0)
-		goto out;
-	os_rec_set(&m, fmt, fmt);
-	rc = os_map_write(e, k, &m);
-	if (rc == 0 && fmt) {
-		uint64_t used = ((uint64_t)full + (part ? 1 : 0)) * OS_BLK;
-
-		/* Only space: failure (a file system without punch) is fine. */
-		(void)fallocate(e->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				(off_t)(k * C + used), (off_t)(C - used));
-	}
-out:
-	free(r);
-	return rc;
-}
-
-/* Turns chunk k raw (a partial write or a truncate is about to change it):
- * nothing to do when it already is. Lock held. */
-static int os_chunk_unpack(struct objstore *os, struct os_ent *e, uint64_t k)
-{
-	struct os_rec m;
-	uint8_t *buf, *tmp;
-	int rc;
-
-	rc = os_map_read(e, k, 1, &m);
-	if (rc < 0 || (m.cur == 0 && m.prev == 0))
-		return rc;
-	buf = malloc(2 * (size_t)e->csize);
-	if (!buf)
-		return -ENOMEM;
-	tmp = buf + e->csize;
-	rc = os_chunk_load(os, e, k, buf, tmp);
-	if (rc == 0)
-		rc = os_chunk_store(os, e, k, 0, buf, e->csize, tmp);
-	free(buf);
-	return rc;
 }
 
 /* One piece of a write: the part of an extent inside one block. */
@@ -1299,32 +878,6 @@ static int os_write_locked(struct objstore *os, struct os_ent *e,
 	return os_rec_runs(e->cfd, w->blk, w->n, w->rec, 1);
 }
 
-/* Widens blocks [lo, hi) to whole chunks. */
-static void os_chunk_round(const struct os_ent *e, uint64_t *lo, uint64_t *hi)
-{
-	uint64_t nb = e->csize >> OS_BLK_SHIFT;
-
-	*lo -= *lo % nb;
-	if (*hi != UINT64_MAX)
-		*hi = (*hi + nb - 1) / nb * nb;
-}
-
-/* Makes raw every chunk holding one of the sorted blocks blk[0..n). */
-static int os_unpack_blocks(struct objstore *os, struct os_ent *e, const uint64_t *blk,
-			    size_t n)
-{
-	uint64_t nb = e->csize >> OS_BLK_SHIFT, last = UINT64_MAX;
-	int rc = 0;
-
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (blk[i] / nb == last)
-			continue;
-		last = blk[i] / nb;
-		rc = os_chunk_unpack(os, e, last);
-	}
-	return rc;
-}
-
 int objstore_write(struct objstore *os, uint64_t fid, uint32_t stripe,
 		   const struct wire_extent *ext, uint32_t next,
 		   const uint8_t *data, uint32_t crc, uint64_t *obj_size)
@@ -1440,8 +993,8 @@ static int os_read_edge(struct objstore *os, struct os_ent *e, uint64_t blk, uin
 }
 
 /* Reads one extent: verified blocks below size, zeros for the rest. */
-static int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
-			  uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc, int locked)
+int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
+		   uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc, int locked)
 {
 	uint64_t end = off + len, nbs = os_nblocks(size);
 	int rc = 0;
@@ -1470,129 +1023,6 @@ static int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
 		}
 		off += n;
 		p += n;
-	}
-	return rc;
-}
-
-int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
-			  uint32_t csize, const struct wire_extent *ext, const uint32_t *codec,
-			  uint32_t next, const uint8_t *data, uint32_t crc, uint64_t *obj_size)
-{
-	uint64_t total, lo = UINT64_MAX, hi = 0;
-	struct os_ent *e;
-	uint8_t *tmp;
-	int rc, slot;
-
-	rc = objstore_extents_check(ext, next, &total);
-	if (rc < 0)
-		return rc;
-	if (csize < OS_BLK || csize > (4u << 20) || (csize & (csize - 1)))
-		return -EINVAL;
-	for (uint32_t i = 0; i < next; i++) {
-		if (ext[i].off % csize || ext[i].len > csize || ext[i].len == 0 ||
-		    (codec[i] == PFS_COMPRESS_NONE && ext[i].len != csize) ||
-		    (codec[i] != PFS_COMPRESS_NONE && codec[i] != PFS_COMPRESS_LZ4 &&
-		     codec[i] != PFS_COMPRESS_ZSTD))
-			return -EINVAL;
-		if (ext[i].off >> OS_BLK_SHIFT < lo)
-			lo = ext[i].off >> OS_BLK_SHIFT;
-		if ((ext[i].off + csize) >> OS_BLK_SHIFT > hi)
-			hi = (ext[i].off + csize) >> OS_BLK_SHIFT;
-	}
-	if (checksum_crc32c(0, data, total) != crc)
-		return -EBADMSG;
-	tmp = malloc(csize);
-	if (!tmp)
-		return -ENOMEM;
-	rc = os_get(os, fid, stripe, 1, &e);
-	if (rc < 0)
-		goto out;
-	rc = os_map_ensure(os, e, csize);
-	if (rc == 0) {
-		slot = os_rl_take(e, lo, hi);
-		for (uint32_t i = 0; i < next && rc == 0; i++) {
-			uint32_t fmt = codec[i] == PFS_COMPRESS_NONE ? 0 :
-				       codec[i] << 24 | (uint32_t)ext[i].len;
-
-			rc = os_chunk_store(os, e, ext[i].off / csize, fmt, data,
-					    (uint32_t)ext[i].len, tmp);
-			data += ext[i].len;
-		}
-		os_rl_drop(e, slot);
-	}
-	if (rc == 0)
-		rc = os_fsize(e->fd, obj_size);
-	os_put(os, e);
-out:
-	free(tmp);
-	return rc;
-}
-
-/* A read of an object with a chunk map, under the chunk-aligned range
- * lock over all extents: raw chunks through the block path, others loaded
- * (resolved, verified, decompressed) whole. */
-static int os_read_mapped(struct objstore *os, struct os_ent *e,
-			  const struct wire_extent *ext, uint32_t next, uint8_t *data,
-			  uint64_t *obj_size, uint32_t *crc)
-{
-	uint64_t lo = UINT64_MAX, hi = 0, size = 0, C = e->csize, have = UINT64_MAX;
-	uint8_t *buf = NULL, *tmp = NULL;
-	uint32_t c = 0;
-	int rc, slot;
-
-	for (uint32_t i = 0; i < next; i++) {
-		if (ext[i].off >> OS_BLK_SHIFT < lo)
-			lo = ext[i].off >> OS_BLK_SHIFT;
-		if (((ext[i].off + ext[i].len + OS_BLK - 1) >> OS_BLK_SHIFT) > hi)
-			hi = (ext[i].off + ext[i].len + OS_BLK - 1) >> OS_BLK_SHIFT;
-	}
-	os_chunk_round(e, &lo, &hi);
-	slot = os_rl_take(e, lo, hi);
-	rc = os_fsize(e->fd, &size);
-	for (uint32_t i = 0; rc == 0 && i < next; i++) {
-		uint64_t off = ext[i].off, end = off + ext[i].len;
-
-		while (rc == 0 && off < end) {
-			uint64_t k = off / C, stop = (k + 1) * C < end ? (k + 1) * C : end;
-			struct os_rec m;
-
-			if (off >= size) {
-				memset(data, 0, end - off);
-				c = checksum_crc32c(c, data, end - off);
-				data += end - off;
-				break;
-			}
-			rc = os_map_read(e, k, 1, &m);
-			if (rc < 0)
-				break;
-			if (m.cur == 0 && m.prev == 0) {
-				rc = os_read_extent(os, e, size, off, stop - off, data, &c, 1);
-			} else {
-				if (!buf) {
-					buf = malloc(2 * C);
-					tmp = buf ? buf + C : NULL;
-					if (!buf) {
-						rc = -ENOMEM;
-						break;
-					}
-				}
-				if (have != k)
-					rc = os_chunk_load(os, e, k, buf, tmp);
-				have = rc == 0 ? k : UINT64_MAX;
-				if (rc == 0) {
-					memcpy(data, buf + (off - k * C), stop - off);
-					c = checksum_crc32c(c, data, stop - off);
-				}
-			}
-			data += stop - off;
-			off = stop;
-		}
-	}
-	os_rl_drop(e, slot);
-	free(buf);
-	if (rc == 0) {
-		*obj_size = size;
-		*crc = c;
 	}
 	return rc;
 }

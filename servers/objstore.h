@@ -39,7 +39,7 @@ int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 /* Stores whole compression chunks (OBJ_WRITE_CHUNKS): extent i is the slot
  * of a chunk of csize bytes, its len the stored bytes, codec[i] their
  * format (PFS_COMPRESS_NONE: raw). crc covers data (-EBADMSG). The object
- * gets a chunk map; reads decompress (see objstore.c). */
+ * gets a chunk map; reads decompress (see objstore_chunks.c). */
 int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
 			  uint32_t csize, const struct wire_extent *ext, const uint32_t *codec,
 			  uint32_t next, const uint8_t *data, uint32_t crc, uint64_t *obj_size);
