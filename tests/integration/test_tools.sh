@@ -3,12 +3,9 @@
 # a real cluster on loopback in a temporary directory, exercises every subcommand, restarts it.
 
 set -u
-
-# Bound the whole test; the EXIT trap still stops the cluster when time runs out.
-if [[ -z ${PFS_TEST_TOOLS_BOUNDED:-} ]]; then
-	export PFS_TEST_TOOLS_BOUNDED=1
-	exec timeout -k 30 300 bash "$0" "$@"
-fi
+# shellcheck source-path=SCRIPTDIR source=../lib/cluster.sh
+. "$(dirname "$0")/../lib/cluster.sh" || exit 1
+pfs_bound PFS_TEST_TOOLS_BOUNDED 300 "$@"
 
 B=${PFS_BUILDDIR:?PFS_BUILDDIR must name the build tree}
 PFS=$B/tools/pfs
@@ -23,16 +20,12 @@ OUT=$WORK/out
 ERR=$WORK/err
 export XDG_CONFIG_HOME=$WORK/xdg     # keep the user's own config out of it
 export PFS_CONFIG=$DIR/client.conf
-STARTED=0
 
 cleanup() {
-	if (( STARTED )); then
-		timeout $T "$CLUSTER" stop --dir "$DIR" >/dev/null 2>&1
-	fi
+	pfs_cluster_stop $T
 	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'echo "test_tools: interrupted" >&2; exit 1' INT TERM
+pfs_traps cleanup test_tools
 
 ok() {
 	PASS=$((PASS + 1))
@@ -92,23 +85,6 @@ expect_err() {
 	fi
 }
 
-# A port BASE with BASE..BASE+5 all free.
-free_port() {
-	local base p i busy
-	for ((i = 0; i < 50; i++)); do
-		base=$((20000 + RANDOM % 40000))
-		busy=0
-		for ((p = base; p <= base + 5; p++)); do
-			if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then
-				busy=1
-				break
-			fi
-		done
-		(( busy == 0 )) && { echo "$base"; return 0; }
-	done
-	return 1
-}
-
 # Waits (bounded) until df lists N targets up.
 wait_targets_up() {
 	local n=$1 deadline=$((SECONDS + 20)) up
@@ -121,15 +97,14 @@ wait_targets_up() {
 }
 
 start_cluster() {
-	run "$CLUSTER" start "$@" --dir "$DIR" --no-default-config
+	pfs_cluster_start "$DIR" "$OUT" "$ERR" "$@"
+	RC=$?
 	if (( RC == 0 )); then
-		STARTED=1
 		ok "pfs-cluster start $*"
 		return 0
 	fi
 	fail "pfs-cluster start $* (exit $RC)"
 	sed 's/^/       stdout: /' "$OUT"
-	STARTED=1
 	return 1
 }
 
@@ -338,7 +313,7 @@ main() {
 	[[ -x $PFS && -x $CLUSTER ]] || { echo "test_tools: build $PFS and $CLUSTER first"; exit 1; }
 	test_launcher_usage
 	test_usage
-	PORT=$(free_port) || { echo "test_tools: no free port"; exit 1; }
+	PORT=$(pfs_free_port 6) || { echo "test_tools: no free port"; exit 1; }
 	if start_cluster --port "$PORT"; then
 		[[ -f $PFS_CONFIG ]] && ok "client.conf written" || fail "client.conf written"
 		[[ ! -e $XDG_CONFIG_HOME/pfs/client.conf ]] && ok "--no-default-config honoured" ||

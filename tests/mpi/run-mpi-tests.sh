@@ -8,6 +8,8 @@
 # (skip) without Open MPI.
 
 set -u
+# shellcheck source-path=SCRIPTDIR source=../lib/cluster.sh
+. "$(dirname "$0")/../lib/cluster.sh" || exit 1
 B=${PFS_BUILDDIR:?PFS_BUILDDIR not set}
 S=${PFS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 RUN=${OMPI_RUN:-mpirun.openmpi}
@@ -16,19 +18,13 @@ NPS=${PFS_MPI_NPS:-1 3 4}
 TMO=${PFS_MPI_TIMEOUT:-60}
 
 if ! command -v "$RUN" >/dev/null 2>&1 || ! command -v ompi_info >/dev/null 2>&1; then
-	echo "SKIP: Open MPI (mpirun.openmpi, ompi_info) not installed"
-	exit 77
+	pfs_skip "Open MPI (mpirun.openmpi, ompi_info) not installed"
 fi
-for c in fs fbtl fcoll; do
-	if [[ ! -f $B/mpiio/ompio/.libs/mca_${c}_pfs.so ]]; then
-		echo "SKIP: OMPIO components not built (configure found no Open MPI)"
-		exit 77
-	fi
-done
+pfs_ompio_built || pfs_skip "OMPIO components not built (configure found no Open MPI)"
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/pfs-mpi.XXXXXX")
 cleanup() {
-	timeout 30 "$B/servers/pfs-cluster" stop --dir "$DIR" >/dev/null 2>&1
+	pfs_cluster_stop 30
 	if [[ ${PFS_KEEP_TEST_DIR:-0} == 1 && $failed -gt 0 ]]; then
 		echo "kept $DIR"
 	else
@@ -37,18 +33,11 @@ cleanup() {
 }
 passed=0
 failed=0
-trap cleanup EXIT
+pfs_traps cleanup
 
 # A base port with the MDS and 4 OSS ports free.
-port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for _ in $(seq 50); do
-	PORT=$((20000 + RANDOM % 40000))
-	ok=1
-	for i in 0 1 2 3 4; do port_free $((PORT + i)) || ok=0; done
-	[[ $ok == 1 ]] && break
-done
-if ! timeout 60 "$B/servers/pfs-cluster" start --dir "$DIR" --port "$PORT" \
-	--no-default-config >"$DIR/cluster.out" 2>&1; then
+PORT=$(pfs_free_port 5) || { echo "FAIL: no free port"; exit 1; }
+if ! pfs_cluster_start "$DIR" "$DIR/cluster.out" "$DIR/cluster.out" --port "$PORT"; then
 	cat "$DIR/cluster.out"
 	echo "FAIL: cluster did not start"
 	failed=1
@@ -56,22 +45,8 @@ if ! timeout 60 "$B/servers/pfs-cluster" start --dir "$DIR" --port "$PORT" \
 fi
 export PFS_CONFIG=$DIR/client.conf
 
-# The component loader skips .so symlinks and stops at the first missing
-# directory of the path: copy the components, and keep Open MPI's own
-# directories (those that exist) first.
-mkdir -p "$DIR/components"
-cp "$B"/mpiio/ompio/.libs/mca_{fs,fbtl,fcoll}_pfs.so "$DIR/components/"
-def=$(ompi_info --parsable --param mca base --level 9 |
-	sed -n 's/^mca:mca:base:param:mca_base_component_path:value:"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
-path=""
-IFS=: read -r -a dirs <<<"$def"
-for d in "${dirs[@]}"; do
-	[[ -d $d ]] && path=${path:+$path:}$d
-done
-export OMPI_MCA_mca_base_component_path=$path:$DIR/components
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# Keep MPI's own traffic on shared memory/loopback, quietly.
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_base_warn_component_unused=0
+# Open MPI loads the pfs components from copies in $DIR/components.
+pfs_ompio_env "$DIR/components"
 
 PFS=$B/tools/pfs
 

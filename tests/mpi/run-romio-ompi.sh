@@ -9,60 +9,46 @@
 # in the comments at ROMIO_TESTS below.
 
 set -u
-
+# shellcheck source-path=SCRIPTDIR source=../lib/cluster.sh
+. "$(dirname "$0")/../lib/cluster.sh" || exit 1
 # Bound the whole test; the EXIT trap still stops the cluster when time runs out.
-if [[ -z ${PFS_ROMIO_OMPI_BOUNDED:-} ]]; then
-	export PFS_ROMIO_OMPI_BOUNDED=1
-	exec timeout -k 30 600 bash "$0" "$@"
-fi
+pfs_bound PFS_ROMIO_OMPI_BOUNDED 600 "$@"
 
 B=${PFS_BUILDDIR:?PFS_BUILDDIR not set}
 RUN=${OMPI_RUN:-mpirun.openmpi}
 MPICC=${OMPI_CC:-mpicc.openmpi}
 ROMIO_TEST=${PFS_ROMIO_TEST_DIR:-$B/mpich/mpich-4.0.2/src/mpi/romio/test}
 TMO=${PFS_MPI_TIMEOUT:-60}     # bound on every MPI run
-CLUSTER=$B/servers/pfs-cluster
 PFS=$B/tools/pfs
 
 if ! command -v "$RUN" >/dev/null 2>&1 || ! command -v "$MPICC" >/dev/null 2>&1 ||
 	! command -v ompi_info >/dev/null 2>&1; then
-	echo "SKIP: Open MPI (mpirun.openmpi, mpicc.openmpi, ompi_info) not installed"
-	exit 77
+	pfs_skip "Open MPI (mpirun.openmpi, mpicc.openmpi, ompi_info) not installed"
 fi
-for c in fs fbtl fcoll; do
-	if [[ ! -f $B/mpiio/ompio/.libs/mca_${c}_pfs.so ]]; then
-		echo "SKIP: OMPIO components not built (configure found no Open MPI)"
-		exit 77
-	fi
-done
+pfs_ompio_built || pfs_skip "OMPIO components not built (configure found no Open MPI)"
 if [[ ! -f $ROMIO_TEST/simple.c || ! -f $ROMIO_TEST/misc.c ]]; then
-	echo "SKIP: ROMIO test sources not found in $ROMIO_TEST (run 'make mpich'," \
+	pfs_skip "ROMIO test sources not found in $ROMIO_TEST (run 'make mpich'," \
 		"or set PFS_ROMIO_TEST_DIR)"
-	exit 77
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pfs-romio-ompi.XXXXXX") || exit 1
 DIR=$WORK/cluster
 BIN=$WORK/bin
 OUT=$WORK/out
-mkdir -p "$BIN" "$WORK/components"
+mkdir -p "$BIN"
 export XDG_CONFIG_HOME=$WORK/xdg
 passed=0
 failed=0
-STARTED=0
 
 cleanup() {
-	if (( STARTED )); then
-		timeout 30 "$CLUSTER" stop --dir "$DIR" >/dev/null 2>&1
-	fi
+	pfs_cluster_stop 30
 	if [[ ${PFS_KEEP_TEST_DIR:-0} == 1 ]] && (( failed > 0 )); then
 		echo "kept $WORK"
 	else
 		rm -rf "$WORK"
 	fi
 }
-trap cleanup EXIT
-trap 'echo "run-romio-ompi: interrupted" >&2; exit 1' INT TERM
+pfs_traps cleanup run-romio-ompi
 
 pass() { passed=$((passed + 1)); echo "PASS: $*"; }
 fail() {
@@ -72,36 +58,17 @@ fail() {
 }
 
 # A base port with the MDS and 4 OSS ports free.
-port_free() { ! ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
-for _ in $(seq 50); do
-	PORT=$((20000 + RANDOM % 40000))
-	ok=1
-	for i in 0 1 2 3 4; do port_free $((PORT + i)) || ok=0; done
-	[[ $ok == 1 ]] && break
-done
-if ! timeout 60 "$CLUSTER" start --dir "$DIR" --port "$PORT" --no-default-config \
-	>"$OUT" 2>&1; then
+PORT=$(pfs_free_port 5) || { echo "FAIL: no free port"; exit 1; }
+if ! pfs_cluster_start "$DIR" "$OUT" "$OUT" --port "$PORT"; then
 	cat "$OUT"
 	echo "FAIL: cluster did not start"
 	exit 1
 fi
-STARTED=1
 export PFS_CONFIG=$DIR/client.conf
 timeout 30 "$PFS" mkdir pfs:/romio >/dev/null 2>&1
 
-# The component path as in run-mpi-tests.sh: copies of the components (the loader
-# skips .so symlinks) after Open MPI's own existing directories.
-cp "$B"/mpiio/ompio/.libs/mca_{fs,fbtl,fcoll}_pfs.so "$WORK/components/"
-def=$(ompi_info --parsable --param mca base --level 9 |
-	sed -n 's/^mca:mca:base:param:mca_base_component_path:value:"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
-path=""
-IFS=: read -r -a dirs <<<"$def"
-for d in "${dirs[@]}"; do
-	[[ -d $d ]] && path=${path:+$path:}$d
-done
-export OMPI_MCA_mca_base_component_path=$path:$WORK/components
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_btl=self,vader OMPI_MCA_btl_base_warn_component_unused=0
+# Open MPI loads the pfs components from copies in $WORK/components.
+pfs_ompio_env "$WORK/components"
 # The io framework picks ompio for every file; say so, so a missing component
 # can never fall back to ROMIO (whose "pfs:" prefix is the old Paragon driver's).
 export OMPI_MCA_io=ompio

@@ -5,12 +5,10 @@
 # Skips (77) when the MPICH prefix has not been built.
 
 set -u
-
+# shellcheck source-path=SCRIPTDIR source=../lib/cluster.sh
+. "$(dirname "$0")/../lib/cluster.sh" || exit 1
 # Bound the whole test; the EXIT trap still stops the cluster when time runs out.
-if [[ -z ${PFS_TEST_ROMIO_BOUNDED:-} ]]; then
-	export PFS_TEST_ROMIO_BOUNDED=1
-	exec timeout -k 30 900 bash "$0" "$@"
-fi
+pfs_bound PFS_TEST_ROMIO_BOUNDED 900 "$@"
 
 B=${PFS_BUILDDIR:?PFS_BUILDDIR must name the build tree}
 S=${PFS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -18,13 +16,11 @@ P=$B/mpich-prefix
 MPICC=$P/bin/mpicc
 MPIEXEC=$P/bin/mpiexec
 ROMIO_TEST=$B/mpich/mpich-4.0.2/src/mpi/romio/test
-CLUSTER=$B/servers/pfs-cluster
 PFS=$B/tools/pfs
 T=${PFS_ROMIO_TIMEOUT:-180}     # bound on every MPI run (ch3 busy-polls: never unbounded)
 
 if [[ ! -x $MPIEXEC || ! -x $MPICC || ! -d $ROMIO_TEST ]]; then
-	echo "SKIP: MPICH with ad_pfs is not built in $P (run 'make mpich' first)"
-	exit 77
+	pfs_skip "MPICH with ad_pfs is not built in $P (run 'make mpich' first)"
 fi
 
 PASS=0
@@ -37,43 +33,22 @@ mkdir -p "$BIN"
 export XDG_CONFIG_HOME=$WORK/xdg
 export PFS_CONFIG=$DIR/client.conf
 export HYDRA_LAUNCHER=fork
-STARTED=0
 
 cleanup() {
-	if (( STARTED )); then
-		timeout 60 "$CLUSTER" stop --dir "$DIR" >/dev/null 2>&1
-	fi
+	pfs_cluster_stop 60
 	if (( FAIL )) && [[ -n ${PFS_KEEP_TEST_DIR:-} ]]; then
 		echo "test_romio: kept $WORK"
 	else
 		rm -rf "$WORK"
 	fi
 }
-trap cleanup EXIT
-trap 'echo "test_romio: interrupted" >&2; exit 1' INT TERM
+pfs_traps cleanup test_romio
 
 ok() { PASS=$((PASS + 1)); echo "ok   - $1"; }
 fail() {
 	FAIL=$((FAIL + 1))
 	echo "FAIL - $1"
 	[[ -s $OUT ]] && sed 's/^/       | /' "$OUT" | tail -n 25
-}
-
-# A port BASE with BASE..BASE+5 all free.
-free_port() {
-	local base p i busy
-	for ((i = 0; i < 50; i++)); do
-		base=$((20000 + RANDOM % 40000))
-		busy=0
-		for ((p = base; p <= base + 5; p++)); do
-			if timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$p" 2>/dev/null; then
-				busy=1
-				break
-			fi
-		done
-		(( busy == 0 )) && { echo "$base"; return 0; }
-	done
-	return 1
 }
 
 # mpirun NP PROG ARGS...: runs under the built MPICH's own mpiexec, bounded; sets RC.
@@ -86,13 +61,12 @@ mpirun() {
 }
 
 # ---- the cluster ----
-PORT=$(free_port) || { echo "test_romio: no free port"; exit 1; }
-if ! timeout 60 "$CLUSTER" start --dir "$DIR" --port "$PORT" --no-default-config >"$OUT" 2>&1; then
+PORT=$(pfs_free_port 6) || { echo "test_romio: no free port"; exit 1; }
+if ! pfs_cluster_start "$DIR" "$OUT" "$OUT" --port "$PORT"; then
 	cat "$OUT"
 	echo "test_romio: cluster did not start"
 	exit 1
 fi
-STARTED=1
 echo "# cluster on 127.0.0.1:$PORT, MPICH $P"
 timeout 30 "$PFS" mkdir pfs:/romio >/dev/null 2>&1
 timeout 30 "$PFS" mkdir pfs:/own >/dev/null 2>&1
