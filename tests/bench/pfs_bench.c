@@ -1193,7 +1193,7 @@ static void bench_metadata(struct bench_env *e)
 /* Each row twice: one operation in flight per process, as a plain loop
  * makes them, and BENCH_MD_QD per process (threads), which is what lets the
  * MDS put more than 4 changes in one durable commit. */
-#define BENCH_MD_QD 8
+#define BENCH_MD_QD 16
 
 static void bench_metadata_run(struct bench_env *e)
 {
