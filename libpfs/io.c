@@ -566,6 +566,15 @@ static int io_run(struct io_ctx *ctx)
 				break;
 			}
 			started++;
+			/* A request that could not be sent (its server is
+			 * unreachable: the post waited out the attempt) is
+			 * retried or failed before more go out, so that the
+			 * RPCs queued behind it do not each wait out an attempt
+			 * in turn: a 4 MiB read from a server that hung
+			 * before the connection came up took 6.3 s for a 1.5 s
+			 * timeout. */
+			if (ctx->calls[started - 1] && net_call_unsent(ctx->calls[started - 1]))
+				break;
 		}
 		if (done == started)
 			break;
@@ -825,6 +834,8 @@ static int io_chunks_send(struct io_ctx *ctx, size_t from, size_t to, uint8_t *b
 				break;
 			}
 			started++;
+			if (net_call_unsent(calls[started - 1]))
+				break;          /* as in io_run */
 		}
 		if (done == started)
 			break;

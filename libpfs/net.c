@@ -126,6 +126,8 @@ struct net_call {
 	size_t len;                  /* of frame */
 	struct timespec deadline;
 	int sending;                 /* send completion not yet seen */
+	int unsent;                  /* the post failed: written and read only
+	                              * by the thread that started the call */
 	int done;                    /* reply, error or timeout recorded */
 	int freed;                   /* owner let go; free at send completion */
 	int result;                  /* transport result */
@@ -1423,6 +1425,7 @@ static int net_call_send(struct net_ep *ep, struct net_call *c, fi_addr_t dest)
 	c->sending = 0;
 	c->done = 1;
 	c->result = rc;
+	c->unsent = rc;
 	net_lane_put_locked(ep, lane);
 	pthread_mutex_unlock(&ep->lock);
 	return rc;
@@ -1517,6 +1520,11 @@ int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
 	net_waiter_done(ep, &w);
 	pthread_mutex_unlock(&ep->lock);
 	return 0;
+}
+
+int net_call_unsent(const struct net_call *c)
+{
+	return c->unsent;
 }
 
 int net_call_result(struct net_call *c, int *status, const void **payload, size_t *plen)

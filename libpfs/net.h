@@ -62,6 +62,10 @@ int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n);
 /* 0 and the reply (status is the server's, payload valid until free), or
  * -ETIMEDOUT / -EIO / -ECONNRESET from the transport. */
 int net_call_result(struct net_call *call, int *status, const void **payload, size_t *plen);
+/* The transport error of a call whose request could not even be sent (its
+ * peer unreachable until the deadline, or a broken connection): it is over
+ * already. 0 for a call that went out (its outcome comes from waiting). */
+int net_call_unsent(const struct net_call *call);
 void net_call_free(struct net_call *call);
 
 /* One request and its reply, copied into reply (may be NULL). Returns the

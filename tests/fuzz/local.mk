@@ -65,6 +65,13 @@ tests_fault_test_fault_SOURCES = tests/fault/test_fault.c \
 tests_fault_test_fault_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/integration
 tests_fault_test_fault_LDADD = libpfs.la $(PTHREAD_LIBS)
 TESTS += tests/fault/test_fault
+# A hung (SIGSTOP) server: errors within the budget, service after SIGCONT.
+check_PROGRAMS += tests/fault/test_thaw
+tests_fault_test_thaw_SOURCES = tests/fault/test_thaw.c \
+	tests/integration/cluster.c tests/integration/cluster.h
+tests_fault_test_thaw_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/integration
+tests_fault_test_thaw_LDADD = libpfs.la $(PTHREAD_LIBS)
+TESTS += tests/fault/test_thaw
 # Long mode: PFS_FAULT_KILLS kill points (default 60), PFS_FAULT_SEED to repeat.
 fault: tests/fault/test_fault
 	PFS_BUILDDIR=$(abs_top_builddir) PFS_FAULT_KILLS=$${PFS_FAULT_KILLS:-60} \
