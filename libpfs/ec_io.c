@@ -320,14 +320,20 @@ static int ec_walk(struct ec_ctx *c, const struct ec_req *q, uint64_t r0, uint64
 	return 0;
 }
 
+/* ec_add_data_piece's argument: the pieces of rw's data cells it adds to. */
+struct ec_piece_arg {
+	struct ec_rows *rw;
+	struct ec_pieces *v;
+};
+
 static int ec_add_data_piece(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
 			     uint64_t coff, uint64_t len, uint64_t mem)
 {
-	struct ec_rows *rw = ((void **)arg)[0];
-	struct ec_pieces *v = ((void **)arg)[1];
+	struct ec_piece_arg *a = arg;
 
 	(void)mem;
-	return ec_piece(v, cell, row * c->S + coff, len, ec_cell(c, rw->buf, rw->r0, row, cell) + coff);
+	return ec_piece(a->v, cell, row * c->S + coff, len,
+			ec_cell(c, a->rw->buf, a->rw->r0, row, cell) + coff);
 }
 
 static int ec_mark_need(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell,
@@ -403,10 +409,10 @@ int ec_rebuild_rows(struct ec_ctx *c, struct ec_rows *rw)
 static int ec_read_rows(struct ec_ctx *c, const struct ec_req *q, struct ec_rows *rw)
 {
 	struct ec_pieces v = { 0 };
-	void *arg[2] = { rw, &v };
+	struct ec_piece_arg pa = { rw, &v };
 	int rc;
 
-	rc = ec_walk(c, q, rw->r0, rw->r1, ec_add_data_piece, arg);
+	rc = ec_walk(c, q, rw->r0, rw->r1, ec_add_data_piece, &pa);
 	if (!rc)
 		rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
 				rw->status, rw->obj_size);
@@ -782,7 +788,7 @@ static int ec_write_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_ro
 	struct ec_cover cv = { .rw = rw };
 	struct ec_pieces v = { 0 };
 	struct ec_copy_arg in = { q, rw, 0 };
-	void *pa[2] = { rw, &v };
+	struct ec_piece_arg pa = { rw, &v };
 	struct wire_obj_lock lk;
 	struct ec_req mg;
 	int rc;
@@ -805,7 +811,7 @@ static int ec_write_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_ro
 	if (!rc)
 		rc = ec_walk(c, q, rw->r0, rw->r1, ec_copy, &in);
 	if (!rc)
-		rc = ec_walk(c, &mg, rw->r0, rw->r1, ec_add_data_piece, pa);
+		rc = ec_walk(c, &mg, rw->r0, rw->r1, ec_add_data_piece, &pa);
 	if (!rc)
 		rc = ec_parity(c, rw, &cv, &v);
 	if (!rc)
