@@ -275,6 +275,17 @@ int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr)
 	return client_mds_attr(fs, WIRE_OP_LOOKUP, req, (size_t)len, attr);
 }
 
+int client_set_size(pfs_fs_t *fs, uint64_t ino, uint64_t size, uint32_t flags)
+{
+	struct wire_set_size m = { .ino = ino, .size = size, .flags = flags };
+	uint8_t req[64];
+	int len = wire_enc_set_size(req, sizeof(req), &m);
+
+	if (len < 0)
+		return len;
+	return client_mds_attr(fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
+}
+
 /* ---- targets ---- */
 
 /* Inserts every listed target's address and publishes the new table; a

@@ -119,6 +119,8 @@ int client_mds_attr_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *r
 			size_t reqlen, struct wire_attr *attr);
 /* LOOKUP of a normalised path. */
 int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr);
+/* SET_SIZE of inode ino to size (flags: WIRE_SIZE_*, e.g. grow only). */
+int client_set_size(pfs_fs_t *fs, uint64_t ino, uint64_t size, uint32_t flags);
 
 /* Fetches TARGET_LIST into list (may be NULL) and refreshes the table. */
 int client_targets_refresh(pfs_fs_t *fs, struct wire_target_list *list);

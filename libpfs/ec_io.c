@@ -833,24 +833,20 @@ out:
  * call, none for writes inside the file. */
 static int ec_tell_size(pfs_file_t *f, const struct ec_req *q)
 {
-	struct wire_set_size m = { .ino = f->attr.ino, .flags = WIRE_SIZE_GROW };
-	uint8_t req[64];
-	int len, rc;
+	uint64_t end = 0;
+	int rc;
 
 	for (size_t i = 0; i < q->nspan; i++)
-		if (q->span[i].off + q->span[i].len > m.size)
-			m.size = q->span[i].off + q->span[i].len;
-	if (m.size <= ec_size_hint(f))
+		if (q->span[i].off + q->span[i].len > end)
+			end = q->span[i].off + q->span[i].len;
+	if (end <= ec_size_hint(f))
 		return 0;
-	len = wire_enc_set_size(req, sizeof(req), &m);
-	if (len < 0)
-		return len;
-	rc = client_mds_attr(f->fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
+	rc = client_set_size(f->fs, f->attr.ino, end, WIRE_SIZE_GROW);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&f->lock);
-	if (m.size > f->size_told)
-		f->size_told = m.size;
+	if (end > f->size_told)
+		f->size_told = end;
 	pthread_mutex_unlock(&f->lock);
 	return 0;
 }
@@ -960,13 +956,8 @@ int ec_glimpse_skip(pfs_fs_t *fs, const struct wire_layout *l, uint64_t hint, ui
 /* The MDS's size hint set to exactly size (a truncate may lower it). */
 static int ec_set_size(pfs_file_t *f, uint64_t size)
 {
-	struct wire_set_size m = { .ino = f->attr.ino, .size = size };
-	uint8_t req[64];
-	int len = wire_enc_set_size(req, sizeof(req), &m), rc;
+	int rc = client_set_size(f->fs, f->attr.ino, size, 0);
 
-	if (len < 0)
-		return len;
-	rc = client_mds_attr(f->fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&f->lock);

@@ -108,16 +108,10 @@ out:
 /* Tells the MDS the size the objects now imply; best effort. */
 static void file_send_size_hint(pfs_file_t *f)
 {
-	struct wire_set_size m = { .ino = f->attr.ino };
-	uint8_t req[32];
-	int len;
+	uint64_t size;
 
-	if (client_glimpse(f->fs, &f->attr.layout, &m.size))
-		return;
-	len = wire_enc_set_size(req, sizeof(req), &m);
-	if (len < 0)
-		return;
-	client_mds_attr(f->fs, WIRE_OP_SET_SIZE, req, (size_t)len, NULL);
+	if (client_glimpse(f->fs, &f->attr.layout, &size) == 0)
+		client_set_size(f->fs, f->attr.ino, size, 0);
 }
 
 int pfs_close(pfs_file_t *f)
