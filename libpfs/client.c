@@ -636,6 +636,7 @@ static const struct {
 	{ ENODATA, "no data available" },
 	{ EPROTO, "protocol error (malformed or unexpected message)" },
 	{ EBADMSG, "checksum mismatch: data corrupted in transit" },
+	{ ECOMM, "a server could not move the data to or from this client" },
 	{ EOVERFLOW, "value too large" },
 	{ EMSGSIZE, "message too long for the wire protocol" },
 	{ EPROTONOSUPPORT, "protocol version not supported" },

@@ -535,6 +535,16 @@ static void io_note(struct io_ctx *ctx, const struct io_rpc *r, int rc)
 		ctx->status[r->stripe] = rc;
 }
 
+/* Failures after which the same RPC is sent again within its budget: any
+ * transport failure, a transit CRC mismatch (-EBADMSG, seen by the server on
+ * a write or here on a read) and a server's failed RMA to our buffers
+ * (-ECOMM): nothing was stored or returned. -EIO from a server is bad data
+ * at rest and final. */
+static int io_resendable(int rc, int transport)
+{
+	return transport || rc == -EBADMSG || rc == -ECOMM;
+}
+
 /* Starts every RPC, at most IO_WINDOW in flight, and collects the results
  * oldest first. An RPC that fails in transport (its server died or
  * restarted) is sent again within its budget (client_retry_*): reads and
@@ -590,10 +600,7 @@ static int io_run(struct io_ctx *ctx)
 			io_note(ctx, &r[ctx->order[done]], rc);
 			rc = 0;
 		}
-		/* A transit CRC mismatch (-EBADMSG, seen by the server on a
-		 * write or here on a read) is resent like a transport failure;
-		 * -EIO from a server is bad data at rest and final. */
-		if (rc && (transport || rc == -EBADMSG) && !err &&
+		if (rc && io_resendable(rc, transport) && !err &&
 		    client_retry_again(&ctx->retry[done], transport ? rc : -EAGAIN)) {
 			rc = io_rpc_start(ctx, &r[ctx->order[done]],
 					  client_retry_timeout(&ctx->retry[done]),
@@ -846,7 +853,7 @@ static int io_chunks_send(struct io_ctx *ctx, size_t from, size_t to, uint8_t *b
 			rc = status;
 		net_call_free(calls[done]);
 		calls[done] = NULL;
-		if (rc && (transport || rc == -EBADMSG) && !err &&
+		if (rc && io_resendable(rc, transport) && !err &&
 		    client_retry_again(&retry[done], transport ? rc : -EAGAIN)) {
 			rc = io_crpc_start(ctx, m, &rpcs[done], bounce, mr,
 					   client_retry_timeout(&retry[done]), &calls[done]);

@@ -58,6 +58,8 @@
 #define NET_CALL_BUCKETS 256
 #define NET_PEER_BUCKETS 256
 #define NET_CQ_BATCH 16
+#define NET_TIMEOUT_RESETS 8      /* lanes replaced after timeouts, at most */
+#define NET_TIMEOUT_RESET_GAP_NS 5000000000LL /* and not more often */
 #define NET_SREAD_MAX_MS 1000   /* longest single sleep in fi_cq_sread */
 /* Providers whose CQ has no kernel wait object (shm in libfabric 1.17 only
  * yields in a loop inside fi_cq_sread, ~90% of a core per idle process):
@@ -105,6 +107,7 @@ struct net_req {
 	uint8_t *tx;                 /* WIRE_MSG_MAX bytes, for the reply */
 	struct wire_hdr hdr;
 	fi_addr_t src;
+	struct timespec deadline;    /* after it the caller no longer waits */
 	int worker;
 	struct net_ctx reply_ctx;    /* NET_CTX_REPLY_SEND */
 	struct net_req *next;        /* work queue */
@@ -202,7 +205,10 @@ struct net_ep {
 	struct net_call *calls[NET_CALL_BUCKETS];
 	struct net_peer *peers[NET_PEER_BUCKETS];
 	uint64_t dropped;
+	uint64_t expired;            /* requests skipped: their caller gave up */
 	uint64_t resets;             /* call lanes replaced */
+	uint64_t timeout_resets;     /* of which after a timeout */
+	int64_t last_timeout_reset_ns;
 	struct net_lane *serve;      /* our address (net_getname); RMA goes here */
 	struct net_lane *call;       /* new calls go out here */
 	struct net_lane *retired;    /* retired lanes still draining */
@@ -238,6 +244,14 @@ static void net_deadline(struct timespec *ts, int ms)
 		ts->tv_sec++;
 		ts->tv_nsec -= 1000000000L;
 	}
+}
+
+static int64_t net_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* Milliseconds from now until ts (negative when past). */
@@ -503,19 +517,33 @@ static int net_conn_broken(int fi_err)
 	return 0;
 }
 
-/* A call sent on lane failed with a broken connection: unless that was
- * handled already (the lane is no longer the call lane), new calls go out
- * on a fresh lane and the old one retires (a server's listening lane
- * stays). Refused or unreachable peers do not come here: rxm frees a
- * connection that failed to set up, so there is nothing stale to drop. */
-static void net_lane_reset(struct net_ep *ep, struct net_lane *failed)
+/* A call sent on lane failed with a broken connection, or got no answer
+ * in time (timeout): unless that was handled already (the lane is no longer
+ * the call lane), new calls go out on a fresh lane and the old one retires
+ * (a server's listening lane stays). Refused or unreachable peers do not
+ * come here: rxm frees a connection that failed to set up, so there is
+ * nothing stale to drop.
+ * Why a timeout too: after a link was cut for a few seconds, or under heavy
+ * loss, a TCP connection can sit in retransmission back-off (the timer
+ * doubles up to tens of seconds) long after the path is clean again; calls
+ * on it keep timing out (a test saw 6 s of them on a clean link) while a
+ * new connection works at once. Each reset keeps one idle endpoint until
+ * net_close (see net_lane_spend_locked), 70-90 MB with libfabric 1.17's
+ * defaults (mostly rxm's shared receive pool), so timeouts reset at most
+ * NET_TIMEOUT_RESETS times per endpoint and once per
+ * NET_TIMEOUT_RESET_GAP_NS (resets during an outage do not help; one
+ * soon after it does), then calls wait for TCP to retransmit. */
+static void net_lane_reset(struct net_ep *ep, struct net_lane *failed, int timeout)
 {
 	struct fi_info *info = NULL;
 	struct net_lane *fresh = NULL, *old;
 	int rc;
 
 	pthread_mutex_lock(&ep->lock);
-	if (!ep->can_reset || failed != ep->call || ep->resetting || ep->stopping) {
+	if (!ep->can_reset || failed != ep->call || ep->resetting || ep->stopping ||
+	    (timeout && (ep->timeout_resets >= NET_TIMEOUT_RESETS ||
+			 (ep->timeout_resets &&
+			  net_now_ns() - ep->last_timeout_reset_ns < NET_TIMEOUT_RESET_GAP_NS)))) {
 		pthread_mutex_unlock(&ep->lock);
 		return;
 	}
@@ -543,6 +571,10 @@ static void net_lane_reset(struct net_ep *ep, struct net_lane *failed)
 	old = ep->call;
 	ep->call = fresh;
 	ep->resets++;
+	if (timeout) {
+		ep->timeout_resets++;
+		ep->last_timeout_reset_ns = net_now_ns();
+	}
 	if (old == ep->serve && !ep->fixed && !ep->serving)
 		ep->serve = fresh;
 	if (old != ep->serve) {
@@ -553,7 +585,8 @@ static void net_lane_reset(struct net_ep *ep, struct net_lane *failed)
 			net_lane_cancel_locked(old);
 	}
 	pthread_mutex_unlock(&ep->lock);
-	log_msg(LOG_DEBUG, "a connection broke: calls go out on a new endpoint");
+	log_msg(LOG_DEBUG, "%s: calls go out on a new endpoint",
+		timeout ? "a call got no answer in time" : "a connection broke");
 }
 
 /* ---- setup ---- */
@@ -996,6 +1029,11 @@ static void net_on_recv(struct net_ep *ep, struct net_req *r, size_t len)
 		goto drop;
 	if (net_insert(ep, r->rx + WIRE_HDR_LEN, r->hdr.src_len, &r->src))
 		goto drop;
+	/* Counted from arrival, so no clock is shared with the caller; time in
+	 * transit only makes the server wait a little longer than it. */
+	net_deadline(&r->deadline, r->hdr.ttl_ms == 0 ? ep->timeout_ms :
+				   r->hdr.ttl_ms == WIRE_TTL_MAX && ep->timeout_ms > (int)WIRE_TTL_MAX ?
+				   ep->timeout_ms : r->hdr.ttl_ms);
 	net_enqueue(ep, r);
 	return;
 drop:
@@ -1061,7 +1099,7 @@ static void net_dispatch(struct net_ep *ep, struct net_ctx *ctx, size_t len, int
 	case NET_CTX_CALL_SEND:
 		net_on_call_sent(ep, (struct net_call *)ctx, err);
 		if (err && broken)
-			net_lane_reset(ep, lane);
+			net_lane_reset(ep, lane, 0);
 		net_lane_put(ep, lane);
 		return;
 	case NET_CTX_REPLY_SEND: {
@@ -1087,14 +1125,6 @@ static void net_read_error(struct net_ep *ep)
 	log_msg(LOG_DEBUG, "completion error: %s", fi_strerror(e.err));
 	net_dispatch(ep, e.op_context, 0, e.err == FI_ECANCELED ? -ECANCELED :
 		     e.err == FI_ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET, net_conn_broken(e.err));
-}
-
-static int64_t net_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* fi_cq_sread for a CQ without a wait object: busy (yielding) only while
@@ -1334,13 +1364,14 @@ static void net_backoff(struct net_ep *ep, struct net_retry *r)
 /* A frame; with_src: it names the lane it goes out on, for the reply. */
 static size_t net_frame(const struct net_lane *lane, uint8_t *buf, uint16_t opcode,
 			uint32_t flags, int32_t status, uint64_t reqid, const void *payload,
-			size_t plen, int with_src)
+			size_t plen, int with_src, int ttl_ms)
 {
 	struct wire_hdr h = {
 		.magic = WIRE_MAGIC, .version = WIRE_VERSION, .opcode = opcode,
 		.flags = flags, .status = status, .reqid = reqid,
 		.payload_len = (uint32_t)plen,
 		.src_len = with_src ? (uint16_t)lane->self_len : 0,
+		.ttl_ms = ttl_ms <= 0 ? 0 : ttl_ms > (int)WIRE_TTL_MAX ? WIRE_TTL_MAX : (uint16_t)ttl_ms,
 	};
 
 	wire_hdr_encode(&h, buf, WIRE_HDR_LEN);
@@ -1420,7 +1451,7 @@ static int net_call_send(struct net_ep *ep, struct net_call *c, fi_addr_t dest)
 	if (!rc)
 		return 0;
 	if (net_conn_broken(-rc))
-		net_lane_reset(ep, lane);
+		net_lane_reset(ep, lane, 0);
 	pthread_mutex_lock(&ep->lock);
 	c->sending = 0;
 	c->done = 1;
@@ -1441,7 +1472,8 @@ int net_call_start(struct net_ep *ep, fi_addr_t dest, uint16_t opcode,
 	rc = net_call_new(ep, WIRE_HDR_LEN + plen, 1, timeout_ms, &c);
 	if (rc)
 		return rc;
-	net_frame(c->ctx.lane, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1);
+	net_frame(c->ctx.lane, c->frame, opcode, 0, 0, c->reqid, payload, plen, 1,
+		  timeout_ms > 0 ? timeout_ms : ep->timeout_ms);
 	net_call_send(ep, c, dest);
 	*out = c;
 	return 0;
@@ -1471,8 +1503,10 @@ int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t le
 }
 
 /* With ep->lock held: the earliest deadline among unfinished calls, marking
- * calls already past theirs as timed out. Returns 0 when all are done. */
-static int net_calls_pending(struct net_call **calls, size_t n, struct timespec *first)
+ * calls already past theirs as timed out (*stalled: the lane of one that
+ * went out and got no answer). Returns 0 when all are done. */
+static int net_calls_pending(struct net_call **calls, size_t n, struct timespec *first,
+			     struct net_lane **stalled)
 {
 	int pending = 0;
 
@@ -1484,6 +1518,8 @@ static int net_calls_pending(struct net_call **calls, size_t n, struct timespec 
 		if (net_ms_until(&c->deadline) <= 0) {
 			c->done = 1;
 			c->result = -ETIMEDOUT;
+			if (!c->unsent)
+				*stalled = c->ctx.lane;
 			continue;
 		}
 		if (!pending || c->deadline.tv_sec < first->tv_sec ||
@@ -1496,6 +1532,7 @@ static int net_calls_pending(struct net_call **calls, size_t n, struct timespec 
 
 int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
 {
+	struct net_lane *stalled = NULL;
 	struct net_waiter w;
 	struct timespec first;
 
@@ -1513,12 +1550,14 @@ int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
 		pthread_mutex_lock(&ep->lock);
 		ep->poller = 0;
 	}
-	while (net_calls_pending(calls, n, &first))
+	while (net_calls_pending(calls, n, &first, &stalled))
 		net_wait_locked(ep, &w, &first);
 	for (size_t i = 0; i < n; i++)
 		calls[i]->waiter = NULL;
 	net_waiter_done(ep, &w);
 	pthread_mutex_unlock(&ep->lock);
+	if (stalled)
+		net_lane_reset(ep, stalled, 1);
 	return 0;
 }
 
@@ -1594,6 +1633,20 @@ void net_set_thread_init(struct net_ep *ep, net_thread_init_fn fn, void *arg)
 	ep->thread_init_arg = arg;
 }
 
+/* With ep->lock held: r waited in the queue past its caller's deadline (a
+ * backlog after a stall, say). Serving it would tie a worker up in RMA to a
+ * buffer the caller has let go, ahead of requests someone still waits for;
+ * the caller already counts it as timed out, so it gets that answer. */
+static void net_skip_expired_locked(struct net_ep *ep, struct net_req *r)
+{
+	ep->expired++;
+	pthread_mutex_unlock(&ep->lock);
+	log_msg(LOG_DEBUG, "op %u reqid %llu: its caller gave up while it was queued",
+		r->hdr.opcode, (unsigned long long)r->hdr.reqid);
+	net_reply(r, -ETIMEDOUT, NULL, 0);
+	pthread_mutex_lock(&ep->lock);
+}
+
 /* A worker of the leader/follower pool: serve a queued request if there is
  * one; else poll the CQ if nobody does; else sleep until either changes.
  * The poller that reaps a request serves it itself (no hand-off on the
@@ -1620,8 +1673,12 @@ static void *net_worker_main(void *p)
 				pthread_cond_signal(&ep->idle_cond);
 			else if (!ep->poller && ep->waiters)
 				pthread_cond_signal(&ep->waiters->cond);
-			pthread_mutex_unlock(&ep->lock);
 			r->worker = index;
+			if (net_ms_until(&r->deadline) <= 0) {
+				net_skip_expired_locked(ep, r);
+				continue;
+			}
+			pthread_mutex_unlock(&ep->lock);
 			ep->handler(r, ep->handler_arg);
 			pthread_mutex_lock(&ep->lock);
 			continue;
@@ -1679,6 +1736,7 @@ void net_req_info(const struct net_req *r, struct net_req_info *info)
 	info->src = r->src;
 	info->payload = r->rx + WIRE_HDR_LEN + r->hdr.src_len;
 	info->plen = r->hdr.payload_len;
+	info->deadline = r->deadline;
 }
 
 int net_req_worker(const struct net_req *r)
@@ -1700,7 +1758,7 @@ int net_reply(struct net_req *r, int status, const void *payload, size_t plen)
 		plen = 0;
 	}
 	len = net_frame(r->lane, r->tx, r->hdr.opcode, WIRE_FLAG_REPLY, status, r->hdr.reqid,
-			payload, status ? 0 : plen, 0);
+			payload, status ? 0 : plen, 0, 0);
 	net_deadline(&deadline, ep->timeout_ms);
 	/* On the lane the request came in on, over the client's connection.
 	 * A failure resets nothing: the client replaces its own lane. */
@@ -1712,7 +1770,7 @@ int net_reply(struct net_req *r, int status, const void *payload, size_t plen)
 }
 
 static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, size_t len,
-		   struct net_mr *lmr, uint64_t raddr, uint64_t rkey)
+		   struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until)
 {
 	struct net_rma *op = calloc(1, sizeof(*op));
 	struct timespec deadline;
@@ -1732,6 +1790,9 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 	net_lane_get_locked(lane);
 	pthread_mutex_unlock(&ep->lock);
 	net_deadline(&deadline, ep->timeout_ms);
+	if (until && (until->tv_sec < deadline.tv_sec ||
+		      (until->tv_sec == deadline.tv_sec && until->tv_nsec < deadline.tv_nsec)))
+		deadline = *until;
 	for (;;) {
 		if (write)
 			rc = fi_write(lane->ep, local, len, net_mr_desc(lmr), peer, raddr, rkey, &op->ctx);
@@ -1769,13 +1830,13 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 }
 
 int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,
-		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey)
+		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until)
 {
-	return net_rma(ep, 0, peer, local, len, lmr, raddr, rkey);
+	return net_rma(ep, 0, peer, local, len, lmr, raddr, rkey, until);
 }
 
 int net_rma_write(struct net_ep *ep, fi_addr_t peer, const void *local, size_t len,
-		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey)
+		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until)
 {
-	return net_rma(ep, 1, peer, (void *)local, len, lmr, raddr, rkey);
+	return net_rma(ep, 1, peer, (void *)local, len, lmr, raddr, rkey, until);
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <rdma/fabric.h>
 #include "wire.h"
 
@@ -85,6 +86,7 @@ struct net_req_info {
 	fi_addr_t src;
 	const void *payload;
 	size_t plen;
+	struct timespec deadline;    /* CLOCK_MONOTONIC: the caller stops waiting */
 };
 
 /* Starts nworkers worker threads that take turns reaping the CQ (leader /
@@ -103,12 +105,14 @@ int net_req_worker(const struct net_req *req);
 /* Sends the reply, releases the request. */
 int net_reply(struct net_req *req, int status, const void *payload, size_t plen);
 
-/* RMA on behalf of a request, blocking the worker until done or timeout.
- * local must lie inside lmr (registered with NET_MR_LOCAL). */
+/* RMA on behalf of a request, blocking the worker until done, or until
+ * (CLOCK_MONOTONIC; NULL: none) or the endpoint's timeout from now,
+ * whichever comes first, then -ETIMEDOUT. Pass the request's deadline: past it the caller has let its
+ * buffer go. local must lie inside lmr (registered with NET_MR_LOCAL). */
 int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,
-		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey);
+		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until);
 int net_rma_write(struct net_ep *ep, fi_addr_t peer, const void *local, size_t len,
-		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey);
+		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until);
 
 /* Sends bytes exactly as given, no header added: for tests and fuzzers
  * that must put malformed frames on the wire. */

@@ -136,7 +136,7 @@ int wire_hdr_encode(const struct wire_hdr *h, void *buf, size_t len)
 	wire_put_u64(&b, h->reqid);
 	wire_put_u32(&b, h->payload_len);
 	wire_put_u16(&b, h->src_len);
-	wire_put_u16(&b, h->reserved);
+	wire_put_u16(&b, h->ttl_ms);
 	return wire_enc_end(&b);
 }
 
@@ -155,7 +155,7 @@ int wire_hdr_decode(struct wire_hdr *h, const void *buf, size_t len)
 	h->reqid = wire_get_u64(&b);
 	h->payload_len = wire_get_u32(&b);
 	h->src_len = wire_get_u16(&b);
-	h->reserved = wire_get_u16(&b);
+	h->ttl_ms = wire_get_u16(&b);
 	if (b.err || h->magic != WIRE_MAGIC)
 		return -EPROTO;
 	if (h->version != WIRE_VERSION)

@@ -67,8 +67,12 @@ struct wire_hdr {
 	uint64_t reqid;
 	uint32_t payload_len;
 	uint16_t src_len;
-	uint16_t reserved;
+	uint16_t ttl_ms;       /* requests: how long the caller waits for this
+	                        * attempt (0: not said; WIRE_TTL_MAX: that or
+	                        * more), so a server skips what nobody awaits */
 };
+
+#define WIRE_TTL_MAX 65535u
 
 /* A cursor over a byte buffer. Any overflow sets err (sticky) and further
  * puts/gets do nothing, so codecs check once at the end. */

@@ -188,7 +188,7 @@ static int oss_io_check(const struct wire_obj_io *io, uint64_t *total)
 
 /* Moves the worker's bulk buffer to or from the client's segs, in order:
  * pulls them into it (a write) or pushes it into them (a read). */
-static int oss_rma(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
+static int oss_rma(struct oss_ctx *ctx, struct oss_worker *w, const struct net_req_info *info,
 		   const struct wire_obj_io *io, int push)
 {
 	uint64_t off = 0;
@@ -198,13 +198,18 @@ static int oss_rma(struct oss_ctx *ctx, struct oss_worker *w, fi_addr_t src,
 	for (i = 0; i < io->nseg; i++) {
 		const struct wire_seg *s = &io->seg[i];
 
-		rc = push ? net_rma_write(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key)
-			  : net_rma_read(ctx->ep, src, w->bulk + off, s->len, w->mr, s->addr, s->key);
+		rc = push ? net_rma_write(ctx->ep, info->src, w->bulk + off, s->len, w->mr,
+					  s->addr, s->key, &info->deadline)
+			  : net_rma_read(ctx->ep, info->src, w->bulk + off, s->len, w->mr,
+					 s->addr, s->key, &info->deadline);
 		if (rc < 0) {
 			log_msg(LOG_DEBUG, "RMA %s of seg %u (%llu bytes): %s",
 				push ? "write" : "read", i, (unsigned long long)s->len,
 				strerror(-rc));
-			return rc;
+			/* Whatever broke the transfer (a reset, a cancel, the
+			 * caller's deadline), the client sees one status that
+			 * means "nothing moved, send it again". */
+			return rc == -ENOMEM ? rc : -ECOMM;
 		}
 		off += s->len;
 	}
@@ -226,7 +231,7 @@ static int oss_write_data(struct oss_ctx *ctx, struct oss_worker *w,
 	if (io->nseg) {
 		if (io->inline_len)
 			return -EINVAL;
-		rc = oss_rma(ctx, w, info->src, io, 0);
+		rc = oss_rma(ctx, w, info, io, 0);
 		if (rc < 0)
 			return rc;
 		*data = w->bulk;
@@ -313,7 +318,7 @@ static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
 	if (rc < 0)
 		return rc;
 	if (io->nseg) {
-		rc = oss_rma(ctx, w, info->src, io, 1);
+		rc = oss_rma(ctx, w, info, io, 1);
 		if (rc < 0)
 			return rc;
 	} else {

@@ -61,6 +61,7 @@ static struct nc_file nc_files[NC_NFILES] = {
 static int nc_failed;
 static int nc_timeout_ms = 2000;
 static double nc_slowest_fail;
+static double nc_start;             /* when the write loop began */
 static unsigned nc_mds_ok[NC_NPHASES], nc_mds_err[NC_NPHASES];
 
 static void nc_fail(const char *fmt, ...)
@@ -98,6 +99,19 @@ static int nc_phase(const char *file)
 		if (strcmp(buf, nc_phases[i]) == 0)
 			return i;
 	return 0;
+}
+
+/* The phase a call starting now belongs to (each call reads it: the script
+ * announces a phase just before it changes the links); logs changes. */
+static int nc_phase_now(const char *file, int prev)
+{
+	int ph = nc_phase(file);
+
+	if (ph < prev)
+		ph = prev;          /* a torn read: phases only move on */
+	if (ph != prev)
+		fprintf(stderr, "phase %s seen at %.2f s\n", nc_phases[ph], nc_now() - nc_start);
+	return ph;
 }
 
 /* Block contents: a header naming (file, block, version), then bytes that
@@ -146,7 +160,7 @@ static int nc_transport(int rc)
 	switch (-rc) {
 	case ETIMEDOUT: case ECONNRESET: case ECONNREFUSED: case ECONNABORTED:
 	case ENOTCONN: case EHOSTUNREACH: case ENETUNREACH: case EPIPE: case EAGAIN:
-	case EIO:
+	case EIO: case ECOMM:
 		return 1;
 	}
 	return 0;
@@ -156,6 +170,9 @@ static int nc_transport(int rc)
 static void nc_account(unsigned *ok, unsigned *err, int phase, int rc, double t,
 		       const char *what)
 {
+	if (t > 0.5)
+		fprintf(stderr, "slow: %s in phase %s took %.2f s (ended at %.2f s), rc %d\n", what,
+			nc_phases[phase], t, nc_now() - nc_start, rc);
 	if (rc >= 0) {
 		ok[phase]++;
 		return;
@@ -253,23 +270,21 @@ int main(int argc, char **argv)
 	}
 	printf("client: connected, 3 files created\n");
 	fflush(stdout);
-	start = nc_now();
+	start = nc_start = nc_now();
 	while (nc_now() - start < limit) {
-		int fi = (int)(iter % NC_NFILES), b = rand_r(&seed) % NC_NBLOCKS, ph;
+		int fi = (int)(iter % NC_NFILES), b = rand_r(&seed) % NC_NBLOCKS;
 		struct nc_file *nf = &nc_files[fi];
 		struct nc_block *blk = &nf->b[b];
 		double t0;
 		ssize_t n;
 
-		phase = nc_phase(phasefile);
+		phase = nc_phase_now(phasefile, phase);
 		if (phase == NC_NPHASES - 1)
 			break;
 		iter++;
 		nc_fill(buf, fi, b, ++version);
 		t0 = nc_now();
 		n = pfs_pwrite(nf->f, buf, NC_BLOCK, (uint64_t)b * NC_BLOCK);
-		ph = nc_phase(phasefile);
-		ph = ph > phase ? ph : phase;
 		if (n == NC_BLOCK) {
 			blk->ack = version;
 			blk->nmaybe = 0;
@@ -282,6 +297,7 @@ int main(int argc, char **argv)
 		}
 		nc_account(nf->ok, nf->err, phase, n < 0 ? (int)n : 0, nc_now() - t0, "pwrite");
 		if (iter % 8 == 0) {
+			phase = nc_phase_now(phasefile, phase);
 			t0 = nc_now();
 			rc = pfs_fsync(nf->f);
 			nc_account(nf->ok, nf->err, phase, rc, nc_now() - t0, "fsync");
@@ -290,6 +306,7 @@ int main(int argc, char **argv)
 		if (iter % 16 == 0 || phase == 1 || phase == 3) {
 			struct pfs_stat st;
 
+			phase = nc_phase_now(phasefile, phase);
 			t0 = nc_now();
 			rc = pfs_stat(fs, "/", &st);
 			nc_account(nc_mds_ok, nc_mds_err, phase, rc, nc_now() - t0, "stat /");
@@ -307,8 +324,11 @@ int main(int argc, char **argv)
 	/* The guarantees per phase. */
 	if (nc_files[0].ok[1] == 0)
 		nc_fail("nothing on oss0 succeeded while oss1 was cut");
-	if (nc_files[1].ok[1] && !nc_files[1].err[1])
-		nc_fail("the oss1 cut was never seen (writes to /on-oss1 all succeeded)");
+	/* The files with a stripe on oss1 (/on-oss1, /on-both) take turns with
+	 * /on-oss0, and a few failures of 2 s fill the 5 s cut: any one of
+	 * them failing in the cut (or right after, as below) shows it. */
+	if (nc_files[1].err[1] + nc_files[2].err[1] + nc_files[1].err[2] + nc_files[2].err[2] == 0)
+		nc_fail("the oss1 cut was never seen (no call on a file with a stripe on oss1 failed)");
 	for (int fi = 0; fi < NC_NFILES; fi++) {
 		if (nc_files[fi].ok[6] == 0)
 			nc_fail("%s: nothing succeeded after the last restore", nc_files[fi].path);

@@ -14,12 +14,14 @@
 #   oss1-cut    S2's link down (ip link set down): writes to oss1 fail within
 #               the RPC budget, files on oss0 keep working
 #   oss1-back   link up again: oss1 writes succeed again
-#   client-cut  the client's link drops every packet (tc netem loss 100%, or
-#               blackhole routes in the router where the kernel has no
-#               netem): every call fails within the budget
+#   client-cut  the router drops every packet to the client (tc netem loss
+#               100%; where the kernel has no netem, an iptables DROP rule,
+#               or else blackhole routes both ways): every call fails
+#               within the budget
 #   client-back restored
-#   lossy       20% loss + 5 ms delay on the client link (netem only), then
-#               clean again
+#   lossy       20% loss to the client (+ 5 ms delay with netem; iptables
+#               random drops without it; skipped with blackhole routes),
+#               then clean again
 #   final       no failure allowed; then every acknowledged block is verified
 # Skips (exit 77) when not root, without iproute2, or when the kernel or a
 # sandbox refuses namespaces or veth pairs. Every namespace (and with it
@@ -58,7 +60,10 @@ cleanup() {
 		echo "test_netns: logs kept in $tmp"
 	else
 		if [ "$status" -ne 0 ]; then
-			for f in "$tmp"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 15 "$f"; }; done
+			# the client's verdict last: CI shows the end of this log
+			for f in mds oss0 oss1 client; do
+				[ -f "$tmp/$f.log" ] && { echo "== $f.log"; tail -n 25 "$tmp/$f.log"; }
+			done
 		fi
 		rm -rf "$tmp"
 	fi
@@ -96,15 +101,45 @@ if command -v ping >/dev/null 2>&1; then
 		{ echo "FAIL: no route from $C to $S1 through $R"; exit 1; }
 fi
 
-netem=1
-if ! command -v tc >/dev/null 2>&1 ||
-	! in_ns "$R" tc qdisc add dev r3 root netem loss 0% 2>/dev/null; then
-	netem=0
-	echo "test_netns: tc netem not available (kernel without sch_netem?): the client cut" \
-		"uses blackhole routes, and the lossy phase is skipped"
-else
+# How the router degrades the client's link: tc netem, else iptables, else
+# blackhole routes (no loss emulation: the lossy phase is skipped).
+cut=blackhole
+if command -v tc >/dev/null 2>&1 && in_ns "$R" tc qdisc add dev r3 root netem loss 0% 2>/dev/null; then
 	in_ns "$R" tc qdisc del dev r3 root
+	cut=netem
+elif command -v iptables >/dev/null 2>&1 &&
+	in_ns "$R" iptables -A FORWARD -o r3 -m statistic --mode random --probability 0 -j DROP 2>/dev/null; then
+	in_ns "$R" iptables -F FORWARD
+	cut=iptables
 fi
+echo "test_netns: the client's link is degraded with $cut"
+
+client_cut() {
+	case $cut in
+	netem) in_ns "$R" tc qdisc add dev r3 root netem loss 100% ;;
+	iptables) in_ns "$R" iptables -A FORWARD -o r3 -j DROP ;;
+	*)	# silent loss both ways, carrier kept: replies to the client
+		# and requests from it vanish in the router
+		in_ns "$R" ip route add blackhole 10.213.3.1/32
+		in_ns "$R" ip rule add from 10.213.3.0/24 iif r3 blackhole ;;
+	esac
+}
+client_lossy() {
+	case $cut in
+	netem) in_ns "$R" tc qdisc add dev r3 root netem loss 20% delay 5ms ;;
+	iptables) in_ns "$R" iptables -A FORWARD -o r3 -m statistic --mode random \
+		--probability 0.2 -j DROP ;;
+	esac
+}
+client_clean() {
+	case $cut in
+	netem) in_ns "$R" tc qdisc del dev r3 root 2>/dev/null ;;
+	iptables) in_ns "$R" iptables -F FORWARD ;;
+	*)	in_ns "$R" ip rule del from 10.213.3.0/24 iif r3 blackhole 2>/dev/null
+		in_ns "$R" ip route del blackhole 10.213.3.1/32 2>/dev/null ;;
+	esac
+	return 0
+}
 
 # ---- the servers ----
 mds_addr=10.213.1.1:7700
@@ -148,30 +183,19 @@ in_ns "$R" ip link set r2 up
 phase oss1-back
 sleep 3
 
-if [ $netem -eq 1 ]; then
-	in_ns "$R" tc qdisc add dev r3 root netem loss 100%
-	phase client-cut
-	sleep 4
-	in_ns "$R" tc qdisc del dev r3 root
-else
-	# silent loss both ways, carrier kept: replies to the client and
-	# requests from it vanish in the router
-	in_ns "$R" ip route add blackhole 10.213.3.1/32
-	in_ns "$R" ip rule add from 10.213.3.0/24 iif r3 blackhole
-	phase client-cut
-	sleep 4
-	in_ns "$R" ip rule del from 10.213.3.0/24 iif r3 blackhole
-	in_ns "$R" ip route del blackhole 10.213.3.1/32
-fi
+# Each phase is announced before the link changes: a call that starts
+# after the announcement meets the change.
+phase client-cut
+client_cut
+sleep 4
+client_clean
 phase client-back
 sleep 3
 
 phase lossy
-if [ $netem -eq 1 ]; then
-	in_ns "$R" tc qdisc add dev r3 root netem loss 20% delay 5ms
-	sleep 4
-	in_ns "$R" tc qdisc del dev r3 root
-fi
+client_lossy
+sleep 4
+client_clean
 sleep 3
 phase final
 sleep 3

@@ -448,11 +448,12 @@ START_TEST(header)
 {
 	uint8_t buf[WIRE_HDR_LEN + 8];
 	struct wire_hdr h = { .magic = WIRE_MAGIC, .version = WIRE_VERSION, .opcode = WIRE_OP_PING,
-			      .reqid = 99, .payload_len = 4, .src_len = 4 }, d;
+			      .reqid = 99, .payload_len = 4, .src_len = 4, .ttl_ms = 1500 }, d;
 
 	ck_assert_int_eq(wire_hdr_encode(&h, buf, sizeof(buf)), WIRE_HDR_LEN);
 	ck_assert_int_eq(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
 	ck_assert_uint_eq(d.reqid, 99);
+	ck_assert_uint_eq(d.ttl_ms, 1500);
 	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf) - 1), 0);   /* length mismatch */
 	ck_assert_int_lt(wire_hdr_decode(&d, buf, WIRE_HDR_LEN - 1), 0);
 	h.version = WIRE_VERSION + 1;
