@@ -63,31 +63,34 @@
 #define NET_SREAD_MAX_MS 1000   /* longest single sleep in fi_cq_sread */
 /* Providers whose CQ has no kernel wait object (shm in libfabric 1.17 only
  * yields in a loop inside fi_cq_sread, ~90% of a core per idle process):
- * poll with sched_yield for NET_SPIN_NS after the last completion, then
- * sleep, doubling from NET_NAP_MIN_NS up to the larger of NET_NAP_MAX_NS
- * and 1/NET_NAP_IDLE_SHARE of the time since the last completion, at most
+ * poll with sched_yield for a while after the last completion, then sleep,
+ * doubling from NET_NAP_MIN_NS up to the larger of NET_NAP_MAX_NS and
+ * 1/NET_NAP_IDLE_SHARE of the time since the last completion, at most
  * NET_NAP_IDLE_MAX_NS. Wake-ups are most of an idle shm server's CPU (the
  * context switch), and a fixed 4 ms nap kept an idle 5-server cluster at
- * 2.7% of a core (1.4% now); the price of longer naps is that the first
- * request after T of silence may wait up to T/20 (100 ms at most), never
- * more than 4 ms while requests keep coming. The spin stays at 1 ms: at
- * 250 us, a sched_yield on the 2 shared cores often outlasted it, and 4 KiB
- * reads at queue depth 1 went from 35 us to over 1 ms. But there is no spin
- * after a burst of completions that came out of NET_QUIET_NS of silence
- * and has lasted less than NET_BURST_NS: an isolated exchange (a heartbeat
- * every 2 s per OSS) bought 1 ms of spinning on both sides; a stream of
- * requests pays naps (50 us, then doubling) only at its start. Idle
- * cluster, 10 s: 1.16-1.21% of a core before, 0.90-1.03% after (4 runs);
- * 4 KiB reads at queue depth 1 unchanged at 25 us. (Spinning only after
- * bursts older than NET_BURST_NS, without the silence rule, kept streams
- * from ever spinning: 1-2 ms per 4 KiB read.) */
+ * 2.7% of a core; the price of longer naps is that the first request after
+ * T of silence may wait up to T/20 (100 ms at most).
+ * How long to poll (net_nap_spins), counting a burst as the completions
+ * that came less than NET_STREAM_SPIN_NS apart:
+ * - a stream (NET_STREAM_CQES completions in the burst so far): for
+ *   NET_STREAM_SPIN_NS. Over shm, moving data needs both sides polling, and
+ *   after 1 ms both sides of a 1 MiB stream napped and waited for each
+ *   other: 0.14/0.21 GiB/s stream write/read, now 0.95/0.87 (3 runs).
+ * - otherwise NET_SPIN_NS (1 ms; at 250 us, a sched_yield on the 2 shared
+ *   cores often outlasted it, and 4 KiB reads at queue depth 1 went from
+ *   35 us to over 1 ms), but not at all after a burst that came out of
+ *   NET_QUIET_NS of silence: an isolated exchange (a heartbeat every 2 s
+ *   per OSS) bought 1 ms of spinning on both sides.
+ * Idle cluster, 10 s: 1.16-1.21% of a core before these two rules,
+ * 0.82-1.01% after; 4 KiB reads at queue depth 1 stay at 25-27 us. */
 #define NET_SPIN_NS 1000000L
 #define NET_NAP_MIN_NS 50000L
 #define NET_NAP_MAX_NS 4000000L
 #define NET_NAP_IDLE_SHARE 20
 #define NET_NAP_IDLE_MAX_NS 100000000L
-#define NET_BURST_NS 2000000L
 #define NET_QUIET_NS 100000000L
+#define NET_STREAM_CQES 16
+#define NET_STREAM_SPIN_NS 20000000L
 /* A thread waiting for a reply or an RMA completion polls the CQ this long
  * before it sleeps in fi_cq_sread: a 4 KiB round trip on loopback is
  * 30-70 us, and the wake-up from the kernel wait (epoll, futex, scheduling)
@@ -199,9 +202,9 @@ struct net_ep {
 	int timeout_ms;
 	int nap_wait;                /* no kernel wait object: poll, then nap */
 	int64_t last_cqe_ns;         /* nap_wait: when a completion last came */
-	int64_t burst_ns;            /* nap_wait: when the completions that
-	                              * came less than NET_SPIN_NS apart began */
-	int64_t quiet_ns;            /* nap_wait: the silence before that;
+	int burst_cqes;              /* nap_wait: completions that came less
+	                              * than NET_STREAM_SPIN_NS apart, so far */
+	int64_t quiet_ns;            /* nap_wait: the silence before them;
 	                              * these three: the poller only */
 	int64_t last_poll_ns;        /* when the CQ was last read (atomic) */
 	uint64_t mr_mode;
@@ -1153,6 +1156,16 @@ static long net_nap_cap(int64_t idle_ns)
 	return cap < NET_NAP_IDLE_MAX_NS ? (long)cap : NET_NAP_IDLE_MAX_NS;
 }
 
+/* Whether to keep polling (yielding) instead of napping: see NET_SPIN_NS. */
+static int net_nap_spins(const struct net_ep *ep, int64_t now)
+{
+	int streaming = ep->burst_cqes >= NET_STREAM_CQES;
+
+	if (now - ep->last_cqe_ns >= (streaming ? NET_STREAM_SPIN_NS : NET_SPIN_NS))
+		return 0;
+	return streaming || ep->quiet_ns < NET_QUIET_NS;
+}
+
 static ssize_t net_cq_nap_read(struct net_ep *ep, struct fi_cq_msg_entry *ent, int ms)
 {
 	int64_t now = net_now_ns(), end = now + (int64_t)ms * 1000000LL;
@@ -1163,19 +1176,19 @@ static ssize_t net_cq_nap_read(struct net_ep *ep, struct fi_cq_msg_entry *ent, i
 		n = fi_cq_read(ep->cq, ent, NET_CQ_BATCH);
 		if (n != -FI_EAGAIN) {
 			now = net_now_ns();
-			if (now - ep->last_cqe_ns >= NET_SPIN_NS) {
+			if (now - ep->last_cqe_ns >= NET_STREAM_SPIN_NS) {
 				ep->quiet_ns = now - ep->last_cqe_ns;
-				ep->burst_ns = now;
+				ep->burst_cqes = 0;
 			}
+			if (n > 0 && ep->burst_cqes < NET_STREAM_CQES)
+				ep->burst_cqes += (int)n;   /* capped: no overflow */
 			ep->last_cqe_ns = now;
 			return n;
 		}
 		now = net_now_ns();
 		if (now >= end || ep->stopping)
 			return n;
-		if (now - ep->last_cqe_ns < NET_SPIN_NS &&
-		    (ep->quiet_ns < NET_QUIET_NS ||
-		     ep->last_cqe_ns - ep->burst_ns >= NET_BURST_NS)) {
+		if (net_nap_spins(ep, now)) {
 			sched_yield();
 			continue;
 		}
