@@ -231,6 +231,8 @@ struct net_ep {
 	struct net_lane *retired;    /* retired lanes still draining */
 	struct net_lane *spent;      /* drained lanes, endpoint still open */
 	int resetting;               /* a thread is opening a new call lane */
+	struct net_lane *stalled;    /* a call on it timed out: the next poller
+	                              * replaces it (net_lane_reset); atomic */
 
 	/* serving */
 	int serving;
@@ -1221,7 +1223,13 @@ static ssize_t net_cq_spin_read(struct net_ep *ep, struct fi_cq_msg_entry *ent)
 static void net_progress(struct net_ep *ep, int ms, int spin)
 {
 	struct fi_cq_msg_entry ent[NET_CQ_BATCH];
+	struct net_lane *stalled;
 	ssize_t n = -FI_EAGAIN;
+
+	stalled = __atomic_load_n(&ep->stalled, __ATOMIC_ACQUIRE) ?
+		  __atomic_exchange_n(&ep->stalled, NULL, __ATOMIC_ACQ_REL) : NULL;
+	if (stalled)
+		net_lane_reset(ep, stalled, 1);
 
 	if (ms > 0 && ep->nap_wait)
 		n = net_cq_nap_read(ep, ent, ms);
@@ -1589,9 +1597,13 @@ int net_call_wait(struct net_ep *ep, struct net_call **calls, size_t n)
 	for (size_t i = 0; i < n; i++)
 		calls[i]->waiter = NULL;
 	net_waiter_done(ep, &w);
+	/* The reset itself waits for the polling role (net_progress): opening
+	 * an endpoint on the CQ while another thread reads it is a pattern
+	 * libfabric 1.17 crashed on once (a segfault inside fi_cq_read, seen
+	 * under ASan in test_fault). */
 	pthread_mutex_unlock(&ep->lock);
 	if (stalled)
-		net_lane_reset(ep, stalled, 1);
+		__atomic_store_n(&ep->stalled, stalled, __ATOMIC_RELEASE);
 	return 0;
 }
 
