@@ -222,7 +222,6 @@ struct net_ep {
 	struct net_call *calls[NET_CALL_BUCKETS];
 	struct net_peer *peers[NET_PEER_BUCKETS];
 	uint64_t dropped;
-	uint64_t expired;            /* requests skipped: their caller gave up */
 	uint64_t resets;             /* call lanes replaced */
 	uint64_t timeout_resets;     /* of which after a timeout */
 	int64_t last_timeout_reset_ns;
@@ -1049,9 +1048,10 @@ static void net_on_recv(struct net_ep *ep, struct net_req *r, size_t len)
 	if (net_insert(ep, r->rx + WIRE_HDR_LEN, r->hdr.src_len, &r->src))
 		goto drop;
 	/* Counted from arrival, so no clock is shared with the caller; time in
-	 * transit only makes the server wait a little longer than it. */
-	net_deadline(&r->deadline, r->hdr.ttl_ms == 0 ? ep->timeout_ms :
-				   r->hdr.ttl_ms == WIRE_TTL_MAX && ep->timeout_ms > (int)WIRE_TTL_MAX ?
+	 * transit only makes the server wait a little longer than it. A ttl
+	 * not said, or saturated below our own timeout, means our timeout. */
+	net_deadline(&r->deadline, r->hdr.ttl_ms == 0 || (r->hdr.ttl_ms == WIRE_TTL_MAX &&
+							 ep->timeout_ms > (int)WIRE_TTL_MAX) ?
 				   ep->timeout_ms : r->hdr.ttl_ms);
 	net_enqueue(ep, r);
 	return;
@@ -1685,7 +1685,6 @@ void net_set_thread_init(struct net_ep *ep, net_thread_init_fn fn, void *arg)
  * the caller already counts it as timed out, so it gets that answer. */
 static void net_skip_expired_locked(struct net_ep *ep, struct net_req *r)
 {
-	ep->expired++;
 	pthread_mutex_unlock(&ep->lock);
 	log_msg(LOG_DEBUG, "op %u reqid %llu: its caller gave up while it was queued",
 		r->hdr.opcode, (unsigned long long)r->hdr.reqid);
