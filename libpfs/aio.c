@@ -7,8 +7,14 @@
 #include <string.h>
 #include "aio.h"
 #include "client.h"
+#include "io.h"
+#include "stream.h"
 
-#define AIO_THREADS 2   /* list I/O already drives every target at once */
+/* One list I/O already drives every target at once; more threads let
+ * write-behind and read-ahead keep several units moving (stream.c:
+ * measured on tcp loopback, 1 MiB units: 2 threads gave 0.97 GiB/s
+ * writing, 4 gave 1.20). */
+#define AIO_THREADS 4
 
 struct pfs_aio {
 	pfs_file_t *file;
@@ -57,9 +63,8 @@ static void *aio_thread(void *arg)
 
 	/* Queued work is finished even while stopping: callers wait on it. */
 	while ((op = aio_next(pool)) != NULL) {
-		ssize_t rc = op->write
-			? pfs_writelist(op->file, op->mem, op->memcnt, op->ext, op->extcnt)
-			: pfs_readlist(op->file, op->mem, op->memcnt, op->ext, op->extcnt);
+		ssize_t rc = io_list(op->file, op->write, op->mem, op->memcnt, op->ext,
+				     op->extcnt);
 
 		pthread_mutex_lock(&pool->lock);
 		op->result = rc;
@@ -127,7 +132,7 @@ static void aio_free(struct pfs_aio *op)
 	free(op);
 }
 
-static int aio_start(pfs_file_t *file, int write, const struct iovec *mem, size_t memcnt,
+int aio_submit(pfs_file_t *file, int write, const struct iovec *mem, size_t memcnt,
 		     const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **out)
 {
 	struct aio_pool *pool;
@@ -171,13 +176,16 @@ static int aio_start(pfs_file_t *file, int write, const struct iovec *mem, size_
 int pfs_aio_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
 		     const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op)
 {
-	return aio_start(file, 0, mem, memcnt, ext, extcnt, op);
+	stream_before(file, STREAM_READ);
+	return aio_submit(file, 0, mem, memcnt, ext, extcnt, op);
 }
 
 int pfs_aio_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
 		      const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op)
 {
-	return aio_start(file, 1, mem, memcnt, ext, extcnt, op);
+	int rc = stream_before(file, STREAM_WRITE);
+
+	return rc ? rc : aio_submit(file, 1, mem, memcnt, ext, extcnt, op);
 }
 
 int pfs_aio_test(pfs_aio_t *op, ssize_t *result)

@@ -19,6 +19,8 @@
 #define CLIENT_FILE_MAX (1ull << 62)
 
 /* What the client knows about one storage target. */
+struct stream;
+
 struct client_target {
 	int known;              /* in the last TARGET_LIST */
 	int up;
@@ -50,6 +52,7 @@ struct pfs_file {
 				 * told the MDS (see ec_io.c) */
 	uint64_t ec_lost;       /* EC: stripes that did not answer lately */
 	uint64_t ec_lost_ns;    /* CLOCK_MONOTONIC when ec_lost was last set */
+	struct stream *stream;  /* write-behind/read-ahead (stream.c), or NULL */
 };
 
 /* A directory stream: one READDIR batch at a time (not thread safe, like

@@ -52,14 +52,14 @@ static int config_port(char *dst, const char *v)
 	return config_copy(dst, CONFIG_STR_MAX, v);
 }
 
-static int config_timeout(int *dst, const char *v)
+static int config_int(int *dst, const char *v, long lo, long hi)
 {
 	char *end;
 	long t;
 
 	errno = 0;
 	t = strtol(v, &end, 10);
-	if (errno || *end || end == v || t < 1 || t > 3600 * 1000)
+	if (errno || *end || end == v || t < lo || t > hi)
 		return -EINVAL;
 	*dst = (int)t;
 	return 0;
@@ -88,7 +88,11 @@ static int config_set(struct pfs_config *cfg, const char *key, const char *val)
 		return config_copy(cfg->mds_addr, sizeof(cfg->mds_addr), val);
 	}
 	if (!strcmp(key, "timeout_ms"))
-		return config_timeout(&cfg->timeout_ms, val);
+		return config_int(&cfg->timeout_ms, val, 1, 3600 * 1000);
+	if (!strcmp(key, "write_behind_mib"))
+		return config_int(&cfg->write_behind_mib, val, 0, CONFIG_CACHE_MIB_MAX);
+	if (!strcmp(key, "read_ahead_mib"))
+		return config_int(&cfg->read_ahead_mib, val, 0, CONFIG_CACHE_MIB_MAX);
 	return -ENOENT;
 }
 

@@ -16,7 +16,14 @@ struct pfs_config {
 					 * the MDS is on loopback, else the
 					 * provider's choice */
 	int timeout_ms;                 /* RPC timeout, default 10000 */
+	int write_behind_mib;           /* per open file: bytes pfs_pwrite may
+					 * hold before they reach the servers
+					 * (0 = off, the default; stream.c) */
+	int read_ahead_mib;             /* per open file: bytes fetched ahead of
+					 * sequential pfs_pread (0 = off) */
 };
+
+#define CONFIG_CACHE_MIB_MAX 1024
 
 /* Defaults (tcp, 10 s) then the file's keys. Returns 0, -ENOENT, or -EINVAL
  * with a message naming the line in err. */

@@ -1,5 +1,6 @@
 /* file.c - libpfs open files: open (with O_TRUNC by punching the objects),
- * close (size hint to the MDS), fsync, ftruncate, fstat, get_layout. */
+ * close (size hint to the MDS), fsync, ftruncate, fstat, get_layout; each
+ * lets the file's write-behind/read-ahead cache (stream.c) make way. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "client.h"
 #include "ec_io.h"
 #include "layout.h"
+#include "stream.h"
 
 /* Flags the library accepts; others that only matter to a kernel are
  * ignored, O_APPEND is refused (no shared file offset to append at). */
@@ -95,6 +97,8 @@ int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
 		rc = client_obj_fanout(fs, &f->attr.layout, WIRE_OP_OBJ_PUNCH, zeros, NULL);
 		f->dirty = 1;
 	}
+	if (!rc)
+		rc = stream_open(f);
 out:
 	if (rc) {
 		pthread_mutex_destroy(&f->lock);
@@ -114,28 +118,38 @@ static void file_send_size_hint(pfs_file_t *f)
 		client_set_size(f->fs, f->attr.ino, size, 0);
 }
 
+/* Returns a buffered write's failure that no call reported yet; the
+ * handle is freed either way. */
 int pfs_close(pfs_file_t *f)
 {
+	int rc;
+
 	if (!f)
 		return -EINVAL;
+	rc = stream_close(f);
 	if (f->dirty)
 		file_send_size_hint(f);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
-	return 0;
+	return rc;
 }
 
 int pfs_fsync(pfs_file_t *f)
 {
+	int rc, wrc;
+
 	if (!f)
 		return -EINVAL;
-	return client_obj_fanout(f->fs, &f->attr.layout, WIRE_OP_OBJ_SYNC, NULL, NULL);
+	wrc = stream_before(f, STREAM_WRITE);
+	rc = client_obj_fanout(f->fs, &f->attr.layout, WIRE_OP_OBJ_SYNC, NULL, NULL);
+	return wrc ? wrc : rc;
 }
 
 int pfs_ftruncate(pfs_file_t *f, uint64_t size)
 {
 	uint64_t sizes[PFS_MAX_STRIPES];
 	const struct wire_layout *l;
+	int rc;
 
 	if (!f)
 		return -EINVAL;
@@ -143,6 +157,9 @@ int pfs_ftruncate(pfs_file_t *f, uint64_t size)
 		return -EBADF;
 	if (size > CLIENT_FILE_MAX)
 		return -EFBIG;
+	rc = stream_before(f, STREAM_WRITE);
+	if (rc)
+		return rc;
 	l = &f->attr.layout;
 	if (l->pattern == PFS_PATTERN_EC)
 		return ec_truncate(f, size);
@@ -161,6 +178,7 @@ int pfs_fstat(pfs_file_t *f, struct pfs_stat *st)
 
 	if (!f || !st)
 		return -EINVAL;
+	stream_before(f, STREAM_READ);
 	rc = client_glimpse(f->fs, &f->attr.layout, &size);
 	if (rc)
 		return rc;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "client.h"
 #include "layout.h"
+#include "stream.h"
 #include "wire.h"
 
 #define HANDLE_MAGIC 0x48534650u   /* "PFSH" */
@@ -17,6 +18,7 @@ int pfs_file_export(pfs_file_t *file, void *buf, size_t len)
 
 	if (!file || !buf)
 		return -EINVAL;
+	stream_before(file, STREAM_READ);   /* importers see what was written */
 	wire_buf_init(&b, buf, len < PFS_HANDLE_MAX ? len : PFS_HANDLE_MAX);
 	wire_put_u32(&b, HANDLE_MAGIC);
 	wire_put_u32(&b, HANDLE_VERSION);
@@ -44,6 +46,10 @@ int pfs_file_import(pfs_fs_t *fs, const void *buf, size_t len, int flags, pfs_fi
 	}
 	f->fs = fs;
 	f->flags = flags;
+	if (stream_open(f)) {
+		free(f);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&f->lock, NULL);
 	*out = f;
 	return 0;

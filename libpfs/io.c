@@ -12,6 +12,7 @@
 #include "ec_io.h"
 #include "io.h"
 #include "layout.h"
+#include "stream.h"
 
 #define IO_WINDOW 64            /* RPCs in flight per call */
 /* Most bytes one bulk RPC moves. Smaller than WIRE_BULK_MAX on purpose: a
@@ -978,7 +979,7 @@ static uint64_t io_eof_prefix(const struct pfs_extent *ext, size_t extcnt, uint6
 	return n;
 }
 
-static ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
+ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
 		       const struct pfs_extent *ext, size_t extcnt)
 {
 	struct io_ctx ctx = { .f = f, .write = write };
@@ -1078,13 +1079,16 @@ out:
 ssize_t pfs_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
 		     const struct pfs_extent *ext, size_t extcnt)
 {
+	stream_before(file, STREAM_READ);
 	return io_list(file, 0, mem, memcnt, ext, extcnt);
 }
 
 ssize_t pfs_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
 		      const struct pfs_extent *ext, size_t extcnt)
 {
-	return io_list(file, 1, mem, memcnt, ext, extcnt);
+	int rc = stream_before(file, STREAM_WRITE);
+
+	return rc ? rc : io_list(file, 1, mem, memcnt, ext, extcnt);
 }
 
 /* ---- contiguous I/O ---- */
@@ -1093,14 +1097,18 @@ static ssize_t io_vec_io(pfs_file_t *f, int write, const struct iovec *iov, int 
 			 uint64_t off)
 {
 	struct pfs_extent e = { .off = off, .len = 0 };
+	ssize_t done;
 
-	if (iovcnt < 0 || (iovcnt && !iov))
+	if (!f || iovcnt < 0 || (iovcnt && !iov))
 		return -EINVAL;
 	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > (size_t)SSIZE_MAX - e.len)
 			return -EINVAL;
 		e.len += iov[i].iov_len;
 	}
+	if (write ? stream_write(f, iov, iovcnt, off, e.len, &done)
+		  : stream_read(f, iov, iovcnt, off, e.len, &done))
+		return done;
 	return io_list(f, write, iov, (size_t)iovcnt, &e, 1);
 }
 

@@ -28,4 +28,9 @@ int io_objects(pfs_file_t *f, int write, const struct wire_layout *l, uint8_t *b
 	       uint64_t buflen, const struct io_obj_piece *p, size_t n, int *status,
 	       uint64_t *obj_size);
 
+/* List I/O on f without the write-behind/read-ahead cache: what
+ * pfs_readlist and pfs_writelist do once the cache has made way. */
+ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
+		const struct pfs_extent *ext, size_t extcnt);
+
 #endif /* PFS_IO_H */

@@ -905,6 +905,67 @@ clean:
 	}
 }
 
+/* The stream rows again with the client's write-behind and read-ahead on
+ * (libpfs/stream.c; BENCH_CACHE_MIB each): the same single client, pattern
+ * and baselines, through a second config file beside the cluster's. */
+#define BENCH_CACHE_MIB 8
+
+static int bench_cached_conf(const struct bench_env *e, char *path, size_t len)
+{
+	FILE *in = fopen(e->c.conf, "r"), *out;
+	char buf[4096];
+	size_t n;
+
+	snprintf(path, len, "%s/cached.conf", e->c.dir);
+	out = fopen(path, "w");
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		return -EIO;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fprintf(out, "write_behind_mib = %d\nread_ahead_mib = %d\n", BENCH_CACHE_MIB,
+		BENCH_CACHE_MIB);
+	fclose(in);
+	return fclose(out) ? -EIO : 0;
+}
+
+static void bench_stream_cached(struct bench_env *e)
+{
+	char conf[400], wn[80], rn[80], bw[80], br[80];
+	struct bench_result res[BENCH_MAX_PROCS];
+
+	bench_nm(wn, sizeof(wn), "stream-write-cached", e->prov);
+	bench_nm(rn, sizeof(rn), "stream-read-cached", e->prov);
+	bench_nm(bw, sizeof(bw), "fabric-rma-write-1m", e->prov);
+	bench_nm(br, sizeof(br), "fabric-rma-read-1m", e->prov);
+	if (bench_cached_conf(e, conf, sizeof(conf))) {
+		bench_fail(e->t, wn, e->prov, "GiB/s", "cannot write the cached config");
+		return;
+	}
+	setenv("PFS_CONFIG", conf, 1);
+	for (int run = 0; run < e->o->runs; run++) {
+		struct bench_wl w = { .pfs = 1, .root = e->o->tmpfs, .file = "stream-cached",
+				      .bytes = e->o->stream_bytes, .kind = BK_WRITE };
+
+		if (bench_phase(e, wn, "GiB/s", 1, &w, res))
+			goto clean;
+		bench_add(e->t, wn, e->prov, "GiB/s", bw, "tmpfs-stream-write",
+			  bench_agg_rate(res, 1, 0) / GiB);
+		w.kind = BK_READ;
+		if (bench_phase(e, rn, "GiB/s", 1, &w, res))
+			goto clean;
+		bench_add(e->t, rn, e->prov, "GiB/s", br, "tmpfs-stream-read",
+			  bench_agg_rate(res, 1, 0) / GiB);
+clean:
+		bench_cleanup(e, &w, 1);
+	}
+	setenv("PFS_CONFIG", e->c.conf, 1);
+}
+
 static void bench_settle(const struct cluster *c);
 
 /* The target of a file's stripe, looked up from a child: the parent forks
@@ -1302,6 +1363,7 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 			fprintf(stderr, "pfs_bench: %s: streaming, 1 client\n", prov);
 			bench_bandwidth(&e, "stream-write", "stream-read", 1, 0, o->stream_bytes,
 					"fabric-rma-write-1m", "fabric-rma-read-1m", 1);
+			bench_stream_cached(&e);
 		}
 		if (bench_want(o, "ec")) {
 			fprintf(stderr, "pfs_bench: %s: erasure coding %d+%d, 1 client\n", prov,

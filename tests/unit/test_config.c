@@ -13,14 +13,19 @@ START_TEST(parse_good)
 
 	ck_assert_int_eq(config_parse_string("# cluster\nprovider = shm\n mds_host=10.0.0.1 \n"
 					     "mds_port = 9000 # trailing comment\n"
-					     "timeout_ms = 2500\n\n", &c, err, sizeof(err)), 0);
+					     "timeout_ms = 2500\nwrite_behind_mib = 8\n"
+					     "read_ahead_mib=0\n\n", &c, err, sizeof(err)), 0);
 	ck_assert_str_eq(c.provider, "shm");
+	ck_assert_int_eq(c.write_behind_mib, 8);
+	ck_assert_int_eq(c.read_ahead_mib, 0);
 	ck_assert_str_eq(c.mds_host, "10.0.0.1");
 	ck_assert_str_eq(c.mds_port, "9000");
 	ck_assert_int_eq(c.timeout_ms, 2500);
 	ck_assert_int_eq(config_parse_string("", &c, err, sizeof(err)), 0);
 	ck_assert_str_eq(c.provider, "tcp");
 	ck_assert_int_eq(c.timeout_ms, 10000);
+	ck_assert_int_eq(c.write_behind_mib, 0);        /* the caches are asked for */
+	ck_assert_int_eq(c.read_ahead_mib, 0);
 	ck_assert_int_eq(config_parse_string("mds_addr = 0a0B\n", &c, err, sizeof(err)), 0);
 	ck_assert_str_eq(config_bind_host(&c), "127.0.0.1");   /* MDS on loopback */
 	ck_assert_int_eq(config_parse_string("mds_host = 10.1.1.1\n", &c, err, sizeof(err)), 0);
@@ -37,6 +42,8 @@ START_TEST(parse_bad)
 		"provider = sockets\n", "provider =\n", "mds_port = 0\n", "mds_port = 70000\n",
 		"mds_port = 12ab\n", "timeout_ms = -1\n", "timeout_ms = 99999999999\n",
 		"nonsense\n", "colour = blue\n", "mds_addr = abc\n", "mds_addr = zz\n",
+		"write_behind_mib = -1\n", "write_behind_mib = 1025\n", "read_ahead_mib = 4M\n",
+		"read_ahead_mib =\n",
 	};
 	struct pfs_config c;
 	char err[256];

@@ -1,0 +1,332 @@
+/* test_stream.c - write-behind and read-ahead (libpfs/stream.c) against a
+ * live cluster (1 MDS + 3 OSS): seeded random mixes of cached and uncached
+ * I/O on RAID0, small-stripe, EC and compressed files checked byte for byte
+ * against a model; the visibility contract (fsync publishes, fsync
+ * refreshes); a buffered write lost to a dead target reported by a later
+ * call. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "cluster.h"
+#include "pfs.h"
+
+#define NOSS 3
+#define MIB (1u << 20)
+#define MODEL_MAX (24u * MIB)
+
+static struct cluster tc;
+static pfs_fs_t *plain, *cached;
+static int failures, checks;
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "test_stream: FAIL: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	failures++;
+}
+
+#define CHECK(cond, ...) do { checks++; if (!(cond)) fail(__VA_ARGS__); } while (0)
+
+/* A connection with the caches on: the cluster's config plus extra lines. */
+static int connect_with(const char *extra, pfs_fs_t **fs)
+{
+	char path[400], buf[4096];
+	FILE *in, *out;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/cached-%d.conf", tc.dir, rand());
+	in = fopen(tc.conf, "r");
+	out = fopen(path, "w");
+	if (!in || !out) {
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		return -EIO;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fprintf(out, "%s", extra);
+	fclose(in);
+	fclose(out);
+	return pfs_connect(path, fs);
+}
+
+static void fill(uint8_t *p, size_t n, unsigned *seed)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)rand_r(seed);
+}
+
+/* Compares what f reads at [off, off + len) with the model of a file of
+ * `size` bytes (short at end of file). */
+static void expect(pfs_file_t *f, const uint8_t *model, uint64_t size, uint64_t off,
+		   size_t len, const char *what)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	size_t want = off >= size ? 0 : (size - off < len ? (size_t)(size - off) : len);
+	ssize_t n = pfs_pread(f, buf, len, off);
+
+	CHECK(n == (ssize_t)want, "%s: read %zu at %" PRIu64 " (size %" PRIu64 "): %zd, want %zu",
+	      what, len, off, size, n, want);
+	if (n == (ssize_t)want && memcmp(buf, model + off, want)) {
+		for (size_t i = 0; i < want; i++)
+			if (buf[i] != model[off + i]) {
+				fail("%s: first wrong byte at %" PRIu64 " (read %zu at %" PRIu64 ")",
+				     what, off + i, len, off);
+				break;
+			}
+	}
+	free(buf);
+}
+
+static size_t pick_len(unsigned *seed)
+{
+	static const size_t lens[] = { 1, 4096, 65536, 700000, MIB, MIB + 1, 3 * MIB, 12345 };
+
+	return lens[rand_r(seed) % (sizeof(lens) / sizeof(lens[0]))];
+}
+
+/* One write through the cached handle, as pwrite or as a 3-piece pwritev. */
+static void put(pfs_file_t *f, uint8_t *model, uint64_t *size, uint64_t off, size_t len,
+		unsigned *seed, const char *what)
+{
+	uint8_t *src = malloc(len);
+	ssize_t n;
+
+	fill(src, len, seed);
+	if (len > 2 && rand_r(seed) % 3 == 0) {
+		struct iovec v[3] = { { src, 1 }, { src + 1, len / 2 }, { src + 1 + len / 2,
+									   len - 1 - len / 2 } };
+		n = pfs_pwritev(f, v, 3, off);
+	} else {
+		n = pfs_pwrite(f, src, len, off);
+	}
+	CHECK(n == (ssize_t)len, "%s: write %zu at %" PRIu64 ": %zd", what, len, off, n);
+	memcpy(model + off, src, len);
+	if (off + len > *size)
+		*size = off + len;
+	free(src);
+}
+
+/* Seeded random runs of sequential and random, cached and uncached reads
+ * and writes, truncates and fsyncs on one cached handle; then the file is
+ * read back through a plain connection. */
+static void mix(const char *name, const struct pfs_layout *l, unsigned seed)
+{
+	uint8_t *model = calloc(1, MODEL_MAX);
+	uint64_t size = 0, pos = 0;
+	char path[64], what[96];
+	pfs_file_t *f = NULL, *g = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "/mix-%s", name);
+	rc = pfs_open(cached, path, O_RDWR | O_CREAT | O_TRUNC, 0644, l, &f);
+	CHECK(rc == 0, "%s: open: %s", name, pfs_strerror(rc));
+	if (rc)
+		goto out;
+	for (int step = 0; step < 160; step++) {
+		int op = rand_r(&seed) % 100, run = 1 + rand_r(&seed) % 8;
+		size_t len = pick_len(&seed);
+
+		snprintf(what, sizeof(what), "%s step %d", name, step);
+		if (op < 35) {                          /* a sequential write run */
+			for (int i = 0; i < run && pos + len <= MODEL_MAX; i++, pos += len)
+				put(f, model, &size, pos, len, &seed, what);
+		} else if (op < 45) {                   /* a random overwrite */
+			uint64_t off = (uint64_t)rand_r(&seed) % (MODEL_MAX - len);
+
+			put(f, model, &size, off, len, &seed, what);
+		} else if (op < 75) {                   /* a sequential read run */
+			for (int i = 0; i < run && pos + len <= MODEL_MAX; i++, pos += len)
+				expect(f, model, size, pos, len, what);
+		} else if (op < 85) {                   /* a random read */
+			expect(f, model, size, (uint64_t)rand_r(&seed) % MODEL_MAX / 2, len, what);
+		} else if (op < 88) {                   /* list I/O on the same handle */
+			struct pfs_extent e = { (uint64_t)rand_r(&seed) % (MODEL_MAX - 8192), 8192 };
+			uint8_t b[8192];
+			struct iovec v = { b, sizeof(b) };
+
+			fill(b, sizeof(b), &seed);
+			CHECK(pfs_writelist(f, &v, 1, &e, 1) == 8192, "%s: writelist", what);
+			memcpy(model + e.off, b, sizeof(b));
+			if (e.off + e.len > size)
+				size = e.off + e.len;
+		} else if (op < 91) {                   /* truncate, down or up */
+			uint64_t to = (uint64_t)rand_r(&seed) % MODEL_MAX;
+
+			CHECK(pfs_ftruncate(f, to) == 0, "%s: truncate", what);
+			if (to < size)
+				memset(model + to, 0, size - to);
+			size = to;
+		} else if (op < 95) {
+			struct pfs_stat st;
+
+			CHECK(pfs_fstat(f, &st) == 0 && st.size == size,
+			      "%s: fstat size %" PRIu64 ", want %" PRIu64, what, st.size, size);
+		} else if (op < 98) {
+			CHECK(pfs_fsync(f) == 0, "%s: fsync", what);
+		} else {
+			pos = (uint64_t)rand_r(&seed) % (MODEL_MAX / 2);
+		}
+		if (pos + 4 * MIB > MODEL_MAX)
+			pos = 0;
+	}
+	rc = pfs_close(f);
+	CHECK(rc == 0, "%s: close: %s", name, pfs_strerror(rc));
+	rc = pfs_open(plain, path, O_RDONLY, 0, NULL, &g);
+	CHECK(rc == 0, "%s: reopen: %s", name, pfs_strerror(rc));
+	if (!rc) {
+		snprintf(what, sizeof(what), "%s after close", name);
+		expect(g, model, size, 0, MODEL_MAX, what);
+		pfs_close(g);
+	}
+out:
+	free(model);
+}
+
+/* fsync (or close) publishes buffered writes to other clients; a reader's
+ * own fsync drops what it read ahead, so it sees others' later writes. */
+static void visibility(void)
+{
+	static const struct pfs_layout l = { .stripe_count = NOSS, .stripe_size = MIB,
+					     .first_target = -1 };
+	uint8_t *a = malloc(8 * MIB), *b = malloc(8 * MIB);
+	pfs_file_t *w = NULL, *r = NULL, *p = NULL;
+	unsigned seed = 7;
+	struct pfs_stat st;
+
+	fill(a, 8 * MIB, &seed);
+	if (pfs_open(cached, "/vis", O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &w) ||
+	    pfs_open(plain, "/vis", O_RDWR, 0, NULL, &p)) {
+		fail("visibility: open");
+		goto out;
+	}
+	for (int i = 0; i < 8; i++)
+		CHECK(pfs_pwrite(w, a + i * MIB, MIB, (uint64_t)i * MIB) == MIB, "vis: write %d", i);
+	CHECK(pfs_fstat(w, &st) == 0 && st.size == 8 * MIB, "vis: writer's fstat sees its bytes");
+	CHECK(pfs_fsync(w) == 0, "vis: fsync");
+	expect(p, a, 8 * MIB, 0, 8 * MIB, "vis: another client after fsync");
+
+	/* A cached reader streams the first units, so later ones are fetched. */
+	if (pfs_open(cached, "/vis", O_RDONLY, 0, NULL, &r)) {
+		fail("visibility: open reader");
+		goto out;
+	}
+	expect(r, a, 8 * MIB, 0, MIB, "vis: reader unit 0");
+	expect(r, a, 8 * MIB, MIB, MIB, "vis: reader unit 1");
+	fill(b, 8 * MIB, &seed);
+	CHECK(pfs_pwrite(p, b + 4 * MIB, MIB, 4 * MIB) == MIB, "vis: plain overwrite");
+	memcpy(a + 4 * MIB, b + 4 * MIB, MIB);
+	CHECK(pfs_fsync(r) == 0, "vis: reader fsync");
+	expect(r, a, 8 * MIB, 2 * MIB, 6 * MIB, "vis: reader sees the overwrite after its fsync");
+	/* The writer's own overwrite is seen by its own read at once. */
+	memcpy(a, b, 4096);
+	CHECK(pfs_pwrite(w, b, 4096, 0) == 4096, "vis: rewrite");
+	expect(w, a, 8 * MIB, 0, 2 * MIB, "vis: read after own write");
+out:
+	if (r)
+		pfs_close(r);
+	if (p)
+		pfs_close(p);
+	if (w)
+		CHECK(pfs_close(w) == 0, "vis: close");
+	free(a);
+	free(b);
+}
+
+/* Buffered writes to a target that is down: the failure surfaces on a
+ * later pwrite or at close, never silently. */
+static void lost_target(void)
+{
+	static const struct pfs_layout l = { .stripe_count = NOSS, .stripe_size = MIB,
+					     .first_target = 0 };
+	uint8_t *a = calloc(1, MIB);
+	pfs_fs_t *fast = NULL;
+	pfs_file_t *f = NULL;
+	int reported = 0, rc;
+
+	rc = connect_with("write_behind_mib = 8\ntimeout_ms = 1500\n", &fast);
+	CHECK(rc == 0, "lost: connect: %s", pfs_strerror(rc));
+	if (rc || pfs_open(fast, "/lost", O_WRONLY | O_CREAT | O_TRUNC, 0644, &l, &f)) {
+		fail("lost: open");
+		goto out;
+	}
+	CHECK(pfs_pwrite(f, a, MIB, 0) == MIB, "lost: first write");
+	CHECK(pfs_fsync(f) == 0, "lost: fsync while all are up");
+	cluster_kill_oss(&tc, 1, SIGKILL);
+	for (int i = 0; i < 6; i++) {
+		ssize_t n = pfs_pwrite(f, a, MIB, (uint64_t)i * MIB);
+
+		if (n < 0)
+			reported++;
+		else
+			CHECK(n == MIB, "lost: write %d: %zd", i, n);
+	}
+	rc = pfs_close(f);
+	f = NULL;
+	if (rc < 0)
+		reported++;
+	CHECK(reported >= 1, "lost: no call reported the failed buffered write");
+	CHECK(cluster_start_oss(&tc, 1) == 0, "lost: restart target 1");
+out:
+	if (f)
+		pfs_close(f);
+	if (fast)
+		pfs_disconnect(fast);
+	free(a);
+}
+
+int main(void)
+{
+	const struct pfs_layout raid0 = { .stripe_count = NOSS, .stripe_size = MIB,
+					  .first_target = -1 };
+	const struct pfs_layout small = { .stripe_count = NOSS, .stripe_size = 64 << 10,
+					  .first_target = -1 };
+	const struct pfs_layout ec = { .pattern = PFS_PATTERN_EC, .ec_k = 2, .ec_m = 1,
+				       .stripe_size = 256 << 10, .first_target = -1 };
+	const struct pfs_layout lz4 = { .stripe_count = NOSS, .stripe_size = MIB,
+					.first_target = -1, .compress = PFS_COMPRESS_LZ4 };
+	unsigned seed = getenv("PFS_TEST_SEED") ? (unsigned)atoi(getenv("PFS_TEST_SEED")) : 1;
+	int rc;
+
+	if (cluster_start(&tc, NOSS, getenv("PFS_TEST_PROVIDER"))) {
+		fprintf(stderr, "test_stream: cluster did not come up\n");
+		return 1;
+	}
+	rc = pfs_connect(NULL, &plain);
+	if (!rc)
+		rc = connect_with("write_behind_mib = 4\nread_ahead_mib = 4\n", &cached);
+	if (rc) {
+		fprintf(stderr, "test_stream: connect: %s\n", pfs_strerror(rc));
+		cluster_destroy(&tc);
+		return 1;
+	}
+	printf("test_stream: seed %u\n", seed);
+	mix("raid0", &raid0, seed);
+	mix("small-stripes", &small, seed + 1);
+	mix("ec", &ec, seed + 2);
+	mix("lz4", &lz4, seed + 3);
+	visibility();
+	lost_target();
+	pfs_disconnect(cached);
+	pfs_disconnect(plain);
+	if (failures)
+		setenv("PFS_KEEP_TEST_DIR", "1", 1);
+	cluster_destroy(&tc);
+	printf("test_stream: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
