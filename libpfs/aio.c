@@ -133,7 +133,7 @@ static void aio_free(struct pfs_aio *op)
 }
 
 int aio_submit(pfs_file_t *file, int write, const struct iovec *mem, size_t memcnt,
-		     const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **out)
+	       const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **out)
 {
 	struct aio_pool *pool;
 	struct pfs_aio *op;

@@ -989,7 +989,7 @@ static uint64_t io_eof_prefix(const struct pfs_extent *ext, size_t extcnt, uint6
 }
 
 ssize_t io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
-		       const struct pfs_extent *ext, size_t extcnt)
+		const struct pfs_extent *ext, size_t extcnt)
 {
 	struct io_ctx ctx = { .f = f, .write = write };
 	uint64_t mtotal = 0, etotal = 0, size;

@@ -910,39 +910,18 @@ clean:
  * and baselines, through a second config file beside the cluster's. */
 #define BENCH_CACHE_MIB 8
 
-static int bench_cached_conf(const struct bench_env *e, char *path, size_t len)
-{
-	FILE *in = fopen(e->c.conf, "r"), *out;
-	char buf[4096];
-	size_t n;
-
-	snprintf(path, len, "%s/cached.conf", e->c.dir);
-	out = fopen(path, "w");
-	if (!in || !out) {
-		if (in)
-			fclose(in);
-		if (out)
-			fclose(out);
-		return -EIO;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	fprintf(out, "write_behind_mib = %d\nread_ahead_mib = %d\n", BENCH_CACHE_MIB,
-		BENCH_CACHE_MIB);
-	fclose(in);
-	return fclose(out) ? -EIO : 0;
-}
-
 static void bench_stream_cached(struct bench_env *e)
 {
-	char conf[400], wn[80], rn[80], bw[80], br[80];
+	char conf[400], extra[128], wn[80], rn[80], bw[80], br[80];
 	struct bench_result res[BENCH_MAX_PROCS];
 
 	bench_nm(wn, sizeof(wn), "stream-write-cached", e->prov);
 	bench_nm(rn, sizeof(rn), "stream-read-cached", e->prov);
 	bench_nm(bw, sizeof(bw), "fabric-rma-write-1m", e->prov);
 	bench_nm(br, sizeof(br), "fabric-rma-read-1m", e->prov);
-	if (bench_cached_conf(e, conf, sizeof(conf))) {
+	snprintf(extra, sizeof(extra), "write_behind_mib = %d\nread_ahead_mib = %d\n",
+		 BENCH_CACHE_MIB, BENCH_CACHE_MIB);
+	if (cluster_conf_with(&e->c, "cached.conf", extra, conf, sizeof(conf))) {
 		bench_fail(e->t, wn, e->prov, "GiB/s", "cannot write the cached config");
 		return;
 	}

@@ -232,3 +232,33 @@ void cluster_destroy(struct cluster *c)
 		nftw(c->dir, cluster_rm, 16, FTW_DEPTH | FTW_PHYS);
 	c->dir[0] = '\0';
 }
+
+int cluster_conf_with(const struct cluster *c, const char *name, const char *extra,
+		      char *path, size_t len)
+{
+	FILE *in, *out;
+	char buf[4096];
+	size_t n;
+	int rc = 0;
+
+	if ((size_t)snprintf(path, len, "%s/%s", c->dir, name) >= len)
+		return -ENAMETOOLONG;
+	in = fopen(c->conf, "r");
+	if (!in)
+		return -errno;
+	out = fopen(path, "w");
+	if (!out) {
+		rc = -errno;
+		fclose(in);
+		return rc;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -EIO;
+	if (fputs(extra, out) < 0)
+		rc = -EIO;
+	fclose(in);
+	if (fclose(out))
+		rc = -EIO;
+	return rc;
+}

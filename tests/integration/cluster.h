@@ -27,6 +27,10 @@ void cluster_stop_servers(struct cluster *c);
 int cluster_start_servers(struct cluster *c);
 int cluster_kill_oss(struct cluster *c, int i, int sig);
 int cluster_start_oss(struct cluster *c, int i);
+/* Writes dir/name: the client config plus the lines in extra (e.g. cache
+ * or timeout keys for one connection); its path goes to path. */
+int cluster_conf_with(const struct cluster *c, const char *name, const char *extra,
+		      char *path, size_t len);
 /* Stops everything and removes the directory. */
 void cluster_destroy(struct cluster *c);
 

@@ -40,29 +40,15 @@ static void fail(const char *fmt, ...)
 
 #define CHECK(cond, ...) do { checks++; if (!(cond)) fail(__VA_ARGS__); } while (0)
 
-/* A connection with the caches on: the cluster's config plus extra lines. */
+/* A connection with the cluster's config plus extra lines. */
 static int connect_with(const char *extra, pfs_fs_t **fs)
 {
-	char path[400], buf[4096];
-	FILE *in, *out;
-	size_t n;
+	char path[400], name[64];
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/cached-%d.conf", tc.dir, rand());
-	in = fopen(tc.conf, "r");
-	out = fopen(path, "w");
-	if (!in || !out) {
-		if (in)
-			fclose(in);
-		if (out)
-			fclose(out);
-		return -EIO;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
-	fprintf(out, "%s", extra);
-	fclose(in);
-	fclose(out);
-	return pfs_connect(path, fs);
+	snprintf(name, sizeof(name), "cached-%d.conf", rand());
+	rc = cluster_conf_with(&tc, name, extra, path, sizeof(path));
+	return rc ? rc : pfs_connect(path, fs);
 }
 
 static void fill(uint8_t *p, size_t n, unsigned *seed)
