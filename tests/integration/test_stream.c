@@ -1,12 +1,13 @@
 /* test_stream.c - write-behind and read-ahead (libpfs/stream.c) against a
  * live cluster (1 MDS + 3 OSS): seeded random mixes of cached and uncached
  * I/O on RAID0, small-stripe, EC and compressed files checked byte for byte
- * against a model; the visibility contract (fsync publishes, fsync
- * refreshes); a buffered write lost to a dead target reported by a later
- * call. */
+ * against a model; 4 threads sharing one cached handle; the visibility
+ * contract (fsync publishes, fsync refreshes); a buffered write lost to a
+ * dead target reported by a later call. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -184,6 +185,82 @@ out:
 	free(model);
 }
 
+/* Threads sharing one cached handle: each writes every NTHREADS-th record
+ * (so the collecting slot changes hands all the time), then each reads
+ * records of the others; the handle's own writes must always be seen. */
+#define NTHREADS 4
+#define REC (96u << 10)
+#define NREC 96
+
+struct shared {
+	pfs_file_t *f;
+	uint8_t *model;
+	int t;
+	int bad;
+};
+
+static void *thread_io(void *arg)
+{
+	struct shared *sh = arg;
+	uint8_t *buf = malloc(REC);
+
+	for (int r = sh->t; r < NREC; r += NTHREADS)
+		if (pfs_pwrite(sh->f, sh->model + (size_t)r * REC, REC, (uint64_t)r * REC) != REC)
+			sh->bad++;
+	for (int i = 0; i < NREC; i++) {
+		int r = (i * 7 + sh->t) % NREC;
+
+		/* Records of other threads may not be written yet: read only
+		 * our own until every writer is known to be done. */
+		if (r % NTHREADS != sh->t)
+			continue;
+		if (pfs_pread(sh->f, buf, REC, (uint64_t)r * REC) != REC ||
+		    memcmp(buf, sh->model + (size_t)r * REC, REC))
+			sh->bad++;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void threads(void)
+{
+	static const struct pfs_layout l = { .stripe_count = NOSS, .stripe_size = 256 << 10,
+					     .first_target = -1 };
+	struct shared sh[NTHREADS];
+	pthread_t tid[NTHREADS];
+	uint8_t *model = malloc((size_t)NREC * REC);
+	unsigned seed = 99;
+	pfs_file_t *f = NULL, *g = NULL;
+	int bad = 0;
+
+	fill(model, (size_t)NREC * REC, &seed);
+	if (pfs_open(cached, "/threads", O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &f)) {
+		fail("threads: open");
+		goto out;
+	}
+	for (int t = 0; t < NTHREADS; t++) {
+		sh[t] = (struct shared){ .f = f, .model = model, .t = t };
+		if (pthread_create(&tid[t], NULL, thread_io, &sh[t]))
+			sh[t].bad = -1;
+	}
+	for (int t = 0; t < NTHREADS; t++) {
+		if (sh[t].bad >= 0)
+			pthread_join(tid[t], NULL);
+		bad += sh[t].bad;
+	}
+	CHECK(bad == 0, "threads: %d writes or reads of own records failed", bad);
+	expect(f, model, (uint64_t)NREC * REC, 0, (size_t)NREC * REC, "threads: whole file");
+	CHECK(pfs_close(f) == 0, "threads: close");
+	if (pfs_open(plain, "/threads", O_RDONLY, 0, NULL, &g)) {
+		fail("threads: reopen");
+		goto out;
+	}
+	expect(g, model, (uint64_t)NREC * REC, 0, (size_t)NREC * REC, "threads: after close");
+	pfs_close(g);
+out:
+	free(model);
+}
+
 /* fsync (or close) publishes buffered writes to other clients; a reader's
  * own fsync drops what it read ahead, so it sees others' later writes. */
 static void visibility(void)
@@ -306,6 +383,7 @@ int main(void)
 	mix("small-stripes", &small, seed + 1);
 	mix("ec", &ec, seed + 2);
 	mix("lz4", &lz4, seed + 3);
+	threads();
 	visibility();
 	lost_target();
 	pfs_disconnect(cached);
