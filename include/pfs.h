@@ -205,6 +205,12 @@ int pfs_fsync(pfs_file_t *file);
 int pfs_ftruncate(pfs_file_t *file, uint64_t size);
 int pfs_fstat(pfs_file_t *file, struct pfs_stat *st);
 int pfs_get_layout(pfs_file_t *file, struct pfs_layout *layout);
+/* Write-behind and read-ahead for this handle, in MiB (0 turns one off, at
+ * most 1024), in place of the config's write_behind_mib / read_ahead_mib;
+ * the contract is in README. Not while other calls on the handle run.
+ * Buffered writes go to the servers first: returns their failure if one
+ * was not yet reported, -EINVAL for a size over 1024, else 0. */
+int pfs_file_set_cache(pfs_file_t *file, unsigned write_behind_mib, unsigned read_ahead_mib);
 
 /* ---- data at rest: checksums (and, with compression, stored sizes) ---- */
 

@@ -1,6 +1,7 @@
 /* file.c - libpfs open files: open (with O_TRUNC by punching the objects),
- * close (size hint to the MDS), fsync, ftruncate, fstat, get_layout; each
- * lets the file's write-behind/read-ahead cache (stream.c) make way. */
+ * close (size hint to the MDS), fsync, ftruncate, fstat, get_layout, and
+ * the choice of the file's write-behind/read-ahead cache (stream.c), which
+ * each of them lets make way. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
 		f->dirty = 1;
 	}
 	if (!rc)
-		rc = stream_open(f);
+		rc = stream_open(f, fs->cfg.write_behind_mib, fs->cfg.read_ahead_mib);
 out:
 	if (rc) {
 		pthread_mutex_destroy(&f->lock);
@@ -190,6 +191,17 @@ int pfs_fstat(pfs_file_t *f, struct pfs_stat *st)
 	st->mtime_ns = f->attr.mtime_ns;
 	st->ctime_ns = f->attr.ctime_ns;
 	return 0;
+}
+
+int pfs_file_set_cache(pfs_file_t *f, unsigned write_behind_mib, unsigned read_ahead_mib)
+{
+	int rc, orc;
+
+	if (!f || write_behind_mib > CONFIG_CACHE_MIB_MAX || read_ahead_mib > CONFIG_CACHE_MIB_MAX)
+		return -EINVAL;
+	rc = stream_close(f);
+	orc = stream_open(f, (int)write_behind_mib, (int)read_ahead_mib);
+	return rc ? rc : orc;
 }
 
 int pfs_get_layout(pfs_file_t *f, struct pfs_layout *layout)

@@ -46,7 +46,7 @@ int pfs_file_import(pfs_fs_t *fs, const void *buf, size_t len, int flags, pfs_fi
 	}
 	f->fs = fs;
 	f->flags = flags;
-	if (stream_open(f)) {
+	if (stream_open(f, fs->cfg.write_behind_mib, fs->cfg.read_ahead_mib)) {
 		free(f);
 		return -ENOMEM;
 	}

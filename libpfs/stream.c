@@ -88,20 +88,19 @@ static int stream_slots(int mib, size_t unit)
 	return n > STREAM_SLOTS_MAX ? STREAM_SLOTS_MAX : (int)n;
 }
 
-int stream_open(pfs_file_t *f)
+int stream_open(pfs_file_t *f, int write_behind_mib, int read_ahead_mib)
 {
-	const struct pfs_config *cfg = &f->fs->cfg;
 	struct stream *s;
 
 	f->stream = NULL;
-	if (cfg->write_behind_mib <= 0 && cfg->read_ahead_mib <= 0)
+	if (write_behind_mib <= 0 && read_ahead_mib <= 0)
 		return 0;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->unit = stream_unit(&f->attr.layout);
-	s->nwb = stream_slots(cfg->write_behind_mib, s->unit);
-	s->nra = stream_slots(cfg->read_ahead_mib, s->unit);
+	s->nwb = stream_slots(write_behind_mib, s->unit);
+	s->nra = stream_slots(read_ahead_mib, s->unit);
 	s->wb = calloc((size_t)s->nwb + 1, sizeof(*s->wb));
 	s->ra = calloc((size_t)s->nra + 1, sizeof(*s->ra));
 	if (!s->wb || !s->ra) {

@@ -17,9 +17,9 @@ enum stream_need {
 			 * write's failure returned */
 };
 
-/* Sets up f->stream from the connection's config (NULL when both caches
- * are off). Returns 0 or -ENOMEM. */
-int stream_open(pfs_file_t *f);
+/* Sets up f->stream with the two cache sizes in MiB (f->stream is NULL
+ * when both are 0). Returns 0 or -ENOMEM. */
+int stream_open(pfs_file_t *f, int write_behind_mib, int read_ahead_mib);
 /* Drains everything (as STREAM_WRITE) and frees f->stream. Returns the
  * first failure of a buffered write not yet reported, else 0. */
 int stream_close(pfs_file_t *f);

@@ -1,7 +1,8 @@
 /* test_stream.c - write-behind and read-ahead (libpfs/stream.c) against a
  * live cluster (1 MDS + 3 OSS): seeded random mixes of cached and uncached
  * I/O on RAID0, small-stripe, EC and compressed files checked byte for byte
- * against a model; 4 threads sharing one cached handle; the visibility
+ * against a model, with the caches from the config or from
+ * pfs_file_set_cache; 4 threads sharing one cached handle; the visibility
  * contract (fsync publishes, fsync refreshes); a buffered write lost to a
  * dead target reported by a later call. */
 #include <errno.h>
@@ -110,9 +111,10 @@ static void put(pfs_file_t *f, uint8_t *model, uint64_t *size, uint64_t off, siz
 }
 
 /* Seeded random runs of sequential and random, cached and uncached reads
- * and writes, truncates and fsyncs on one cached handle; then the file is
- * read back through a plain connection. */
-static void mix(const char *name, const struct pfs_layout *l, unsigned seed)
+ * and writes, truncates and fsyncs on one cached handle (through the
+ * cached connection, or a plain one with pfs_file_set_cache); then the
+ * file is read back through a plain connection. */
+static void mix(const char *name, const struct pfs_layout *l, unsigned seed, int per_file)
 {
 	uint8_t *model = calloc(1, MODEL_MAX);
 	uint64_t size = 0, pos = 0;
@@ -121,7 +123,9 @@ static void mix(const char *name, const struct pfs_layout *l, unsigned seed)
 	int rc;
 
 	snprintf(path, sizeof(path), "/mix-%s", name);
-	rc = pfs_open(cached, path, O_RDWR | O_CREAT | O_TRUNC, 0644, l, &f);
+	rc = pfs_open(per_file ? plain : cached, path, O_RDWR | O_CREAT | O_TRUNC, 0644, l, &f);
+	if (!rc && per_file)
+		rc = pfs_file_set_cache(f, 3, 5);
 	CHECK(rc == 0, "%s: open: %s", name, pfs_strerror(rc));
 	if (rc)
 		goto out;
@@ -311,6 +315,35 @@ out:
 	free(b);
 }
 
+/* pfs_file_set_cache turns a handle's caches off (its next write is on
+ * the servers when it returns) and refuses sizes over 1024 MiB. */
+static void per_file_off(void)
+{
+	static const struct pfs_layout l = { .stripe_count = NOSS, .stripe_size = MIB,
+					     .first_target = -1 };
+	uint8_t *a = malloc(MIB);
+	unsigned seed = 3;
+	pfs_file_t *f = NULL, *p = NULL;
+
+	fill(a, MIB, &seed);
+	if (pfs_open(cached, "/off", O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &f) ||
+	    pfs_open(plain, "/off", O_RDONLY, 0, NULL, &p)) {
+		fail("off: open");
+		goto out;
+	}
+	CHECK(pfs_file_set_cache(f, 1025, 0) == -EINVAL, "off: 1025 MiB refused");
+	CHECK(pfs_file_set_cache(NULL, 1, 1) == -EINVAL, "off: NULL refused");
+	CHECK(pfs_file_set_cache(f, 0, 0) == 0, "off: turned off");
+	CHECK(pfs_pwrite(f, a, MIB, 0) == MIB, "off: write");
+	expect(p, a, MIB, 0, MIB, "off: another client sees an uncached write at once");
+out:
+	if (p)
+		pfs_close(p);
+	if (f)
+		CHECK(pfs_close(f) == 0, "off: close");
+	free(a);
+}
+
 /* Buffered writes to a target that is down: the failure surfaces on a
  * later pwrite or at close, never silently. */
 static void lost_target(void)
@@ -379,11 +412,13 @@ int main(void)
 		return 1;
 	}
 	printf("test_stream: seed %u\n", seed);
-	mix("raid0", &raid0, seed);
-	mix("small-stripes", &small, seed + 1);
-	mix("ec", &ec, seed + 2);
-	mix("lz4", &lz4, seed + 3);
+	mix("raid0", &raid0, seed, 0);
+	mix("small-stripes", &small, seed + 1, 0);
+	mix("ec", &ec, seed + 2, 0);
+	mix("lz4", &lz4, seed + 3, 0);
+	mix("raid0-per-file", &raid0, seed + 4, 1);
 	threads();
+	per_file_off();
 	visibility();
 	lost_target();
 	pfs_disconnect(cached);
