@@ -305,7 +305,16 @@ static size_t ra_serve(struct stream *s, const struct iovec *iov, int iovcnt, ui
 	return done;
 }
 
-/* A slot for the unit at u: a free one, or one wholly behind the reader. */
+/* A unit the reader at `reader` no longer needs: behind it, or beyond the
+ * window ahead of it (left from before a seek). */
+static int ra_spent(const struct stream *s, const struct stream_slot *o, uint64_t reader)
+{
+	return o->off + o->len <= reader ||
+	       (o->off > reader && o->off - reader >= (uint64_t)s->nra * s->unit);
+}
+
+/* A slot for the next unit: a free one, or a spent one whose read has
+ * finished (never waits). */
 static struct stream_slot *ra_free_slot(struct stream *s, uint64_t reader)
 {
 	for (int i = 0; i < s->nra; i++)
@@ -314,7 +323,11 @@ static struct stream_slot *ra_free_slot(struct stream *s, uint64_t reader)
 	for (int i = 0; i < s->nra; i++) {
 		struct stream_slot *o = &s->ra[i];
 
-		if (o->state == SLOT_READY && o->off + o->len <= reader)
+		if (!ra_spent(s, o, reader))
+			continue;
+		if (o->state == SLOT_BUSY && pfs_aio_test(o->op, NULL) == 1)
+			ra_wait(s, o);
+		if (o->state == SLOT_READY || o->state == SLOT_FREE)
 			return o;
 	}
 	return NULL;
