@@ -1,5 +1,6 @@
 /* stream.h - write-behind and read-ahead of one open file's contiguous I/O
- * (pfs_pwrite/pfs_pread and the v forms), when the config asks for them. */
+ * (pfs_pwrite/pfs_pread and the v forms), when the config or
+ * pfs_file_set_cache asks for them. */
 #ifndef PFS_STREAM_H
 #define PFS_STREAM_H
 
