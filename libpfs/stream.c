@@ -206,11 +206,27 @@ static struct stream_slot *wb_free_slot(struct stream *s)
 	return oldest;
 }
 
-static void iov_gather(uint8_t *dst, const struct iovec *iov, int iovcnt)
+/* Copies n bytes between buf and the iovecs, from skip bytes into them:
+ * into the iovecs when to_iov, else out of them. */
+static void iov_copy(const struct iovec *iov, int iovcnt, size_t skip, uint8_t *buf, size_t n,
+		     int to_iov)
 {
-	for (int i = 0; i < iovcnt; i++) {
-		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
-		dst += iov[i].iov_len;
+	for (int i = 0; i < iovcnt && n; i++) {
+		uint8_t *p = (uint8_t *)iov[i].iov_base + skip;
+		size_t take;
+
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		take = iov[i].iov_len - skip < n ? iov[i].iov_len - skip : n;
+		if (to_iov)
+			memcpy(p, buf, take);
+		else
+			memcpy(buf, p, take);
+		buf += take;
+		n -= take;
+		skip = 0;
 	}
 }
 
@@ -248,27 +264,6 @@ static struct stream_slot *ra_find(struct stream *s, uint64_t pos)
 	return NULL;
 }
 
-/* Copies n bytes from src into the iovecs, starting skip bytes in. */
-static void iov_scatter(const struct iovec *iov, int iovcnt, size_t skip, const uint8_t *src,
-			size_t n)
-{
-	for (int i = 0; i < iovcnt && n; i++) {
-		size_t take;
-
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		take = iov[i].iov_len - skip;
-		if (take > n)
-			take = n;
-		memcpy((uint8_t *)iov[i].iov_base + skip, src, take);
-		src += take;
-		n -= take;
-		skip = 0;
-	}
-}
-
 /* Serves [off, off + len) from the read-ahead slots as far as they hold it
  * without a gap. *eof is set when a slot shows the file ends before the
  * range does. Returns the bytes copied. */
@@ -295,7 +290,7 @@ static size_t ra_serve(struct stream *s, const struct iovec *iov, int iovcnt, ui
 			break;
 		}
 		n = (size_t)(have - pos) < len - done ? (size_t)(have - pos) : len - done;
-		iov_scatter(iov, iovcnt, done, o->buf + (pos - o->off), n);
+		iov_copy(iov, iovcnt, done, o->buf + (pos - o->off), n, 1);
 		done += n;
 		if ((size_t)o->got < o->len && done < len && off + done >= have) {
 			*eof = 1;
@@ -458,28 +453,25 @@ int stream_write(pfs_file_t *f, const struct iovec *iov, int iovcnt, uint64_t of
 {
 	struct stream *s = f->stream;
 	struct stream_slot *slot;
-	int taken = 0;
+	int taken = 0, cached;
 
 	if (!s || (f->flags & O_ACCMODE) == O_RDONLY)
 		return 0;
 	pthread_mutex_lock(&s->lock);
 	ra_drop(s);
+	cached = s->nwb && stream_takes(s, iov, iovcnt, off, len);
+	if (!cached)
+		wb_flush(f, s);     /* earlier bytes first, then the plain way */
 	if (s->err) {
 		*done = stream_take_err(s);
 		taken = 1;
 		goto out;
 	}
-	if (!s->nwb || !stream_takes(s, iov, iovcnt, off, len)) {
-		wb_flush(f, s);     /* earlier bytes first */
-		if (s->err) {
-			*done = stream_take_err(s);
-			taken = 1;
-		}
+	if (!cached)
 		goto out;
-	}
 	slot = s->filling;
 	if (slot && off == slot->off + slot->len && slot->len + len <= s->unit) {
-		iov_gather(slot->buf + slot->len, iov, iovcnt);
+		iov_copy(iov, iovcnt, 0, slot->buf + slot->len, len, 0);
 		slot->len += len;
 		goto queued;
 	}
@@ -490,7 +482,7 @@ int stream_write(pfs_file_t *f, const struct iovec *iov, int iovcnt, uint64_t of
 		wb_flush(f, s);
 		goto out;
 	}
-	iov_gather(slot->buf, iov, iovcnt);
+	iov_copy(iov, iovcnt, 0, slot->buf, len, 0);
 	slot->off = off;
 	slot->len = len;
 	slot->state = SLOT_FILLING;
@@ -499,10 +491,7 @@ queued:
 	if (slot->len == s->unit)
 		wb_start(f, s, slot);
 	*done = (ssize_t)len;
-	taken = 1;
-	pthread_mutex_lock(&f->lock);
-	f->dirty = 1;
-	pthread_mutex_unlock(&f->lock);
+	taken = 1;          /* f->dirty: set by the write itself, before close looks */
 out:
 	pthread_mutex_unlock(&s->lock);
 	return taken;

@@ -316,7 +316,8 @@ out:
 }
 
 /* pfs_file_set_cache turns a handle's caches off (its next write is on
- * the servers when it returns) and refuses sizes over 1024 MiB. */
+ * the servers when it returns: 4 KiB, which a cache would still be
+ * collecting) and refuses sizes over 1024 MiB. */
 static void per_file_off(void)
 {
 	static const struct pfs_layout l = { .stripe_count = NOSS, .stripe_size = MIB,
@@ -334,8 +335,8 @@ static void per_file_off(void)
 	CHECK(pfs_file_set_cache(f, 1025, 0) == -EINVAL, "off: 1025 MiB refused");
 	CHECK(pfs_file_set_cache(NULL, 1, 1) == -EINVAL, "off: NULL refused");
 	CHECK(pfs_file_set_cache(f, 0, 0) == 0, "off: turned off");
-	CHECK(pfs_pwrite(f, a, MIB, 0) == MIB, "off: write");
-	expect(p, a, MIB, 0, MIB, "off: another client sees an uncached write at once");
+	CHECK(pfs_pwrite(f, a, 4096, 0) == 4096, "off: write");
+	expect(p, a, 4096, 0, 4096, "off: another client sees an uncached write at once");
 out:
 	if (p)
 		pfs_close(p);
