@@ -46,10 +46,15 @@ int bench_json_check(const char *path, char *err, size_t errlen);
 struct bench_fabric_res {
 	double rtt8_us, rtt4k_us;      /* ping-pong round trip, median */
 	double write_gibs, read_gibs;  /* RMA 1 MiB, client -> server and back */
+	/* RMA read piped into a tmpfs file, and a tmpfs file piped into RMA
+	 * write: the bound for stream-write and stream-read. */
+	double store_write_gibs, store_read_gibs;
 };
 
-/* Forks a probe server and a client on provider; fills one sample. */
+/* Forks a probe server and a client on provider; fills one sample (the
+ * store rates only with a store_dir, a directory on tmpfs). */
 int bench_fabric_probe(const char *provider, size_t bw_bytes, int pingpongs,
-		       struct bench_fabric_res *out, char *err, size_t errlen);
+		       const char *store_dir, struct bench_fabric_res *out, char *err,
+		       size_t errlen);
 
 #endif /* PFS_BENCH_H */

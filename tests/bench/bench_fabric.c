@@ -1,7 +1,10 @@
 /* bench_fabric.c - the suite's own raw libfabric probe, the baseline for the
  * transport: two processes, one RDM endpoint each, blocking completion waits
- * (fi_cq_sread, as pfs uses), message ping-pong and 1 MiB RMA bandwidth. */
+ * (fi_cq_sread, as pfs uses), message ping-pong and 1 MiB RMA bandwidth; and
+ * the same RMA piped to and from a tmpfs file, the bound for a stream. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +107,26 @@ static int fab_open(struct fab *f, const char *provider, uint64_t bulk_access)
 	return rc;
 }
 
+/* Closes what fab_open opened. The shm provider removes its region in
+ * /dev/shm only when the endpoint is closed: a probe that just exits leaves
+ * 16 MiB files behind, two per run. */
+static void fab_close(struct fab *f)
+{
+	struct fid *fids[] = { f->ep ? &f->ep->fid : NULL, f->mr ? &f->mr->fid : NULL,
+			       f->msg_mr ? &f->msg_mr->fid : NULL, f->av ? &f->av->fid : NULL,
+			       f->cq ? &f->cq->fid : NULL, f->domain ? &f->domain->fid : NULL,
+			       f->fabric ? &f->fabric->fid : NULL };
+
+	for (size_t i = 0; i < sizeof(fids) / sizeof(fids[0]); i++)
+		if (fids[i])
+			fi_close(fids[i]);
+	if (f->info)
+		fi_freeinfo(f->info);
+	free(f->buf);
+	free(f->msg);
+	memset(f, 0, sizeof(*f));
+}
+
 /* Waits (blocking) for n completions; returns 0 or a negative code. */
 static int fab_wait(struct fab *f, int n)
 {
@@ -147,10 +170,51 @@ static ssize_t fab_send(struct fab *f, size_t len, fi_addr_t to)
 	return rc;
 }
 
-/* The server: echoes every message (its first one carries the client's
- * address), serves RMA by progressing in fi_cq_sread, stops on a 1-byte
- * message or after 10 idle seconds. */
-static void fab_server(const char *provider, int wfd)
+/* The server's loop: echoes every message (its first one carries the
+ * client's address), serves RMA by progressing in fi_cq_sread; returns 0 on
+ * a 1-byte message, a status from 2 up after 10 idle seconds or an error. */
+static int fab_serve(struct fab *f)
+{
+	f->peer = FI_ADDR_UNSPEC;
+	for (;;) {
+		struct fi_cq_msg_entry e;
+		ssize_t n = fi_cq_sread(f->cq, &e, 1, NULL, FAB_WAIT_MS);
+
+		if (n == -FI_EAGAIN)
+			return 2;
+		if (n == -FI_EAVAIL) {
+			struct fi_cq_err_entry ee = { 0 };
+
+			fi_cq_readerr(f->cq, &ee, 0);
+			continue;
+		}
+		if (n != 1 || !(e.flags & FI_RECV))
+			continue;
+		if (f->peer == FI_ADDR_UNSPEC) {
+			/* hello: the client's address */
+			int rc = fi_av_insert(f->av, f->msg, 1, &f->peer, 0, NULL);
+
+			if (rc != 1) {
+				if (getenv("PFS_BENCH_DEBUG"))
+					fprintf(stderr, "probe server: insert of %zu bytes: %d\n",
+						e.len, rc);
+				return 3;
+			}
+		} else if (e.len == 1) {
+			fab_send(f, 1, f->peer);
+			fab_wait(f, 1);
+			return 0;
+		}
+		if (fab_post_recv(f))
+			return 4;
+		if (fab_send(f, e.len, f->peer))
+			return 5;
+	}
+}
+
+/* The server: opens, tells the client where it is through wfd, serves;
+ * returns the process's exit status. */
+static int fab_server(const char *provider, int wfd)
 {
 	struct fab f = { 0 };
 	struct fab_hello h = { 0 };
@@ -168,42 +232,12 @@ static void fab_server(const char *provider, int wfd)
 		  (uint64_t)(uintptr_t)f.buf : 0;
 	h.rkey = f.mr ? fi_mr_key(f.mr) : 0;
 	if (write(wfd, &h, sizeof(h)) != (ssize_t)sizeof(h) || rc)
-		_exit(1);
+		rc = 1;
 	close(wfd);
-	f.peer = FI_ADDR_UNSPEC;
-	for (;;) {
-		struct fi_cq_msg_entry e;
-		ssize_t n = fi_cq_sread(f.cq, &e, 1, NULL, FAB_WAIT_MS);
-
-		if (n == -FI_EAGAIN)
-			_exit(2);
-		if (n == -FI_EAVAIL) {
-			struct fi_cq_err_entry ee = { 0 };
-
-			fi_cq_readerr(f.cq, &ee, 0);
-			continue;
-		}
-		if (n != 1 || !(e.flags & FI_RECV))
-			continue;
-		if (f.peer == FI_ADDR_UNSPEC) {
-			/* hello: the client's address */
-			rc = fi_av_insert(f.av, f.msg, 1, &f.peer, 0, NULL);
-			if (rc != 1) {
-				if (getenv("PFS_BENCH_DEBUG"))
-					fprintf(stderr, "probe server: insert of %zu bytes: %d\n",
-						e.len, rc);
-				_exit(3);
-			}
-		} else if (e.len == 1) {
-			fab_send(&f, 1, f.peer);
-			fab_wait(&f, 1);
-			_exit(0);
-		}
-		if (fab_post_recv(&f))
-			_exit(4);
-		if (fab_send(&f, e.len, f.peer))
-			_exit(5);
-	}
+	if (!rc)
+		rc = fab_serve(&f);
+	fab_close(&f);
+	return rc;
 }
 
 /* One message there and back; the echo's recv is posted first. */
@@ -273,8 +307,192 @@ static int fab_bw(struct fab *f, const struct fab_hello *h, int write, size_t to
 	return rc;
 }
 
+/* ---- RMA piped through tmpfs: the bound for one stream ----
+ * What a storage server must do for a client's stream, with nothing else:
+ * for a write, pull 1 MiB from the peer by RMA read and pwrite it to a tmpfs
+ * file; for a read, pread 1 MiB and push it to the peer by RMA write. The
+ * fabric side (this thread) and the file side (a second thread) overlap,
+ * FAB_SLOTS transfers in flight, so the figure is what the two cores give
+ * the pattern when no pfs code runs: pfs's stream rows divided by it say
+ * how much of the machine pfs leaves on the table. */
+
+enum fab_stage { FAB_AT_FABRIC, FAB_IN_FABRIC, FAB_AT_FILE, FAB_IN_FILE, FAB_DONE };
+
+struct fab_pipe {
+	struct fab *f;
+	const struct fab_hello *h;
+	int fd;
+	int pull;                    /* 1: fabric then file (write); 0: file then fabric */
+	size_t nx, next, finished;   /* transfers: in all, started, through both stages */
+	size_t xfer[FAB_SLOTS];      /* the transfer each slot carries */
+	enum fab_stage stage[FAB_SLOTS];
+	struct fi_context2 ctx[FAB_SLOTS];
+	int rc;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;         /* a slot reached the file stage, or the end */
+};
+
+/* With p->lock held: slot i finished a stage; moves it on. */
+static void fab_pipe_advance(struct fab_pipe *p, int i)
+{
+	int was_fabric = p->stage[i] == FAB_IN_FABRIC;
+
+	pthread_cond_broadcast(&p->cond);
+	if (was_fabric == p->pull) {
+		/* The first of its two stages. */
+		p->stage[i] = was_fabric ? FAB_AT_FILE : FAB_AT_FABRIC;
+		return;
+	}
+	p->finished++;
+	if (p->next == p->nx) {
+		p->stage[i] = FAB_DONE;
+		return;
+	}
+	p->xfer[i] = p->next++;
+	p->stage[i] = p->pull ? FAB_AT_FABRIC : FAB_AT_FILE;
+}
+
+static void *fab_pipe_file(void *arg)
+{
+	struct fab_pipe *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->finished < p->nx && !p->rc) {
+		int i, found = -1;
+
+		for (i = 0; i < FAB_SLOTS; i++)
+			if (p->stage[i] == FAB_AT_FILE && (found < 0 || p->xfer[i] < p->xfer[found]))
+				found = i;
+		if (found < 0) {
+			pthread_cond_wait(&p->cond, &p->lock);
+			continue;
+		}
+		p->stage[found] = FAB_IN_FILE;
+		pthread_mutex_unlock(&p->lock);
+		uint8_t *b = p->f->buf + (size_t)found * FAB_XFER;
+		off_t off = (off_t)(p->xfer[found] * FAB_XFER);
+		ssize_t n = p->pull ? pwrite(p->fd, b, FAB_XFER, off) : pread(p->fd, b, FAB_XFER, off);
+		pthread_mutex_lock(&p->lock);
+		if (n != (ssize_t)FAB_XFER)
+			p->rc = -FI_EIO;
+		fab_pipe_advance(p, found);
+		/* The fabric thread may sleep in fi_cq_sread with a slot to post. */
+		fi_cq_signal(p->f->cq);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* With p->lock held: posts every slot waiting for the fabric. */
+static int fab_pipe_post(struct fab_pipe *p)
+{
+	for (int i = 0; i < FAB_SLOTS; i++) {
+		size_t slot = (size_t)i * FAB_XFER;
+		ssize_t rc;
+
+		if (p->stage[i] != FAB_AT_FABRIC)
+			continue;
+		if (p->pull)
+			rc = fi_read(p->f->ep, p->f->buf + slot, FAB_XFER, fi_mr_desc(p->f->mr),
+				     p->f->peer, p->h->raddr + slot, p->h->rkey, &p->ctx[i]);
+		else
+			rc = fi_write(p->f->ep, p->f->buf + slot, FAB_XFER, fi_mr_desc(p->f->mr),
+				      p->f->peer, p->h->raddr + slot, p->h->rkey, &p->ctx[i]);
+		if (rc == -FI_EAGAIN)
+			return 0;
+		if (rc)
+			return (int)rc;
+		p->stage[i] = FAB_IN_FABRIC;
+	}
+	return 0;
+}
+
+/* The fabric side of the pipe, on this thread. */
+static int fab_pipe_fabric(struct fab_pipe *p)
+{
+	struct fi_cq_msg_entry e[FAB_SLOTS];
+	double last = bench_now();   /* the last completion */
+
+	pthread_mutex_lock(&p->lock);
+	while (p->finished < p->nx && !p->rc) {
+		p->rc = fab_pipe_post(p);
+		pthread_mutex_unlock(&p->lock);
+		ssize_t got = fi_cq_sread(p->f->cq, e, FAB_SLOTS, NULL, 100);
+		pthread_mutex_lock(&p->lock);
+		if (got == -FI_EAGAIN) {
+			/* A signal from the file side, or nothing for 100 ms. */
+			if (bench_now() - last > FAB_WAIT_MS / 1000.0)
+				p->rc = -FI_ETIMEDOUT;
+			continue;
+		}
+		if (got < 0) {
+			p->rc = got == -FI_EAVAIL ? -FI_EIO : (int)got;
+			break;
+		}
+		last = bench_now();
+		for (ssize_t k = 0; k < got; k++)
+			fab_pipe_advance(p, (int)((struct fi_context2 *)e[k].op_context - p->ctx));
+	}
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return p->rc;
+}
+
+/* nx transfers through the pipe, one direction; *gibs its rate. */
+static int fab_pipe_run(struct fab *f, const struct fab_hello *h, int fd, int pull, size_t nx,
+			double *gibs)
+{
+	struct fab_pipe p = { .f = f, .h = h, .fd = fd, .pull = pull, .nx = nx };
+	pthread_t th;
+	double t0;
+	int rc;
+
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	for (int i = 0; i < FAB_SLOTS; i++) {   /* nx >= FAB_SLOTS: fab_store */
+		p.xfer[i] = p.next++;
+		p.stage[i] = pull ? FAB_AT_FABRIC : FAB_AT_FILE;
+	}
+	t0 = bench_now();
+	rc = pthread_create(&th, NULL, fab_pipe_file, &p);
+	if (rc) {
+		rc = -rc;
+		goto out;
+	}
+	rc = fab_pipe_fabric(&p);
+	pthread_join(th, NULL);
+	if (!rc)
+		rc = p.rc;
+	*gibs = (double)nx * FAB_XFER / (bench_now() - t0) / (1 << 30);
+out:
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+	return rc;
+}
+
+/* Write (pull and store), then read back (load and push), through a file
+ * in dir, removed afterwards. */
+static int fab_store(struct fab *f, const struct fab_hello *h, const char *dir, size_t total,
+		     struct bench_fabric_res *out)
+{
+	char path[512];
+	size_t nx = total / FAB_XFER < FAB_SLOTS ? FAB_SLOTS : total / FAB_XFER;
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/fabric-store.%d", dir, (int)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -FI_EIO;
+	rc = fab_pipe_run(f, h, fd, 1, nx, &out->store_write_gibs);
+	if (!rc)
+		rc = fab_pipe_run(f, h, fd, 0, nx, &out->store_read_gibs);
+	close(fd);
+	unlink(path);
+	return rc;
+}
+
 static int fab_client(const char *provider, int rfd, size_t bw_bytes, int pingpongs,
-		      struct bench_fabric_res *out)
+		      const char *store_dir, struct bench_fabric_res *out)
 {
 	struct fab f = { 0 };
 	struct fab_hello h;
@@ -285,9 +503,11 @@ static int fab_client(const char *provider, int rfd, size_t bw_bytes, int pingpo
 		return -FI_EIO;
 	rc = fab_open(&f, provider, FI_READ | FI_WRITE);
 	if (rc)
-		return rc;
-	if (fi_av_insert(f.av, h.addr, 1, &f.peer, 0, NULL) != 1)
-		return -FI_EINVAL;
+		goto out;
+	if (fi_av_insert(f.av, h.addr, 1, &f.peer, 0, NULL) != 1) {
+		rc = -FI_EINVAL;
+		goto out;
+	}
 	/* hello: our address, echoed back */
 	rc = fi_getname(&f.ep->fid, f.msg + FAB_MSG, &mylen);
 	if (!rc)
@@ -314,13 +534,18 @@ static int fab_client(const char *provider, int rfd, size_t bw_bytes, int pingpo
 		rc = fab_bw(&f, &h, 1, bw_bytes, &out->write_gibs);
 	if (!rc)
 		rc = fab_bw(&f, &h, 0, bw_bytes, &out->read_gibs);
+	if (!rc && store_dir)
+		rc = fab_store(&f, &h, store_dir, bw_bytes, out);
 	if (!rc)
 		rc = fab_pingpong(&f, 1);   /* quit */
+out:
+	fab_close(&f);
 	return rc;
 }
 
 int bench_fabric_probe(const char *provider, size_t bw_bytes, int pingpongs,
-		       struct bench_fabric_res *out, char *err, size_t errlen)
+		       const char *store_dir, struct bench_fabric_res *out, char *err,
+		       size_t errlen)
 {
 	struct bench_fabric_res *shared;
 	int p[2], st, rc = 0;
@@ -337,8 +562,7 @@ int bench_fabric_probe(const char *provider, size_t bw_bytes, int pingpongs,
 	if (srv == 0) {
 		close(p[0]);
 		alarm(120);
-		fab_server(provider, p[1]);
-		_exit(0);
+		_exit(fab_server(provider, p[1]));
 	}
 	cli = fork();
 	if (cli == 0) {
@@ -346,7 +570,7 @@ int bench_fabric_probe(const char *provider, size_t bw_bytes, int pingpongs,
 
 		close(p[1]);
 		alarm(120);
-		*crc = fab_client(provider, p[0], bw_bytes, pingpongs, shared);
+		*crc = fab_client(provider, p[0], bw_bytes, pingpongs, store_dir, shared);
 		_exit(0);
 	}
 	close(p[0]);

@@ -1123,8 +1123,8 @@ static void bench_fabric(struct bench_env *e)
 	for (int run = 0; run < e->o->runs; run++) {
 		struct bench_fabric_res f;
 
-		if (bench_fabric_probe(e->prov, e->o->fabric_bytes, e->o->pingpongs, &f, err,
-				       sizeof(err))) {
+		if (bench_fabric_probe(e->prov, e->o->fabric_bytes, e->o->pingpongs, e->o->tmpfs,
+				       &f, err, sizeof(err))) {
 			bench_fail(e->t, bench_nm(n, sizeof(n), "fabric-rma-write-1m", e->prov),
 				   e->prov, "GiB/s", err);
 			return;
@@ -1133,6 +1133,10 @@ static void bench_fabric(struct bench_env *e)
 			  "GiB/s", NULL, NULL, f.write_gibs);
 		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-rma-read-1m", e->prov), e->prov,
 			  "GiB/s", NULL, NULL, f.read_gibs);
+		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-tmpfs-write-1m", e->prov), e->prov,
+			  "GiB/s", NULL, NULL, f.store_write_gibs);
+		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-tmpfs-read-1m", e->prov), e->prov,
+			  "GiB/s", NULL, NULL, f.store_read_gibs);
 		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-pingpong-8b", e->prov), e->prov,
 			  "us", NULL, NULL, f.rtt8_us);
 		bench_add(e->t, bench_nm(n, sizeof(n), "fabric-pingpong-4k", e->prov), e->prov,
