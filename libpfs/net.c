@@ -207,8 +207,9 @@ struct net_ep {
 	int64_t quiet_ns;            /* nap_wait: the silence before them;
 	                              * these three: the poller only */
 	int64_t last_poll_ns;        /* when the CQ was last read (atomic) */
-	pthread_mutex_t prov_lock;   /* nap_wait: around every libfabric call
-	                              * (see net_prov_lock); innermost lock */
+	pthread_mutex_t prov_lock;   /* nap_wait: around the libfabric calls
+	                              * made while other threads run (see
+	                              * net_prov_lock); innermost lock */
 	uint64_t mr_mode;
 	uint64_t next_key;
 	int rx_depth;

@@ -190,8 +190,10 @@ out:
 }
 
 /* Threads sharing one cached handle: each writes every NTHREADS-th record
- * (so the collecting slot changes hands all the time), then each reads
- * records of the others; the handle's own writes must always be seen. */
+ * (so the collecting slot changes hands all the time), then reads its own
+ * records back, last first; the handle's own writes must always be seen
+ * (others' records may not be written yet; the whole file is checked after
+ * the threads end). */
 #define NTHREADS 4
 #define REC (96u << 10)
 #define NREC 96
@@ -208,20 +210,17 @@ static void *thread_io(void *arg)
 	struct shared *sh = arg;
 	uint8_t *buf = malloc(REC);
 
+	if (!buf) {
+		sh->bad++;
+		return NULL;
+	}
 	for (int r = sh->t; r < NREC; r += NTHREADS)
 		if (pfs_pwrite(sh->f, sh->model + (size_t)r * REC, REC, (uint64_t)r * REC) != REC)
 			sh->bad++;
-	for (int i = 0; i < NREC; i++) {
-		int r = (i * 7 + sh->t) % NREC;
-
-		/* Records of other threads may not be written yet: read only
-		 * our own until every writer is known to be done. */
-		if (r % NTHREADS != sh->t)
-			continue;
+	for (int r = NREC - NTHREADS + sh->t; r >= 0; r -= NTHREADS)
 		if (pfs_pread(sh->f, buf, REC, (uint64_t)r * REC) != REC ||
 		    memcmp(buf, sh->model + (size_t)r * REC, REC))
 			sh->bad++;
-	}
 	free(buf);
 	return NULL;
 }
@@ -235,8 +234,12 @@ static void threads(void)
 	uint8_t *model = malloc((size_t)NREC * REC);
 	unsigned seed = 99;
 	pfs_file_t *f = NULL, *g = NULL;
-	int bad = 0;
+	int bad = 0, started[NTHREADS];
 
+	if (!model) {
+		fail("threads: out of memory");
+		return;
+	}
 	fill(model, (size_t)NREC * REC, &seed);
 	if (pfs_open(cached, "/threads", O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &f)) {
 		fail("threads: open");
@@ -244,11 +247,11 @@ static void threads(void)
 	}
 	for (int t = 0; t < NTHREADS; t++) {
 		sh[t] = (struct shared){ .f = f, .model = model, .t = t };
-		if (pthread_create(&tid[t], NULL, thread_io, &sh[t]))
-			sh[t].bad = -1;
+		started[t] = pthread_create(&tid[t], NULL, thread_io, &sh[t]) == 0;
+		CHECK(started[t], "threads: thread %d not started", t);
 	}
 	for (int t = 0; t < NTHREADS; t++) {
-		if (sh[t].bad >= 0)
+		if (started[t])
 			pthread_join(tid[t], NULL);
 		bad += sh[t].bad;
 	}
