@@ -201,9 +201,7 @@ static int fab_serve(struct fab *f)
 				return 3;
 			}
 		} else if (e.len == 1) {
-			fab_send(f, 1, f->peer);
-			fab_wait(f, 1);
-			return 0;
+			return 0;       /* quit: no reply (see fab_quit) */
 		}
 		if (fab_post_recv(f))
 			return 4;
@@ -238,6 +236,16 @@ static int fab_server(const char *provider, int wfd)
 		rc = fab_serve(&f);
 	fab_close(&f);
 	return rc;
+}
+
+/* Tells the server to stop: one byte, not answered. An answered quit lost
+ * its answer in about 1 probe in 10 on tcp (the server closes its endpoint
+ * right after sending it), and the probe then failed after measuring. */
+static int fab_quit(struct fab *f)
+{
+	ssize_t rc = fab_send(f, 1, f->peer);
+
+	return rc ? (int)rc : fab_wait(f, 1);
 }
 
 /* One message there and back; the echo's recv is posted first. */
@@ -537,7 +545,7 @@ static int fab_client(const char *provider, int rfd, size_t bw_bytes, int pingpo
 	if (!rc && store_dir)
 		rc = fab_store(&f, &h, store_dir, bw_bytes, out);
 	if (!rc)
-		rc = fab_pingpong(&f, 1);   /* quit */
+		rc = fab_quit(&f);
 out:
 	fab_close(&f);
 	return rc;
