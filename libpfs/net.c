@@ -1480,12 +1480,24 @@ static size_t net_frame(const struct net_lane *lane, uint8_t *buf, uint16_t opco
 }
 
 /* Posts a send on ctx's lane, retrying while the queue is full. */
+/* How long a send may keep meeting -FI_EAGAIN before the peer counts as
+ * refusing connections. rxm answers a refused connect by freeing the
+ * connection and trying again on the next post, so to us a dead server looks
+ * like a connection forever being set up: a call to it used to wait out its
+ * whole attempt (2.5 s by default) before an EC read could read around the
+ * lost stripe or the caller could report it. On a LAN a connection is up
+ * within a millisecond; a full send queue drains as fast. The call fails
+ * unsent, so the caller's retry cannot deliver it twice. */
+#define NET_CONNECT_MAX_MS 250
+
 static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
 {
 	struct net_retry retry = { .wait_ms = 0 };
+	struct timespec refused;
 	ssize_t rc;
 
+	net_deadline(&refused, NET_CONNECT_MAX_MS);
 	for (;;) {
 		net_prov_lock(ep);
 		rc = fi_send(ctx->lane->ep, buf, len, desc, dest, ctx);
@@ -1494,6 +1506,8 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 			return net_errno(rc);
 		if (net_ms_until(deadline) <= 0)
 			return -ETIMEDOUT;
+		if (net_ms_until(&refused) <= 0)
+			return -ECONNREFUSED;
 		net_backoff(ep, &retry);
 	}
 }

@@ -480,9 +480,10 @@ static void fault_down_test(void)
 	dt = fault_now() - t0;
 	printf("down test: read from the dead target: %s in %.2f s\n",
 	       rc < 0 ? pfs_strerror((int)rc) : "success", dt);
-	if (rc >= 0 || (rc != -ETIMEDOUT && rc != -EIO && rc != -ECONNRESET) || dt > bound)
-		fault_fail("read from a dead target: %zd after %.2f s (want -ETIMEDOUT/-EIO within %.1f s)",
-			   rc, dt, bound);
+	if (rc >= 0 || (rc != -ETIMEDOUT && rc != -EIO && rc != -ECONNRESET &&
+			rc != -ECONNREFUSED) || dt > bound)
+		fault_fail("read from a dead target: %zd after %.2f s (want -ETIMEDOUT/-EIO/"
+			   "-ECONNRESET/-ECONNREFUSED within %.1f s)", rc, dt, bound);
 	t0 = fault_now();
 	rc = pfs_pread(fault_files[0].f, buf, sizeof(buf), 0);
 	dt = fault_now() - t0;
