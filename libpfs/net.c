@@ -757,7 +757,10 @@ static void net_stop_threads(struct net_ep *ep)
 	for (struct net_waiter *w = ep->waiters; w; w = w->next)
 		pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&ep->lock);
-	/* The worker inside fi_cq_sread wakes within NET_SREAD_MAX_MS. */
+	/* Wake the worker inside fi_cq_sread now rather than at the end of its
+	 * NET_SREAD_MAX_MS sleep (a napping one sees stopping by itself). */
+	if (!ep->nap_wait)
+		fi_cq_signal(ep->cq);
 	for (int i = 0; i < ep->nworkers; i++)
 		pthread_join(ep->workers[i], NULL);
 	free(ep->workers);
