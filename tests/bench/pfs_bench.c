@@ -810,8 +810,12 @@ static double bench_servers_rss_mib(const struct cluster *c)
 static int bench_phase(struct bench_env *e, const char *row, const char *unit, int nproc,
 		       struct bench_wl *w, struct bench_result *res)
 {
+	double t0 = bench_now();
 	int rc = bench_run_procs(nproc, bench_worker, w, res);
 
+	if (getenv("PFS_BENCH_DEBUG"))
+		fprintf(stderr, "phase %s (%s): %.2f s\n", row, w->pfs ? "pfs" : "tmpfs",
+			bench_now() - t0);
 	if (rc) {
 		char msg[200];
 		const char *why = "";
