@@ -45,6 +45,7 @@ struct bench_opts {
 	size_t fabric_bytes;
 	int md_shm;                     /* metadata rows on shm too */
 	int rand_shm;
+	int multi_shm;                  /* EC, fpp and shared-file rows on shm too */
 	const char *providers[2];
 	int nprov;
 	const char *json;
@@ -1313,6 +1314,17 @@ static int bench_want(const struct bench_opts *o, const char *phase)
 	return !o->only;
 }
 
+/* Whether a phase runs on this provider: every phase on tcp; on shm those
+ * the mode turns on (shm_flag; quick mode keeps shm to the stream, random
+ * and idle rows, the ones the goals name for it), or any that --only names. */
+static int bench_on(const struct bench_opts *o, const char *prov, int shm_flag,
+		    const char *phase)
+{
+	if (!bench_want(o, phase))
+		return 0;
+	return !strcmp(prov, "tcp") || shm_flag || o->only;
+}
+
 /* Waits (up to 10 s) until the servers are quiet for a second: after the
  * load, the MDS still sends the destroys of unlinked files' objects. */
 static void bench_settle(const struct cluster *c)
@@ -1352,7 +1364,7 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 					"fabric-rma-write-1m", "fabric-rma-read-1m", 1);
 			bench_stream_cached(&e);
 		}
-		if (bench_want(o, "ec")) {
+		if (bench_on(o, prov, o->multi_shm, "ec")) {
 			fprintf(stderr, "pfs_bench: %s: erasure coding %d+%d, 1 client\n", prov,
 				BENCH_EC_K, BENCH_EC_M);
 			bench_ec(&e);
@@ -1365,20 +1377,20 @@ static void bench_provider(struct bench_opts *o, struct bench_table *t, const ch
 			fprintf(stderr, "pfs_bench: %s: MPI-IO N-to-1 collective, 4 ranks\n", prov);
 			bench_mpiio(&e);
 		}
-		if (bench_want(o, "fpp")) {
+		if (bench_on(o, prov, o->multi_shm, "fpp")) {
 			fprintf(stderr, "pfs_bench: %s: file per process, 4 processes\n", prov);
 			bench_bandwidth(&e, "fpp-write", "fpp-read", 4, 0, o->multi_bytes / 4, NULL, NULL, 0);
 		}
-		if (bench_want(o, "shared")) {
+		if (bench_on(o, prov, o->multi_shm, "shared")) {
 			fprintf(stderr, "pfs_bench: %s: shared file, 4 processes\n", prov);
 			bench_bandwidth(&e, "shared-file-write", "shared-file-read", 4, 1,
 					o->multi_bytes / 4, "fpp-write", "fpp-read", 0);
 		}
-		if ((full_set || o->rand_shm) && bench_want(o, "rand")) {
+		if (bench_on(o, prov, o->rand_shm, "rand")) {
 			fprintf(stderr, "pfs_bench: %s: random 4 KiB\n", prov);
 			bench_random(&e);
 		}
-		if ((full_set || o->md_shm) && bench_want(o, "meta")) {
+		if (bench_on(o, prov, o->md_shm, "meta")) {
 			fprintf(stderr, "pfs_bench: %s: metadata, %d files\n", prov, o->md_files);
 			bench_metadata(&e);
 		}
@@ -1443,7 +1455,7 @@ static void bench_mode(struct bench_opts *o, const char *mode)
 		o->stream_bytes = 256 << 20;
 		o->multi_bytes = 256 << 20;
 		o->rand_file = 32 << 20;
-		o->rand_secs = 0.7;
+		o->rand_secs = 0.35;
 		o->md_files = 2000;
 		o->idle_secs = 3;
 		o->pingpongs = 1000;
@@ -1461,6 +1473,7 @@ static void bench_mode(struct bench_opts *o, const char *mode)
 		o->fabric_bytes = (size_t)2 << 30;
 		o->md_shm = 1;
 		o->rand_shm = 1;
+		o->multi_shm = 1;
 	}
 }
 
