@@ -641,19 +641,6 @@ static void net_lane_reset(struct net_ep *ep, struct net_lane *failed, int timeo
 
 /* ---- setup ---- */
 
-/* Unless FI_OFI_RXM_MSG_RX_SIZE is set, libfabric 1.17's rxm sizes the
- * receive buffers of its shared receive context from its own default (4096
- * in its source) and touches them when the first endpoint opens: 93 MB
- * resident in every client process (128 ranks on a node: 12 GB) and in
- * every server. With the variable at 128 a client holds 41 MB
- * and the 5 servers of a bench cluster 218 MiB instead of 469; the stream,
- * fpp, shared-file, random and metadata rows did not change (A/B/A/B in one
- * hour). Messages beyond them wait in the socket, not on the floor. Set
- * only when the user has not set it, before the first fi_getinfo: rxm
- * reads it once per process, so it has no effect where something else
- * (MPI over libfabric) initialized rxm first. */
-#define NET_RXM_MSG_RX_SIZE "128"
-
 static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 {
 	struct fi_cq_attr cq_attr = { .format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_UNSPEC,
@@ -665,7 +652,6 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 
 	if (!hints)
 		return -ENOMEM;
-	setenv("FI_OFI_RXM_MSG_RX_SIZE", NET_RXM_MSG_RX_SIZE, 0);
 	ep->fixed = flags != 0;
 	rc = fi_getinfo(NET_FI_VERSION, opts->node, opts->service, flags, hints, &ep->info);
 	fi_freeinfo(hints);

@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 		return mds_info(&a);
 	log_set_name("pfs-mds");
 	log_set_level(a.verbose ? LOG_DEBUG : LOG_INFO);
+	srv_libfabric_env();
 	srv_block_signals(&set);
 	memset(&s, 0, sizeof(s));
 	rc = mds_start(&s, &a);

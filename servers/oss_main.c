@@ -486,6 +486,7 @@ int main(int argc, char **argv)
 		return oss_info(&args);
 	log_set_name("pfs-oss");
 	log_set_level(args.verbose ? LOG_DEBUG : LOG_INFO);
+	srv_libfabric_env();
 	srv_block_signals(&set);
 	rc = oss_start(&srv, &args);
 	if (rc < 0) {
