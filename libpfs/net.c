@@ -201,6 +201,7 @@ struct net_ep {
 	int can_reset;               /* lanes may be replaced (no FI_MR_ENDPOINT) */
 	int timeout_ms;
 	int nap_wait;                /* no kernel wait object: poll, then nap */
+	int rxm;                     /* connections made by ofi_rxm (tcp, verbs) */
 	int64_t last_cqe_ns;         /* nap_wait: when a completion last came */
 	int burst_cqes;              /* nap_wait: completions that came less
 	                              * than NET_STREAM_SPIN_NS apart, so far */
@@ -662,6 +663,7 @@ static int net_open_fabric(struct net_ep *ep, const struct net_opts *opts)
 		return rc == -FI_ENODATA ? -ENODEV : net_errno(rc);
 	}
 	ep->mr_mode = ep->info->domain_attr->mr_mode;
+	ep->rxm = strstr(ep->info->fabric_attr->prov_name, "ofi_rxm") != NULL;
 	/* Memory regions bound to one endpoint would not serve another. */
 	ep->can_reset = !(ep->mr_mode & FI_MR_ENDPOINT);
 	rc = fi_fabric(ep->info->fabric_attr, &ep->fabric, NULL);
@@ -1482,17 +1484,19 @@ static size_t net_frame(const struct net_lane *lane, uint8_t *buf, uint16_t opco
 	return WIRE_HDR_LEN + h.src_len + plen;
 }
 
-/* Posts a send on ctx's lane, retrying while the queue is full. */
-/* How long a send may keep meeting -FI_EAGAIN before the peer counts as
- * refusing connections. rxm answers a refused connect by freeing the
- * connection and trying again on the next post, so to us a dead server looks
- * like a connection forever being set up: a call to it used to wait out its
- * whole attempt (2.5 s by default) before an EC read could read around the
- * lost stripe or the caller could report it. On a LAN a connection is up
- * within a millisecond; a full send queue drains as fast. The call fails
- * unsent, so the caller's retry cannot deliver it twice. */
+/* How long a send over rxm may keep meeting -FI_EAGAIN before the peer
+ * counts as refusing connections. rxm answers a refused connect by freeing
+ * the connection and trying again on the next post, so to us a dead server
+ * looks like a connection forever being set up: a call to it used to wait
+ * out its whole attempt (2.5 s by default) before an EC read could read
+ * around the lost stripe or the caller could report it. On a LAN a
+ * connection is up within a millisecond. The call fails unsent, so the
+ * caller's retry cannot deliver it twice. (shm has no connections: there
+ * -FI_EAGAIN only means a busy peer's queue is full.) */
 #define NET_CONNECT_MAX_MS 250
 
+/* Posts a send on ctx's lane, retrying while the queue is full or the
+ * connection is being set up. */
 static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
 {
@@ -1509,7 +1513,7 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 			return net_errno(rc);
 		if (net_ms_until(deadline) <= 0)
 			return -ETIMEDOUT;
-		if (net_ms_until(&refused) <= 0)
+		if (ep->rxm && net_ms_until(&refused) <= 0)
 			return -ECONNREFUSED;
 		net_backoff(ep, &retry);
 	}

@@ -239,7 +239,7 @@ static int fab_server(const char *provider, int wfd)
 }
 
 /* Tells the server to stop: one byte, not answered. An answered quit lost
- * its answer in about 1 probe in 10 on tcp (the server closes its endpoint
+ * its answer in about 1 probe in 15 on tcp (the server closed its endpoint
  * right after sending it), and the probe then failed after measuring. */
 static int fab_quit(struct fab *f)
 {
