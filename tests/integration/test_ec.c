@@ -2,7 +2,8 @@
  * 127.0.0.1): every pattern of up to m killed targets reads back the
  * original bytes, partial writes interleave with target kills, truncate
  * recomputes parity, health reports lost stripes, and rebuild restores full
- * redundancy after a target is lost for good.
+ * redundancy after a target is lost for good, and a client finds a dead
+ * target without waiting out an RPC attempt.
  *
  * Targets are really killed (SIGKILL) and restarted, or frozen (SIGSTOP) and
  * thawed, so a "lost" stripe is one whose server does not answer.
@@ -215,6 +216,64 @@ static void case_roundtrip(void)
 	}
 	free(want);
 	free(chunk);
+}
+
+/* A client that never reached a target before finds it dead without
+ * waiting out an RPC attempt: rxm keeps retrying a refused connect, and
+ * net.c counts 250 ms of it as refused, so the degraded read goes around
+ * the dead target at once. The client here has a 20 s budget (5 s
+ * attempts): before that bound the read took an attempt and more. */
+#define DEAD_TIMEOUT_MS 20000
+
+static void case_dead_found_fast(void)
+{
+	const size_t len = 1 << 20;
+	uint8_t *want = malloc(len), *got = malloc(len);
+	char conf[400];
+	struct pfs_layout l;
+	pfs_fs_t *fs = NULL;
+	pfs_file_t *f = ec_create("/ec/dead", 2, 1, 65536, &l);
+	FILE *cf = NULL;
+	double t0, dt;
+	ssize_t n;
+	int rc;
+
+	if (!f || !want || !got)
+		goto out;
+	fill(want, len, ec_seed + 17);
+	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "dead: write %zu", len);
+	pfs_close(f);
+	f = NULL;
+	snprintf(conf, sizeof(conf), "%s/dead.conf", ec_cluster.dir);
+	cf = fopen(conf, "w");
+	check(cf != NULL, "dead: write %s", conf);
+	if (!cf)
+		goto out;
+	fprintf(cf, "provider = tcp\nmds_host = 127.0.0.1\nmds_port = %d\ntimeout_ms = %d\n",
+		ec_cluster.base_port, DEAD_TIMEOUT_MS);
+	fclose(cf);
+	rc = pfs_connect(conf, &fs);
+	check(rc == 0, "dead: connect: %s", pfs_strerror(rc));
+	if (rc)
+		goto out;
+	kill_targets(&l.targets[0], 1);
+	t0 = now_s();
+	rc = pfs_open(fs, "/ec/dead", O_RDONLY, 0, NULL, &f);
+	n = rc ? rc : pfs_pread(f, got, len, 0);
+	dt = now_s() - t0;
+	printf("# dead target found: 1 MiB degraded read in %.2f s\n", dt);
+	check(n == (ssize_t)len && !memcmp(got, want, len), "dead: degraded read %zd", n);
+	check(dt < DEAD_TIMEOUT_MS / 4 / 1000.0,
+	      "dead: a degraded read waited %.2f s (an RPC attempt is %.1f s)", dt,
+	      DEAD_TIMEOUT_MS / 4 / 1000.0);
+	restart_targets(&l.targets[0], 1, "/ec/dead");
+out:
+	if (f)
+		pfs_close(f);
+	if (fs)
+		pfs_disconnect(fs);
+	free(want);
+	free(got);
 }
 
 /* Every pattern of up to m lost stripes (all of them, or a sample). */
@@ -578,6 +637,7 @@ int main(void)
 		return 1;
 	}
 	case_roundtrip();
+	case_dead_found_fast();
 	case_patterns(4, 2, 16384, 1);
 	case_patterns(8, 3, 8192, all);
 	case_concurrent_writers();
