@@ -1183,7 +1183,6 @@ static void net_dispatch(struct net_ep *ep, struct net_ctx *ctx, size_t len, int
 static void net_read_error(struct net_ep *ep)
 {
 	struct fi_cq_err_entry e = { 0 };
-
 	ssize_t n;
 
 	net_prov_lock(ep);
@@ -1501,10 +1500,8 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 		    fi_addr_t dest, struct net_ctx *ctx, const struct timespec *deadline)
 {
 	struct net_retry retry = { .wait_ms = 0 };
-	struct timespec refused;
 	ssize_t rc;
 
-	net_deadline(&refused, NET_CONNECT_MAX_MS);
 	for (;;) {
 		net_prov_lock(ep);
 		rc = fi_send(ctx->lane->ep, buf, len, desc, dest, ctx);
@@ -1513,7 +1510,8 @@ static int net_send(struct net_ep *ep, const void *buf, size_t len, void *desc,
 			return net_errno(rc);
 		if (net_ms_until(deadline) <= 0)
 			return -ETIMEDOUT;
-		if (ep->rxm && net_ms_until(&refused) <= 0)
+		/* retry.start: when the first -FI_EAGAIN was met (net_backoff) */
+		if (ep->rxm && retry.wait_ms && -net_ms_until(&retry.start) >= NET_CONNECT_MAX_MS)
 			return -ECONNREFUSED;
 		net_backoff(ep, &retry);
 	}
