@@ -16,8 +16,8 @@
 
 #define IO_WINDOW 64            /* RPCs in flight per call */
 /* Most bytes one bulk RPC moves. Smaller than WIRE_BULK_MAX on purpose: a
- * 1 MiB transfer to one target goes as 2 RPCs that the target's workers
- * serve at once, so RMA, CRC and storage of the pieces overlap. Measured on
+ * 1 MiB read from one target goes as 2 RPCs that the target's workers
+ * serve at once, so storage reads and RMA of the pieces overlap. Measured on
  * tcp loopback (bench-quick, 3 runs each, same machine and hour), stream
  * write/read, plain and with write-behind/read-ahead, then EC 2+1 and the
  * 4-process fpp and shared-file rows, GiB/s:
@@ -28,8 +28,14 @@
  *     1 MiB: 0.89/1.15, cached 1.29/1.52, EC 0.59/1.34, fpp 1.20/1.44,
  *            shared 1.03/1.20; server CPU 0.95/0.80
  * Fewer, larger RPCs cost less CPU per byte (fewer wakeups and hand-offs);
- * 1 MiB loses shared-file reads (one worker per megabyte). */
+ * 1 MiB loses shared-file reads (one worker per megabyte). Writes go as
+ * 1 MiB RPCs of IO_SEG_MAX segments, each with its own CRC: the OSS
+ * stores one segment while it pulls the next (oss_ops.c), the overlap
+ * that two 512 KiB RPCs gave, without their second request, reply and
+ * wake-ups. */
 #define IO_RPC_MAX (512u << 10)
+#define IO_WRITE_RPC_MAX (1u << 20)
+#define IO_SEG_MAX (512u << 10)
 /* Most logical bytes of whole chunks compressed before they are sent. */
 #define IO_CHUNK_BATCH (16u << 20)
 #define IO_CCTX_POOL 8
@@ -242,6 +248,12 @@ static int io_seg_joins(const struct io_piece *prev, const struct io_piece *p)
 	return prev->mem == p->mem && prev->ptr + prev->len == p->ptr;
 }
 
+/* Whether a write's segment must begin at byte pos of its RPC. */
+static int io_seg_starts(const struct io_ctx *ctx, uint64_t pos)
+{
+	return ctx->write && pos % IO_SEG_MAX == 0;
+}
+
 static struct io_rpc *io_rpc_new(struct io_ctx *ctx, uint32_t stripe)
 {
 	struct io_rpc *r = io_vec_push(&ctx->rpcs, sizeof(*r));
@@ -260,20 +272,23 @@ static int io_rpc_take(struct io_ctx *ctx, struct io_rpc **rp, struct io_piece *
 {
 	struct io_rpc *r = *rp;
 	struct io_piece *prev, *q;
-	uint64_t take;
+	uint64_t take, max = ctx->write ? IO_WRITE_RPC_MAX : IO_RPC_MAX;
 	int new_ext, new_seg;
 
 	prev = r->count ? (struct io_piece *)ctx->rpc_pieces.p + ctx->rpc_pieces.n - 1 : NULL;
 	new_ext = !prev || !io_ext_joins(prev, p);
-	new_seg = !prev || !io_seg_joins(prev, p);
-	if (r->bytes >= IO_RPC_MAX || r->next + new_ext > WIRE_MAX_EXTENTS ||
+	new_seg = !prev || !io_seg_joins(prev, p) || io_seg_starts(ctx, r->bytes);
+	if (r->bytes >= max || r->next + new_ext > WIRE_MAX_EXTENTS ||
 	    r->nseg + new_seg > WIRE_MAX_SEGS) {
 		r = *rp = io_rpc_new(ctx, p->stripe);
 		if (!r)
 			return -ENOMEM;
 		new_ext = new_seg = 1;
 	}
-	take = IO_RPC_MAX - r->bytes;
+	take = max - r->bytes;
+	/* A write's piece ends where its segment does (io_rpc_describe). */
+	if (ctx->write && IO_SEG_MAX - r->bytes % IO_SEG_MAX < take)
+		take = IO_SEG_MAX - r->bytes % IO_SEG_MAX;
 	take = p->len < take ? p->len : take;
 	q = io_vec_push(&ctx->rpc_pieces, sizeof(*q));
 	if (!q)
@@ -408,27 +423,35 @@ static uint32_t io_rpc_crc(const struct io_ctx *ctx, const struct io_rpc *r)
 	return crc;
 }
 
-/* Fills the request's extents and, for bulk RPCs, its segments. */
+/* Fills the request's extents and, for bulk RPCs, its segments: a write's
+ * are cut every IO_SEG_MAX bytes and carry their own CRC. */
 static void io_rpc_describe(struct io_ctx *ctx, const struct io_rpc *r, int bulk)
 {
 	const struct io_piece *p = (const struct io_piece *)ctx->rpc_pieces.p + r->first;
 	struct wire_obj_io *m = ctx->msg;
+	uint64_t pos = 0;
 
 	m->next = m->nseg = 0;
-	for (size_t i = 0; i < r->count; i++) {
+	for (size_t i = 0; i < r->count; pos += p[i].len, i++) {
+		struct wire_seg *s;
+
 		if (i && io_ext_joins(&p[i - 1], &p[i]))
 			m->ext[m->next - 1].len += p[i].len;
 		else
 			m->ext[m->next++] = (struct wire_extent){ p[i].obj_off, p[i].len };
 		if (!bulk)
 			continue;
-		if (i && io_seg_joins(&p[i - 1], &p[i])) {
-			m->seg[m->nseg - 1].len += p[i].len;
-			continue;
+		if (!i || !io_seg_joins(&p[i - 1], &p[i]) || io_seg_starts(ctx, pos)) {
+			s = &m->seg[m->nseg++];
+			s->addr = net_mr_raddr(ctx->mem[p[i].mem].mr, p[i].ptr);
+			s->key = net_mr_key(ctx->mem[p[i].mem].mr);
+			s->len = 0;
+			s->crc = 0;
 		}
-		m->seg[m->nseg].addr = net_mr_raddr(ctx->mem[p[i].mem].mr, p[i].ptr);
-		m->seg[m->nseg].key = net_mr_key(ctx->mem[p[i].mem].mr);
-		m->seg[m->nseg++].len = p[i].len;
+		s = &m->seg[m->nseg - 1];
+		s->len += p[i].len;
+		if (ctx->write)
+			s->crc = checksum_crc32c(s->crc, p[i].ptr, p[i].len);
 	}
 }
 
@@ -461,9 +484,8 @@ static int io_rpc_start(struct io_ctx *ctx, const struct io_rpc *r, int timeout_
 	m->inline_len = 0;
 	m->inline_data = NULL;
 	io_rpc_describe(ctx, r, bulk);
-	if (ctx->write)
-		m->crc = io_rpc_crc(ctx, r);
 	if (ctx->write && !bulk) {
+		m->crc = io_rpc_crc(ctx, r);
 		io_gather(ctx, r);
 		m->inline_len = (uint32_t)r->bytes;
 		m->inline_data = ctx->inl;
@@ -798,6 +820,7 @@ static int io_crpc_start(struct io_ctx *ctx, struct wire_obj_chunks *m, const st
 		io->seg[0].addr = net_mr_raddr(mr, bounce + c->boff);
 		io->seg[0].key = net_mr_key(mr);
 		io->seg[0].len = r->bytes;
+		io->seg[0].crc = 0;    /* OBJ_WRITE_CHUNKS checks io->crc */
 	}
 	len = wire_enc_obj_chunks(ctx->enc, CLIENT_REQ_MAX, m);
 	if (len < 0)

@@ -159,6 +159,7 @@ struct net_rma {
 	int done;
 	int result;
 	int abandoned;               /* waiter timed out: free at completion */
+	struct timespec deadline;    /* the waiter gives up then */
 };
 
 struct net_peer {
@@ -1890,30 +1891,36 @@ int net_reply(struct net_req *r, int status, const void *payload, size_t plen)
 	return rc;
 }
 
-static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, size_t len,
-		   struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until)
+/* The deadline of a server's RMA: its own timeout, or the caller's if sooner. */
+static void net_rma_deadline(const struct net_ep *ep, const struct timespec *until,
+			     struct timespec *deadline)
+{
+	net_deadline(deadline, ep->timeout_ms);
+	if (until && (until->tv_sec < deadline->tv_sec ||
+		      (until->tv_sec == deadline->tv_sec && until->tv_nsec < deadline->tv_nsec)))
+		*deadline = *until;
+}
+
+int net_rma_start(struct net_ep *ep, int write, fi_addr_t peer, void *local, size_t len,
+		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until,
+		  struct net_rma **out)
 {
 	struct net_rma *op = calloc(1, sizeof(*op));
-	struct timespec deadline;
 	struct net_retry retry = { .wait_ms = 0 };
-	struct net_waiter w;
 	struct net_lane *lane;
-	int result;
 	ssize_t rc;
 
+	*out = NULL;
 	if (!op)
 		return -ENOMEM;
 	op->ctx.kind = NET_CTX_RMA;
+	net_rma_deadline(ep, until, &op->deadline);
 	/* A server's RMA goes to a client over the connection the request
 	 * came in on, which is the listening lane's. */
 	pthread_mutex_lock(&ep->lock);
 	lane = op->ctx.lane = ep->serve;
 	net_lane_get_locked(lane);
 	pthread_mutex_unlock(&ep->lock);
-	net_deadline(&deadline, ep->timeout_ms);
-	if (until && (until->tv_sec < deadline.tv_sec ||
-		      (until->tv_sec == deadline.tv_sec && until->tv_nsec < deadline.tv_nsec)))
-		deadline = *until;
 	for (;;) {
 		net_prov_lock(ep);
 		if (write)
@@ -1923,7 +1930,7 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 		net_prov_unlock(ep);
 		if (rc != -FI_EAGAIN)
 			break;
-		if (net_ms_until(&deadline) <= 0) {
+		if (net_ms_until(&op->deadline) <= 0) {
 			rc = -FI_ETIMEDOUT;
 			break;
 		}
@@ -1934,11 +1941,20 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 		net_lane_put(ep, lane);
 		return net_errno(rc);
 	}
+	*out = op;
+	return 0;
+}
+
+int net_rma_wait(struct net_ep *ep, struct net_rma *op)
+{
+	struct net_waiter w;
+	int result;
+
 	net_waiter_init(ep, &w);
 	pthread_mutex_lock(&ep->lock);
 	op->waiter = &w;
-	while (!op->done && net_ms_until(&deadline) > 0)
-		net_wait_locked(ep, &w, &deadline);
+	while (!op->done && net_ms_until(&op->deadline) > 0)
+		net_wait_locked(ep, &w, &op->deadline);
 	op->waiter = NULL;
 	net_waiter_done(ep, &w);
 	if (!op->done) {
@@ -1950,6 +1966,15 @@ static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, si
 	pthread_mutex_unlock(&ep->lock);
 	free(op);
 	return result;
+}
+
+static int net_rma(struct net_ep *ep, int write, fi_addr_t peer, void *local, size_t len,
+		   struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until)
+{
+	struct net_rma *op;
+	int rc = net_rma_start(ep, write, peer, local, len, lmr, raddr, rkey, until, &op);
+
+	return rc ? rc : net_rma_wait(ep, op);
 }
 
 int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,

@@ -113,6 +113,15 @@ int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,
 		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until);
 int net_rma_write(struct net_ep *ep, fi_addr_t peer, const void *local, size_t len,
 		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until);
+/* The same in two steps, so that a server can move several pieces at once:
+ * net_rma_start posts one transfer (write: 1 pushes, 0 pulls) and on
+ * success hands back *op, which net_rma_wait waits for, returns the result
+ * of and frees. Every started op must be waited for. */
+struct net_rma;
+int net_rma_start(struct net_ep *ep, int write, fi_addr_t peer, void *local, size_t len,
+		  struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until,
+		  struct net_rma **op);
+int net_rma_wait(struct net_ep *ep, struct net_rma *op);
 
 /* Sends bytes exactly as given, no header added: for tests and fuzzers
  * that must put malformed frames on the wire. */

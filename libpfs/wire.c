@@ -616,6 +616,7 @@ int wire_enc_obj_io(void *buf, size_t len, const struct wire_obj_io *m)
 		wire_put_u64(&b, m->seg[i].addr);
 		wire_put_u64(&b, m->seg[i].len);
 		wire_put_u64(&b, m->seg[i].key);
+		wire_put_u32(&b, m->seg[i].crc);
 	}
 	wire_put_u32(&b, m->inline_len);
 	wire_put_bytes(&b, m->inline_data, m->inline_len);
@@ -674,6 +675,7 @@ int wire_dec_obj_io(const void *buf, size_t len, struct wire_obj_io *m)
 		m->seg[i].addr = wire_get_u64(&b);
 		m->seg[i].len = wire_get_u64(&b);
 		m->seg[i].key = wire_get_u64(&b);
+		m->seg[i].crc = wire_get_u32(&b);
 	}
 	m->inline_len = wire_get_u32(&b);
 	if (b.err || m->inline_len > WIRE_INLINE_MAX)

@@ -236,12 +236,15 @@ struct wire_seg {                  /* registered client memory for RMA */
 	uint64_t addr;
 	uint64_t len;
 	uint64_t key;
+	uint32_t crc;                  /* OBJ_WRITE: CRC32C of this segment's bytes */
 };
 
 /* OBJ_WRITE / OBJ_READ request. Data moves inline (inline_len == total
  * extent length) or by RMA over segs (sum of seg lengths == total extent
  * length): the server pulls segs for a write and pushes into them for a read.
- * A read with neither returns the data inline in the reply. */
+ * A read with neither returns the data inline in the reply. An OBJ_WRITE
+ * over segs is checked segment by segment (seg[i].crc), so the server can
+ * store each one while it pulls the next; crc then goes unused. */
 struct wire_obj_io {
 	uint64_t fid;
 	uint32_t stripe;               /* stripe index of the object */

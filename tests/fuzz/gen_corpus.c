@@ -177,8 +177,8 @@ static void gen_oss(void)
 	gen_msg("obj_io", 0, &io);
 	io.inline_len = 0, io.inline_data = NULL, io.nseg = 2;
 	io.ext[1].len = 1 << 20;
-	io.seg[0] = (struct wire_seg){ 0x10000, 60, 77 };
-	io.seg[1] = (struct wire_seg){ 0x90000, 1 << 20, 78 };
+	io.seg[0] = (struct wire_seg){ 0x10000, 60, 77, 0 };
+	io.seg[1] = (struct wire_seg){ 0x90000, 1 << 20, 78, 0 };
 	gen_msg("obj_io", 1, &io);
 	io.nseg = 0;
 	gen_msg("obj_io", 2, &io);

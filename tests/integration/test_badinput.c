@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "checksum.h"
 #include "cluster.h"
 #include "net.h"
 #include "wire.h"
@@ -180,6 +181,87 @@ START_TEST(hostile_payloads)
 }
 END_TEST
 
+/* Reads len bytes at off of object fid.0 (inline); returns the status and
+ * fills *r (its data points into rep). */
+static int read_obj(struct net_ep *ep, fi_addr_t oss, uint64_t fid, uint64_t off, uint64_t len,
+		    uint8_t *rep, struct wire_obj_io_rep *r)
+{
+	struct wire_obj_io *io = calloc(1, sizeof(*io));
+	uint8_t *buf = malloc(WIRE_MSG_MAX);
+	size_t n;
+	int len_enc, rc;
+
+	ck_assert_ptr_nonnull(io);
+	ck_assert_ptr_nonnull(buf);
+	io->fid = fid;
+	io->next = 1;
+	io->ext[0] = (struct wire_extent){ off, len };
+	len_enc = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
+	ck_assert_int_gt(len_enc, 0);
+	rc = net_rpc(ep, oss, WIRE_OP_OBJ_READ, buf, (size_t)len_enc, rep, WIRE_MSG_MAX, &n);
+	if (rc == 0)
+		ck_assert_int_eq(wire_dec_obj_io_rep(rep, n, r), 0);
+	free(io);
+	free(buf);
+	return rc;
+}
+
+/* A bulk write is checked segment by segment (the OSS stores each as it
+ * arrives): a segment whose CRC does not match is refused with everything
+ * after it, and the reply says so; the segments before it are stored. */
+START_TEST(segment_crc_checked)
+{
+	const uint64_t seg = 256 << 10;
+	struct net_ep *ep = open_client(5000);
+	fi_addr_t oss = resolve(ep, test_cluster.base_port + 1);
+	struct wire_obj_io *io = calloc(1, sizeof(*io));
+	uint8_t *data = malloc(2 * seg), *buf = malloc(WIRE_MSG_MAX), *rep = malloc(WIRE_MSG_MAX);
+	static const uint8_t zeros[4096];
+	struct wire_obj_io_rep r;
+	struct net_mr *mr;
+	unsigned seed = 7;
+	size_t n;
+	int len;
+
+	ck_assert_ptr_nonnull(io);
+	ck_assert_ptr_nonnull(data);
+	random_bytes(data, 2 * seg, &seed);
+	ck_assert_int_eq(net_mr_reg(ep, data, 2 * seg, NET_MR_REMOTE_READ, &mr), 0);
+	for (int bad = 1; bad >= 0; bad--) {
+		uint64_t fid = 1001 + (uint64_t)bad;
+
+		memset(io, 0, sizeof(*io));
+		io->fid = fid;
+		io->next = 1;
+		io->ext[0] = (struct wire_extent){ 0, 2 * seg };
+		io->nseg = 2;
+		for (int i = 0; i < 2; i++)
+			io->seg[i] = (struct wire_seg){ net_mr_raddr(mr, data + i * seg), seg,
+							net_mr_key(mr),
+							checksum_crc32c(0, data + i * seg, seg) };
+		io->seg[bad].crc ^= 1;
+		len = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
+		ck_assert_int_gt(len, 0);
+		ck_assert_int_eq(net_rpc(ep, oss, WIRE_OP_OBJ_WRITE, buf, (size_t)len, rep,
+					 WIRE_MSG_MAX, &n), -EBADMSG);
+		/* Straddling the two segments: the first's last 4 KiB, then
+		 * nothing (a hole past the end reads as zeros). */
+		ck_assert_int_eq(read_obj(ep, oss, fid, seg - 4096, 8192, rep, &r), 0);
+		ck_assert_uint_eq(r.obj_size, bad ? seg : 0);
+		ck_assert_uint_eq(r.inline_len, 8192);
+		ck_assert_mem_eq(r.inline_data, bad ? data + seg - 4096 : zeros, 4096);
+		ck_assert_mem_eq(r.inline_data + 4096, zeros, 4096);
+	}
+	net_mr_close(mr);
+	free(io);
+	free(data);
+	free(buf);
+	free(rep);
+	net_close(ep);
+	assert_healthy();
+}
+END_TEST
+
 /* An I/O request naming client memory that is not registered: the write
  * never succeeds, and the server goes on serving everyone else. */
 START_TEST(bogus_rma_descriptor)
@@ -196,7 +278,7 @@ START_TEST(bogus_rma_descriptor)
 	io->next = 1;
 	io->ext[0] = (struct wire_extent){ 0, 65536 };
 	io->nseg = 1;
-	io->seg[0] = (struct wire_seg){ 0xdead0000, 65536, 0x4242 };
+	io->seg[0] = (struct wire_seg){ 0xdead0000, 65536, 0x4242, 0 };
 	len = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
 	ck_assert_int_gt(len, 0);
 	rc = net_rpc(ep, oss, WIRE_OP_OBJ_WRITE, buf, (size_t)len, rep, WIRE_MSG_MAX, &n);
@@ -228,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, oversized_frames);
 	tcase_add_test(tc, hostile_payloads);
 	tcase_add_test(tc, bogus_rma_descriptor);
+	tcase_add_test(tc, segment_crc_checked);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

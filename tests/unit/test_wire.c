@@ -189,8 +189,8 @@ static void fill_obj_io_segs(void *p)
 	m->inline_len = 0;
 	m->inline_data = NULL;
 	m->nseg = 2;
-	m->seg[0] = (struct wire_seg){ 0x1000, 30, 7 };
-	m->seg[1] = (struct wire_seg){ 0x9000, 70, 8 };
+	m->seg[0] = (struct wire_seg){ 0x1000, 30, 7, 0xfeedf00d };
+	m->seg[1] = (struct wire_seg){ 0x9000, 70, 8, 9 };
 }
 
 static void fill_obj_io_rep(void *p)

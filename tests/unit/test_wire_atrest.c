@@ -137,7 +137,7 @@ START_TEST(chunks)
 	m->io.inline_len = 0;
 	m->io.inline_data = NULL;
 	m->io.nseg = 1;
-	m->io.seg[0] = (struct wire_seg){ 0x1000, 65536 + 2000, 77 };
+	m->io.seg[0] = (struct wire_seg){ 0x1000, 65536 + 2000, 77, 0 };
 	m->io.next = 3;
 	for (uint32_t i = 0; i < 3; i++) {
 		m->io.ext[i] = (struct wire_extent){ (uint64_t)i * 65536, i ? 1000 : 65536 };
