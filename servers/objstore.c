@@ -130,6 +130,11 @@ static uint32_t os_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, ui
 	return a ^ b;
 }
 
+uint32_t objstore_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen)
+{
+	return os_crc_cat(os, a, b, blen);
+}
+
 int os_crc_ok1(const struct objstore *os, uint32_t stored, uint32_t c)
 {
 	return c == stored || (stored == 0 && c == os->zcrc);

@@ -36,6 +36,9 @@ int objstore_write(struct objstore *os, uint64_t fid, uint32_t stripe,
 int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 		  const struct wire_extent *ext, uint32_t next,
 		  uint8_t *data, uint64_t *obj_size, uint32_t *crc);
+/* CRC32C of A followed by B, from crc(A), crc(B) and B's length: the CRC of
+ * a read done piece by piece. */
+uint32_t objstore_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen);
 /* Stores whole compression chunks (OBJ_WRITE_CHUNKS): extent i is the slot
  * of a chunk of csize bytes, its len the stored bytes, codec[i] their
  * format (PFS_COMPRESS_NONE: raw). crc covers data (-EBADMSG). The object

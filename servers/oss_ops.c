@@ -15,8 +15,10 @@
 #define OSS_REPLY_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN)
 /* Most bytes one OBJ_SCRUB call verifies: well inside any RPC timeout. */
 #define OSS_SCRUB_BUDGET (64ull << 20)
-/* A bulk write's segments pulled ahead of the one being stored. */
+/* A bulk write's segments pulled ahead of the one being stored; a bulk
+ * read's pushes in flight while the next segment is loaded. */
 #define OSS_PULL_AHEAD 2
+#define OSS_PUSH_AHEAD 2
 
 /* What one worker owns: only that worker thread touches it. */
 struct oss_worker {
@@ -189,30 +191,30 @@ static int oss_io_check(const struct wire_obj_io *io, uint64_t *total)
 	return 0;
 }
 
-/* Moves the worker's bulk buffer to or from the client's segs, in order:
- * pulls them into it (a write) or pushes it into them (a read). */
-static int oss_rma(struct oss_ctx *ctx, struct oss_worker *w, const struct net_req_info *info,
-		   const struct wire_obj_io *io, int push)
+/* Whatever broke an RMA transfer (a reset, a cancel, the caller's
+ * deadline), the client sees one status that means "nothing moved, send it
+ * again". */
+static int oss_rma_status(int rc)
+{
+	return rc == 0 || rc == -ENOMEM ? rc : -ECOMM;
+}
+
+/* Pulls the client's segs, in order, into the worker's bulk buffer. */
+static int oss_pull(struct oss_ctx *ctx, struct oss_worker *w, const struct net_req_info *info,
+		    const struct wire_obj_io *io)
 {
 	uint64_t off = 0;
-	uint32_t i;
 	int rc;
 
-	for (i = 0; i < io->nseg; i++) {
+	for (uint32_t i = 0; i < io->nseg; i++) {
 		const struct wire_seg *s = &io->seg[i];
 
-		rc = push ? net_rma_write(ctx->ep, info->src, w->bulk + off, s->len, w->mr,
-					  s->addr, s->key, &info->deadline)
-			  : net_rma_read(ctx->ep, info->src, w->bulk + off, s->len, w->mr,
-					 s->addr, s->key, &info->deadline);
+		rc = net_rma_read(ctx->ep, info->src, w->bulk + off, s->len, w->mr, s->addr,
+				  s->key, &info->deadline);
 		if (rc < 0) {
-			log_msg(LOG_DEBUG, "RMA %s of seg %u (%llu bytes): %s",
-				push ? "write" : "read", i, (unsigned long long)s->len,
-				strerror(-rc));
-			/* Whatever broke the transfer (a reset, a cancel, the
-			 * caller's deadline), the client sees one status that
-			 * means "nothing moved, send it again". */
-			return rc == -ENOMEM ? rc : -ECOMM;
+			log_msg(LOG_DEBUG, "RMA read of seg %u (%llu bytes): %s", i,
+				(unsigned long long)s->len, strerror(-rc));
+			return oss_rma_status(rc);
 		}
 		off += s->len;
 	}
@@ -234,7 +236,7 @@ static int oss_write_data(struct oss_ctx *ctx, struct oss_worker *w,
 	if (io->nseg) {
 		if (io->inline_len)
 			return -EINVAL;
-		rc = oss_rma(ctx, w, info, io, 0);
+		rc = oss_pull(ctx, w, info, io);
 		if (rc < 0)
 			return rc;
 		*data = w->bulk;
@@ -321,13 +323,7 @@ static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
 		}
 		stored += s->len;
 	}
-	if (rc)
-		return rc;
-	/* As oss_rma: whatever broke a transfer, the client sees one status
-	 * that means "send it again". */
-	if (net_rc)
-		return net_rc == -ENOMEM ? net_rc : -ECOMM;
-	return 0;
+	return rc ? rc : oss_rma_status(net_rc);
 }
 
 static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
@@ -390,6 +386,49 @@ static int oss_obj_write_chunks(struct oss_ctx *ctx, struct oss_worker *w,
 	return wire_enc_obj_io_rep(w->reply, sizeof(w->reply), &rep);
 }
 
+/* A read over segments, loaded and pushed segment by segment: up to
+ * OSS_PUSH_AHEAD pushes run while the next segment is loaded and verified,
+ * so the network copy of one overlaps the storage copy of the next. *crc
+ * gets the CRC32C of all the data, in order. */
+static int oss_read_segs(struct oss_ctx *ctx, struct oss_worker *w,
+			 const struct net_req_info *info, const struct wire_obj_io *io,
+			 uint64_t *obj_size, uint32_t *crc)
+{
+	struct net_rma *op[OSS_PUSH_AHEAD];
+	uint64_t loaded = 0;
+	uint32_t started = 0, waited = 0;
+	int rc = 0, net_rc = 0;
+
+	for (uint32_t i = 0; i < io->nseg && !rc && !net_rc; i++) {
+		const struct wire_seg *s = &io->seg[i];
+		uint32_t n = oss_ext_slice(io, loaded, s->len, w->slice), c;
+
+		rc = objstore_read(ctx->os, io->fid, io->stripe, w->slice, n, w->bulk + loaded,
+				   obj_size, &c);
+		if (rc)
+			break;
+		*crc = i ? objstore_crc_cat(ctx->os, *crc, c, s->len) : c;
+		if (started - waited == OSS_PUSH_AHEAD)
+			net_rc = net_rma_wait(ctx->ep, op[waited++ % OSS_PUSH_AHEAD]);
+		if (!net_rc)
+			net_rc = net_rma_start(ctx->ep, 1, info->src, w->bulk + loaded, s->len,
+					       w->mr, s->addr, s->key, &info->deadline,
+					       &op[started % OSS_PUSH_AHEAD]);
+		if (!net_rc)
+			started++;
+		loaded += s->len;
+	}
+	while (waited < started) {
+		int wrc = net_rma_wait(ctx->ep, op[waited++ % OSS_PUSH_AHEAD]);
+
+		if (wrc && !net_rc)
+			net_rc = wrc;
+	}
+	if (net_rc)
+		log_msg(LOG_DEBUG, "RMA write of %u segments: %s", io->nseg, strerror(-net_rc));
+	return rc ? rc : oss_rma_status(net_rc);
+}
+
 static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
 			const struct net_req_info *info)
 {
@@ -407,15 +446,14 @@ static int oss_obj_read(struct oss_ctx *ctx, struct oss_worker *w,
 	if (io->inline_len || (io->nseg == 0 && total > WIRE_INLINE_MAX))
 		return -EINVAL;
 	/* rep.crc comes from the verified stored CRCs: end to end. */
-	rc = objstore_read(ctx->os, io->fid, io->stripe, io->ext, io->next, w->bulk,
-			   &rep.obj_size, &rep.crc);
+	if (io->nseg)
+		rc = oss_read_segs(ctx, w, info, io, &rep.obj_size, &rep.crc);
+	else
+		rc = objstore_read(ctx->os, io->fid, io->stripe, io->ext, io->next, w->bulk,
+				   &rep.obj_size, &rep.crc);
 	if (rc < 0)
 		return rc;
-	if (io->nseg) {
-		rc = oss_rma(ctx, w, info, io, 1);
-		if (rc < 0)
-			return rc;
-	} else {
+	if (!io->nseg) {
 		rep.inline_len = (uint32_t)total;
 		rep.inline_data = w->bulk;
 	}

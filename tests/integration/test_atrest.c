@@ -175,6 +175,36 @@ static void expect_read(pfs_file_t *f, const unsigned char *model, uint64_t off,
 
 /* ---- cases ---- */
 
+/* A 1 MiB read is one RPC of two segments, the second loaded while the
+ * first is pushed: a bad block in the second fails the whole read with
+ * -EIO (never the first half's bytes alone), and reads around it work. */
+static void test_corruption_second_segment(void)
+{
+	enum { SZ = 1 << 20, BAD = 700000 };
+	unsigned char *data = malloc(SZ), *got = malloc(SZ);
+	char obj[700];
+	unsigned seed = 11;
+	pfs_file_t *f = create1("/corrupt2", 0);
+	ssize_t n;
+
+	fill_random(data, SZ, &seed);
+	CHECK(pfs_pwrite(f, data, SZ, 0) == SZ, "write 1 MiB");
+	expect_read(f, data, 0, SZ, "clean 1 MiB read");
+	CHECK(object_path(f, 0, "", obj, sizeof(obj)) == 0, "object file not found");
+	CHECK(flip_byte(obj, BAD) == 0, "flip");
+	n = pfs_pread(f, got, SZ, 0);
+	CHECK(n == -EIO, "1 MiB read over a bad block in its second segment: %zd", n);
+	expect_read(f, data, 0, SZ / 2, "the first segment alone");
+	expect_read(f, data, BAD / BLK * BLK + BLK, SZ - (BAD / BLK * BLK + BLK),
+		    "after the bad block");
+	/* Rewritten whole, it heals (later cases scrub target 0 clean). */
+	CHECK(pfs_pwrite(f, data, SZ, 0) == SZ, "rewrite 1 MiB");
+	expect_read(f, data, 0, SZ, "healed 1 MiB read");
+	pfs_close(f);
+	free(data);
+	free(got);
+}
+
 static void test_corruption(void)
 {
 	enum { SZ = 256 * 1024 };
@@ -444,6 +474,7 @@ int main(void)
 		return 1;
 	}
 	test_corruption();
+	test_corruption_second_segment();
 	test_unaligned();
 	test_holes_truncate();
 	test_restart();
