@@ -49,6 +49,9 @@ struct bench_fabric_res {
 	/* RMA read piped into a tmpfs file, and a tmpfs file piped into RMA
 	 * write: the bound for stream-write and stream-read. */
 	double store_write_gibs, store_read_gibs;
+	/* The same one synchronous 1 MiB call at a time, each behind an 8-byte
+	 * round trip: the bound for the plain (uncached) stream rows. */
+	double sync_write_gibs, sync_read_gibs;
 };
 
 /* Forks a probe server and a client on provider; fills one sample (the
