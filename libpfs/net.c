@@ -830,6 +830,11 @@ int net_timeout_ms(const struct net_ep *ep)
 	return ep->timeout_ms;
 }
 
+int net_rma_overlaps(const struct net_ep *ep)
+{
+	return ep->rxm;
+}
+
 uint64_t net_dropped(const struct net_ep *ep)
 {
 	return ep->dropped;

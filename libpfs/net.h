@@ -37,6 +37,11 @@ int net_resolve(struct net_ep *ep, const char *host, const char *port, fi_addr_t
 /* Raw address -> printable form ("fi_sockaddr_in://127.0.0.1:7700"). */
 void net_addr_str(struct net_ep *ep, const void *addr, size_t len, char *buf, size_t buflen);
 int net_timeout_ms(const struct net_ep *ep);
+/* Whether an RMA transfer moves while the thread that posted it does other
+ * work (tcp: the kernel and whichever thread polls carry it), so that a
+ * server gains by overlapping one segment's transfer with another's
+ * storage; shm moves it only inside the poster's own progress. */
+int net_rma_overlaps(const struct net_ep *ep);
 
 /* ---- memory registration ---- */
 
