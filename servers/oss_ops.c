@@ -15,10 +15,9 @@
 #define OSS_REPLY_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN)
 /* Most bytes one OBJ_SCRUB call verifies: well inside any RPC timeout. */
 #define OSS_SCRUB_BUDGET (64ull << 20)
-/* A bulk write's segments pulled ahead of the one being stored; a bulk
- * read's pushes in flight while the next segment is loaded. */
-#define OSS_PULL_AHEAD 2
-#define OSS_PUSH_AHEAD 2
+/* A bulk RPC's segments in transfer at once: a write's pulled ahead of the
+ * one being stored, a read's pushes in flight while the next is loaded. */
+#define OSS_SEGS_AHEAD 2
 
 /* What one worker owns: only that worker thread touches it. */
 struct oss_worker {
@@ -271,18 +270,19 @@ static uint32_t oss_ext_slice(const struct wire_obj_io *io, uint64_t from, uint6
 }
 
 /* A write over segments, stored segment by segment as each arrives: up to
- * OSS_PULL_AHEAD pulls run while one segment is checked against its own
+ * OSS_SEGS_AHEAD pulls run while one segment is checked against its own
  * CRC and stored, so the storage copy of one overlaps the network copy of
- * the next. Two 512 KiB RPCs per megabyte pulled at once and then stored
- * one behind the other on the file's lock; a 1 MiB stream of synchronous
- * writes, 4 stripes, 1 GiB: 1.29-1.41 -> 1.42-1.54 GiB/s, client CPU
- * 0.23-0.27 -> 0.18-0.22 s/GiB. A failure leaves the segments before it
- * stored; the client sends the whole RPC again or reports the error. */
+ * the next. (A megabyte used to go as two 512 KiB RPCs, pulled at the same
+ * time and then stored one behind the other on the file's lock.) A stream
+ * of synchronous 1 MiB writes, 4 stripes, 1 GiB: 1.29-1.41 -> 1.42-1.54
+ * GiB/s, client CPU 0.23-0.27 -> 0.18-0.22 s/GiB. A failure leaves the
+ * segments before it stored; the client sends the whole RPC again or
+ * reports the error. */
 static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
 			  const struct net_req_info *info, const struct wire_obj_io *io,
 			  uint64_t *obj_size)
 {
-	struct net_rma *op[OSS_PULL_AHEAD];
+	struct net_rma *op[OSS_SEGS_AHEAD];
 	uint64_t pulled = 0, stored = 0;
 	uint32_t started = 0;
 	int rc = 0, net_rc = 0;
@@ -293,20 +293,20 @@ static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
 		int wrc;
 
 		/* After a failure nothing new starts; what did is waited for. */
-		for (; !rc && !net_rc && started < io->nseg && started < i + OSS_PULL_AHEAD;
+		for (; !rc && !net_rc && started < io->nseg && started < i + OSS_SEGS_AHEAD;
 		     started++) {
 			const struct wire_seg *t = &io->seg[started];
 
 			net_rc = net_rma_start(ctx->ep, 0, info->src, w->bulk + pulled, t->len,
 					       w->mr, t->addr, t->key, &info->deadline,
-					       &op[started % OSS_PULL_AHEAD]);
+					       &op[started % OSS_SEGS_AHEAD]);
 			if (net_rc)
 				break;
 			pulled += t->len;
 		}
 		if (i >= started)
 			break;
-		wrc = net_rma_wait(ctx->ep, op[i % OSS_PULL_AHEAD]);
+		wrc = net_rma_wait(ctx->ep, op[i % OSS_SEGS_AHEAD]);
 		if (wrc && !net_rc) {
 			log_msg(LOG_DEBUG, "RMA read of seg %u (%llu bytes): %s", i,
 				(unsigned long long)s->len, strerror(-wrc));
@@ -387,14 +387,14 @@ static int oss_obj_write_chunks(struct oss_ctx *ctx, struct oss_worker *w,
 }
 
 /* A read over segments, loaded and pushed segment by segment: up to
- * OSS_PUSH_AHEAD pushes run while the next segment is loaded and verified,
+ * OSS_SEGS_AHEAD pushes run while the next segment is loaded and verified,
  * so the network copy of one overlaps the storage copy of the next. *crc
  * gets the CRC32C of all the data, in order. */
 static int oss_read_segs(struct oss_ctx *ctx, struct oss_worker *w,
 			 const struct net_req_info *info, const struct wire_obj_io *io,
 			 uint64_t *obj_size, uint32_t *crc)
 {
-	struct net_rma *op[OSS_PUSH_AHEAD];
+	struct net_rma *op[OSS_SEGS_AHEAD];
 	uint64_t loaded = 0;
 	uint32_t started = 0, waited = 0;
 	int rc = 0, net_rc = 0;
@@ -408,18 +408,18 @@ static int oss_read_segs(struct oss_ctx *ctx, struct oss_worker *w,
 		if (rc)
 			break;
 		*crc = i ? objstore_crc_cat(ctx->os, *crc, c, s->len) : c;
-		if (started - waited == OSS_PUSH_AHEAD)
-			net_rc = net_rma_wait(ctx->ep, op[waited++ % OSS_PUSH_AHEAD]);
+		if (started - waited == OSS_SEGS_AHEAD)
+			net_rc = net_rma_wait(ctx->ep, op[waited++ % OSS_SEGS_AHEAD]);
 		if (!net_rc)
 			net_rc = net_rma_start(ctx->ep, 1, info->src, w->bulk + loaded, s->len,
 					       w->mr, s->addr, s->key, &info->deadline,
-					       &op[started % OSS_PUSH_AHEAD]);
+					       &op[started % OSS_SEGS_AHEAD]);
 		if (!net_rc)
 			started++;
 		loaded += s->len;
 	}
 	while (waited < started) {
-		int wrc = net_rma_wait(ctx->ep, op[waited++ % OSS_PUSH_AHEAD]);
+		int wrc = net_rma_wait(ctx->ep, op[waited++ % OSS_SEGS_AHEAD]);
 
 		if (wrc && !net_rc)
 			net_rc = wrc;
