@@ -127,17 +127,14 @@ static void fab_close(struct fab *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Waits (blocking) for n completions; returns 0 or a negative code. An
- * empty return is a timeout only once FAB_WAIT_MS have passed: the pipe's
- * file thread wakes the CQ with fi_cq_signal, and a signal left over from
- * it makes the next fi_cq_sread return at once. */
-static int fab_wait(struct fab *f, int n)
+/* Reads up to n completions into e, blocking; returns how many or a
+ * negative code. An empty return is a timeout only once FAB_WAIT_MS have
+ * passed since t0: the pipe's file thread wakes the CQ with fi_cq_signal,
+ * and a signal left over from it makes the next fi_cq_sread return at once. */
+static ssize_t fab_sread(struct fab *f, struct fi_cq_msg_entry *e, size_t n, double t0)
 {
-	struct fi_cq_msg_entry e[16];
-	double t0 = bench_now();
-
-	while (n > 0) {
-		ssize_t got = fi_cq_sread(f->cq, e, n < 16 ? (size_t)n : 16, NULL, FAB_WAIT_MS);
+	for (;;) {
+		ssize_t got = fi_cq_sread(f->cq, e, n, NULL, FAB_WAIT_MS);
 
 		if (got == -FI_EAGAIN && bench_now() - t0 < FAB_WAIT_MS / 1000.0)
 			continue;
@@ -149,6 +146,19 @@ static int fab_wait(struct fab *f, int n)
 			fi_cq_readerr(f->cq, &ee, 0);
 			return -(int)(ee.err ? ee.err : FI_EIO);
 		}
+		return got;
+	}
+}
+
+/* Waits (blocking) for n completions; returns 0 or a negative code. */
+static int fab_wait(struct fab *f, int n)
+{
+	struct fi_cq_msg_entry e[16];
+	double t0 = bench_now();
+
+	while (n > 0) {
+		ssize_t got = fab_sread(f, e, n < 16 ? (size_t)n : 16, t0);
+
 		if (got < 0)
 			return (int)got;
 		n -= (int)got;
@@ -505,18 +515,8 @@ static int fab_wait_for(struct fab *f, const void *want, int *others)
 
 	for (;;) {
 		struct fi_cq_msg_entry e;
-		ssize_t got = fi_cq_sread(f->cq, &e, 1, NULL, FAB_WAIT_MS);
+		ssize_t got = fab_sread(f, &e, 1, t0);
 
-		if (got == -FI_EAGAIN && bench_now() - t0 < FAB_WAIT_MS / 1000.0)
-			continue;       /* a leftover signal, as in fab_wait */
-		if (got == -FI_EAGAIN)
-			return -FI_ETIMEDOUT;
-		if (got == -FI_EAVAIL) {
-			struct fi_cq_err_entry ee = { 0 };
-
-			fi_cq_readerr(f->cq, &ee, 0);
-			return -(int)(ee.err ? ee.err : FI_EIO);
-		}
 		if (got < 0)
 			return (int)got;
 		if (e.op_context == want)
