@@ -9,7 +9,7 @@
 #include "pfs.h"
 
 #define WIRE_MAGIC 0x31534650u  /* "PFS1" little-endian */
-#define WIRE_VERSION 2
+#define WIRE_VERSION 3  /* 3: OBJ_WRITE segments carry their own CRC */
 #define WIRE_HDR_LEN 32
 #define WIRE_FLAG_REPLY 0x1u
 
