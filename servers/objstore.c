@@ -122,17 +122,12 @@ static void os_crc_init(struct objstore *os)
 }
 
 /* CRC32C of A followed by B from crc(A), crc(B) and len(B). */
-static uint32_t os_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen)
+uint32_t objstore_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen)
 {
 	for (int i = 0; blen; i++, blen >>= 1)
 		if (blen & 1)
 			a = os_gf2_times(os->shift[i], a);
 	return a ^ b;
-}
-
-uint32_t objstore_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen)
-{
-	return os_crc_cat(os, a, b, blen);
 }
 
 int os_crc_ok1(const struct objstore *os, uint32_t stored, uint32_t c)
@@ -753,7 +748,7 @@ static int64_t os_pieces(const struct objstore *os, const struct wire_extent *ex
 			q->len = (uint32_t)len;
 			q->crc = checksum_crc32c(0, data + dpos, len);
 			q->seq = (uint32_t)k;
-			all = os_crc_cat(os, all, q->crc, len);
+			all = objstore_crc_cat(os, all, q->crc, len);
 			if (k && q->blk <= p[k - 1].blk)
 				sorted = 0;
 			k++;
@@ -966,7 +961,7 @@ static int os_read_blocks(struct objstore *os, struct os_ent *e, uint64_t b, uin
 
 		if (!os_rec_ok(os, &r[i], c))
 			rc = os_recheck(os, e, b + i, q, &c, "read", locked);
-		*crc = os_crc_cat(os, *crc, c, OS_BLK);
+		*crc = objstore_crc_cat(os, *crc, c, OS_BLK);
 	}
 	return rc;
 }

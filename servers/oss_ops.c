@@ -222,28 +222,37 @@ static int oss_pull(struct oss_ctx *ctx, struct oss_worker *w, const struct net_
 
 /* ---- operations: each returns the reply length or a negative errno ---- */
 
-/* A write's data: pulled by RMA into the worker's bulk buffer, or inline in
- * the request (never both); *total is its length. */
-static int oss_write_data(struct oss_ctx *ctx, struct oss_worker *w,
-			  const struct net_req_info *info, const struct wire_obj_io *io,
-			  uint64_t *total, const uint8_t **data)
+/* A write's data comes by RMA over segments or inline in the request, never
+ * both; *total is its length. */
+static int oss_write_check(const struct wire_obj_io *io, uint64_t *total)
 {
 	int rc = oss_io_check(io, total);
 
 	if (rc < 0)
 		return rc;
-	if (io->nseg) {
-		if (io->inline_len)
-			return -EINVAL;
-		rc = oss_pull(ctx, w, info, io);
-		if (rc < 0)
-			return rc;
-		*data = w->bulk;
+	if (io->nseg ? io->inline_len != 0 : io->inline_len != *total)
+		return -EINVAL;
+	return 0;
+}
+
+/* A write's data: pulled by RMA into the worker's bulk buffer, or inline in
+ * the request; *total is its length. */
+static int oss_write_data(struct oss_ctx *ctx, struct oss_worker *w,
+			  const struct net_req_info *info, const struct wire_obj_io *io,
+			  uint64_t *total, const uint8_t **data)
+{
+	int rc = oss_write_check(io, total);
+
+	if (rc < 0)
+		return rc;
+	if (!io->nseg) {
+		*data = io->inline_data;
 		return 0;
 	}
-	if (io->inline_len != *total)
-		return -EINVAL;
-	*data = io->inline_data;
+	rc = oss_pull(ctx, w, info, io);
+	if (rc < 0)
+		return rc;
+	*data = w->bulk;
 	return 0;
 }
 
@@ -339,9 +348,7 @@ static int oss_obj_write(struct oss_ctx *ctx, struct oss_worker *w,
 	if (rc < 0)
 		return rc;
 	if (io->nseg) {
-		rc = oss_io_check(io, &total);
-		if (rc == 0 && io->inline_len)
-			rc = -EINVAL;
+		rc = oss_write_check(io, &total);
 		if (rc == 0)
 			rc = oss_write_segs(ctx, w, info, io, &rep.obj_size);
 	} else {
