@@ -526,37 +526,47 @@ static int fab_wait_for(struct fab *f, const void *want, int *others)
 }
 
 /* One synchronous megabyte at file offset off: pulled and stored (pull) or
- * loaded and pushed. */
+ * loaded and pushed. A transfer left posted by a failure is waited for
+ * before returning (its context lives on this stack). */
 static int fab_sync_one(struct fab *f, const struct fab_hello *h, int fd, int pull, off_t off)
 {
 	struct fi_context2 ctx[2];
-	int others = 0, rc;
+	int others = 0, posted = 0, rc;
 
 	rc = fab_pingpong(f, 8);
-	for (int i = 0; i < 2 && !rc; i++) {
+	for (int i = 0; i < 2 && !rc; i++, posted++) {
 		size_t o = (size_t)i * FAB_HALF;
-		ssize_t prc;
 
 		if (pull) {
-			prc = fi_read(f->ep, f->buf + o, FAB_HALF, fi_mr_desc(f->mr), f->peer,
-				      h->raddr + o, h->rkey, &ctx[i]);
+			rc = (int)fi_read(f->ep, f->buf + o, FAB_HALF, fi_mr_desc(f->mr), f->peer,
+					  h->raddr + o, h->rkey, &ctx[i]);
+		} else if (pread(fd, f->buf + o, FAB_HALF, off + (off_t)o) != (ssize_t)FAB_HALF) {
+			rc = -FI_EIO;
 		} else {
-			if (pread(fd, f->buf + o, FAB_HALF, off + (off_t)o) != (ssize_t)FAB_HALF)
-				return -FI_EIO;
-			prc = fi_write(f->ep, f->buf + o, FAB_HALF, fi_mr_desc(f->mr), f->peer,
-				       h->raddr + o, h->rkey, &ctx[i]);
+			rc = (int)fi_write(f->ep, f->buf + o, FAB_HALF, fi_mr_desc(f->mr), f->peer,
+					   h->raddr + o, h->rkey, &ctx[i]);
 		}
-		rc = (int)prc;
+		if (rc)
+			break;
 	}
-	if (rc || !pull)
-		return rc ? rc : fab_wait(f, 2);
-	for (int i = 0; i < 2 && !rc; i++) {
+	if (rc || !pull) {
+		int wrc = posted ? fab_wait(f, posted) : 0;
+
+		return rc ? rc : wrc;
+	}
+	for (int i = 0; i < 2; i++) {
 		size_t o = (size_t)i * FAB_HALF;
 
 		if (i == 0 || others == 0)
 			rc = fab_wait_for(f, &ctx[i], &others);
 		if (!rc && pwrite(fd, f->buf + o, FAB_HALF, off + (off_t)o) != (ssize_t)FAB_HALF)
 			rc = -FI_EIO;
+		if (rc) {
+			/* Drain the second half if it is still in flight. */
+			if (i == 0 && others == 0)
+				fab_wait_for(f, &ctx[1], &others);
+			break;
+		}
 	}
 	return rc;
 }
