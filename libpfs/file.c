@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include "client.h"
 #include "ec_io.h"
-#include "layout.h"
+#include "layout_api.h"
 #include "stream.h"
 
 /* Flags the library accepts; others that only matter to a kernel are

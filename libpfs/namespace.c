@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "client.h"
-#include "layout.h"
+#include "layout_api.h"
 
 /* An MDS call whose request is one normalised path and whose reply is empty. */
 static int ns_path_op(pfs_fs_t *fs, uint16_t op, const char *path)

@@ -1,7 +1,6 @@
 /* pfs.c - the pfs command (in the spirit of Lustre's lfs): dispatch, help, argument
  * parsing, and the namespace subcommands (setstripe ... df); cp and cat live in pfs_cp.c. */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
 #endif
 
 #include <errno.h>

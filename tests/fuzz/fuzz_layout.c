@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "layout.h"
+#include "layout_api.h"
 #include "wire.h"
 
 #define FUZZ_FILE_MAX (1ull << 62)

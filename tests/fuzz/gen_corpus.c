@@ -62,12 +62,12 @@ static void gen_msg(const char *name, int k, const void *m)
 static void gen_layout(struct wire_layout *l, uint32_t count, uint64_t ss, int first)
 {
 	memset(l, 0, sizeof(*l));
-	l->pattern = PFS_PATTERN_RAID0;
+	l->pattern = PROTO_PATTERN_RAID0;
 	l->stripe_count = count;
 	l->stripe_size = ss;
 	l->first_target = first;
 	l->fid = 4242;
-	for (uint32_t i = 0; i < count && i < PFS_MAX_STRIPES; i++)
+	for (uint32_t i = 0; i < count && i < PROTO_MAX_STRIPES; i++)
 		l->targets[i] = (i * 7 + 3) % WIRE_MAX_TARGETS;
 }
 
@@ -125,7 +125,7 @@ static void gen_mds(void)
 	o.has_layout = 1;
 	gen_layout(&o.layout, 4, 1 << 20, -1);
 	gen_msg("open", 1, &o);
-	o.layout.stripe_count = PFS_STRIPE_ALL, o.layout.stripe_size = 0;
+	o.layout.stripe_count = PROTO_STRIPE_ALL, o.layout.stripe_size = 0;
 	gen_msg("open", 2, &o);
 	strcpy(md.path, "/d"), md.mode = 0755;
 	gen_msg("mkdir", 0, &md);

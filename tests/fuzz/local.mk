@@ -16,11 +16,14 @@
 FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -I$(top_srcdir)/include -I$(top_srcdir)/libpfs -D_GNU_SOURCE
-FUZZ_LIBSRC = $(top_srcdir)/libpfs/wire.c $(top_srcdir)/libpfs/layout.c \
-	$(top_srcdir)/libpfs/config.c $(top_srcdir)/libpfs/log.c
-FUZZ_DEPS = $(FUZZ_LIBSRC) $(top_srcdir)/libpfs/wire.h $(top_srcdir)/libpfs/layout.h \
-	$(top_srcdir)/libpfs/config.h $(top_srcdir)/include/pfs.h \
+	-fno-omit-frame-pointer -I$(top_srcdir)/include -I$(top_srcdir)/common \
+	-I$(top_srcdir)/libpfs -D_GNU_SOURCE
+FUZZ_LIBSRC = $(top_srcdir)/common/wire.c $(top_srcdir)/common/layout.c \
+	$(top_srcdir)/common/log.c $(top_srcdir)/libpfs/config.c \
+	$(top_srcdir)/libpfs/layout_api.c
+FUZZ_DEPS = $(FUZZ_LIBSRC) $(top_srcdir)/common/wire.h $(top_srcdir)/common/layout.h \
+	$(top_srcdir)/common/proto.h $(top_srcdir)/libpfs/config.h \
+	$(top_srcdir)/libpfs/layout_api.h $(top_srcdir)/include/pfs.h \
 	$(top_srcdir)/tests/fuzz/fuzz_common.h
 FUZZ_BINS = tests/fuzz/fuzz_wire tests/fuzz/fuzz_config tests/fuzz/fuzz_layout
 # Succeeds when clang can link a libFuzzer program with the sanitizers.
@@ -39,8 +42,8 @@ tests/fuzz/fuzz_layout: $(top_srcdir)/tests/fuzz/fuzz_layout.c $(FUZZ_DEPS)
 	$(AM_V_GEN)$(FUZZ_BUILD)
 tests/fuzz/gen_corpus: $(top_srcdir)/tests/fuzz/gen_corpus.c $(FUZZ_DEPS)
 	$(AM_V_GEN)$(MKDIR_P) tests/fuzz && $(CC) -std=gnu11 -I$(top_srcdir)/include \
-		-I$(top_srcdir)/libpfs -D_GNU_SOURCE -o $@ $(top_srcdir)/tests/fuzz/gen_corpus.c \
-		$(top_srcdir)/libpfs/wire.c $(top_srcdir)/libpfs/layout.c
+		-I$(top_srcdir)/common -D_GNU_SOURCE -o $@ $(top_srcdir)/tests/fuzz/gen_corpus.c \
+		$(top_srcdir)/common/wire.c $(top_srcdir)/common/layout.c
 
 fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build

@@ -2,7 +2,7 @@
  * mapped to object pieces and back, object sizes against a brute force. */
 #include <check.h>
 #include <stdlib.h>
-#include "layout.h"
+#include "layout_api.h"
 
 static const uint32_t counts[] = { 1, 2, 3, 4, 5, 7, 8, 16, 63, 64 };
 static const uint64_t sizes[] = { 4096, 8192, 65536, 1 << 20, 3 * 4096, 4u << 20 };
@@ -17,7 +17,7 @@ static void make_layout(struct wire_layout *l, uint32_t count, uint64_t size)
 	*l = (struct wire_layout){ .pattern = PFS_PATTERN_RAID0, .stripe_count = count,
 				   .stripe_size = size, .first_target = -1, .fid = 7 };
 	for (uint32_t i = 0; i < count; i++)
-		l->targets[i] = (i * 5 + 3) % WIRE_MAX_TARGETS;
+		l->targets[i] = (i * 5 + 3) % PROTO_MAX_TARGETS;
 }
 
 /* Pieces tile the range exactly, never cross a stripe boundary, and map back
@@ -117,7 +117,7 @@ START_TEST(check_rejects)
 	l.pattern = 77;
 	ck_assert_int_lt(layout_check(&l), 0);
 	make_layout(&l, 4, 1 << 20);
-	l.first_target = WIRE_MAX_TARGETS;
+	l.first_target = PROTO_MAX_TARGETS;
 	ck_assert_int_lt(layout_check_request(&l), 0);
 	make_layout(&l, 4, LAYOUT_MAX_STRIPE_SIZE + 4096);
 	ck_assert_int_lt(layout_check_request(&l), 0);

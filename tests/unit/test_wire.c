@@ -22,14 +22,14 @@ struct codec {
 
 static void fill_layout(struct wire_layout *l, uint32_t n)
 {
-	l->pattern = PFS_PATTERN_RAID0;
+	l->pattern = PROTO_PATTERN_RAID0;
 	l->stripe_count = n;
 	l->stripe_size = 1 << 20;
 	l->first_target = 2;
 	l->fid = 0x1122334455667788ull;
 	for (uint32_t i = 0; i < n; i++)
 		l->targets[i] = i + 2;
-	l->compress = PFS_COMPRESS_ZSTD;
+	l->compress = PROTO_COMPRESS_ZSTD;
 	l->compress_level = 7;
 	l->chunk_size = 128 << 10;
 }
@@ -383,7 +383,7 @@ START_TEST(out_of_range_fields)
 	n = wire_enc_obj_io(buf, BUF, &io);
 	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io_segs(&io);
-	io.stripe = PFS_MAX_STRIPES;
+	io.stripe = PROTO_MAX_STRIPES;
 	n = wire_enc_obj_io(buf, BUF, &io);
 	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io(&io);
@@ -413,7 +413,7 @@ START_TEST(out_of_range_fields)
 		n = wire_enc_replace_target(buf, BUF, &rt);
 		ck_assert_int_eq(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
 		fill_replace(&rt);
-		rt.stripe = PFS_MAX_STRIPES;
+		rt.stripe = PROTO_MAX_STRIPES;
 		n = wire_enc_replace_target(buf, BUF, &rt);
 		ck_assert_int_eq(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
 	}

@@ -32,7 +32,7 @@ START_TEST(scrub)
 	ck_assert_int_eq(wire_dec_obj_scrub(buf, (size_t)len, &d), 0);
 	ck_assert(d.fid == 7 && d.stripe == 3 && d.off == 8192 && d.budget == 1 << 20);
 	CHECK_CUTS(wire_dec_obj_scrub, len, struct wire_obj_scrub);
-	m.stripe = PFS_MAX_STRIPES;
+	m.stripe = PROTO_MAX_STRIPES;
 	len = wire_enc_obj_scrub(buf, BUF, &m);
 	ck_assert_int_eq(wire_dec_obj_scrub(buf, (size_t)len, &d), -EINVAL);
 
@@ -81,7 +81,7 @@ START_TEST(list)
 	r->eof = 1;
 	r->count = WIRE_OSS_LIST_MAX;
 	for (uint32_t i = 0; i < r->count; i++)
-		r->obj[i] = (struct wire_obj){ 1000 + i, i % PFS_MAX_STRIPES };
+		r->obj[i] = (struct wire_obj){ 1000 + i, i % PROTO_MAX_STRIPES };
 	len = wire_enc_oss_list_rep(buf, BUF, r);
 	ck_assert_int_gt(len, 0);
 	ck_assert_int_eq(wire_dec_oss_list_rep(buf, (size_t)len, rd), 0);
@@ -119,7 +119,7 @@ static int chunks_msg(struct wire_obj_chunks *m, uint32_t n)
 	m->io.next = n;
 	for (uint32_t i = 0; i < n; i++) {
 		m->io.ext[i] = (struct wire_extent){ (uint64_t)i * 65536, i ? 1000 : 65536 };
-		m->codec[i] = i ? PFS_COMPRESS_ZSTD : PFS_COMPRESS_NONE;
+		m->codec[i] = i ? PROTO_COMPRESS_ZSTD : PROTO_COMPRESS_NONE;
 	}
 	m->io.inline_len = 65536 + (n - 1) * 1000;
 	m->io.inline_data = data;
@@ -141,14 +141,14 @@ START_TEST(chunks)
 	m->io.next = 3;
 	for (uint32_t i = 0; i < 3; i++) {
 		m->io.ext[i] = (struct wire_extent){ (uint64_t)i * 65536, i ? 1000 : 65536 };
-		m->codec[i] = i ? PFS_COMPRESS_LZ4 : PFS_COMPRESS_NONE;
+		m->codec[i] = i ? PROTO_COMPRESS_LZ4 : PROTO_COMPRESS_NONE;
 	}
 	len = wire_enc_obj_chunks(buf, BUF, m);
 	ck_assert_int_gt(len, 0);
 	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), 0);
 	ck_assert_int_eq(d->chunk_size, 65536);
 	ck_assert_int_eq(d->io.next, 3);
-	ck_assert_int_eq(d->codec[1], PFS_COMPRESS_LZ4);
+	ck_assert_int_eq(d->codec[1], PROTO_COMPRESS_LZ4);
 	ck_assert_int_eq(wire_enc_obj_chunks(buf2, BUF, d), len);
 	ck_assert(!memcmp(buf, buf2, (size_t)len));
 	for (int n = 0; n < len; n++)
@@ -167,7 +167,7 @@ START_TEST(chunks)
 	m->codec[2] = 99;
 	len = wire_enc_obj_chunks(buf, BUF, m);
 	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
-	m->codec[2] = PFS_COMPRESS_ZSTD;
+	m->codec[2] = PROTO_COMPRESS_ZSTD;
 	m->chunk_size = 65536 + 4096;
 	len = wire_enc_obj_chunks(buf, BUF, m);
 	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);

@@ -378,7 +378,7 @@ struct oss_server {
 	struct oss_locks *locks;
 	struct oss_reg reg;
 	int reg_running;
-	char pid_path[PFS_PATH_MAX + 16];
+	char pid_path[PROTO_PATH_MAX + 16];
 	int pid_written;
 };
 
@@ -389,7 +389,7 @@ static int oss_start_net(struct oss_server *s, const struct oss_args *a)
 		.node = a->listen_host,
 		.service = a->listen_port,
 	};
-	char marker[PFS_PATH_MAX + 16];
+	char marker[PROTO_PATH_MAX + 16];
 	int n, rc;
 
 	rc = net_open(&opts, &s->ep);

@@ -100,10 +100,10 @@ void wire_get_str(struct wire_buf *b, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
-/* A path on the wire: absolute, shorter than PFS_PATH_MAX. */
+/* A path on the wire: absolute, shorter than PROTO_PATH_MAX. */
 static void wire_get_path(struct wire_buf *b, char *out)
 {
-	wire_get_str(b, out, PFS_PATH_MAX);
+	wire_get_str(b, out, PROTO_PATH_MAX);
 	if (!b->err && out[0] != '/')
 		b->err = -EINVAL;
 }
@@ -177,7 +177,7 @@ void wire_put_layout(struct wire_buf *b, const struct wire_layout *l)
 {
 	uint32_t n = l->stripe_count;
 
-	if (n > PFS_MAX_STRIPES)        /* requests may say PFS_STRIPE_ALL */
+	if (n > PROTO_MAX_STRIPES)        /* requests may say PROTO_STRIPE_ALL */
 		n = 0;
 	wire_put_u32(b, l->pattern);
 	wire_put_u32(b, l->stripe_count);
@@ -207,7 +207,7 @@ void wire_get_layout(struct wire_buf *b, struct wire_layout *l)
 	n = wire_get_u32(b);
 	if (b->err)
 		return;
-	if (n > PFS_MAX_STRIPES || (n && n != l->stripe_count)) {
+	if (n > PROTO_MAX_STRIPES || (n && n != l->stripe_count)) {
 		b->err = -EPROTO;
 		return;
 	}
@@ -557,7 +557,7 @@ int wire_dec_replace_target(const void *buf, size_t len, struct wire_replace_tar
 	m->stripe = wire_get_u32(&b);
 	m->old_target = wire_get_u32(&b);
 	m->new_target = wire_get_u32(&b);
-	if (!b.err && (m->stripe >= PFS_MAX_STRIPES || m->old_target >= WIRE_MAX_TARGETS ||
+	if (!b.err && (m->stripe >= PROTO_MAX_STRIPES || m->old_target >= WIRE_MAX_TARGETS ||
 		       m->new_target >= WIRE_MAX_TARGETS || m->old_target == m->new_target))
 		return -EINVAL;
 	return wire_dec_end(&b);
@@ -629,7 +629,7 @@ static int wire_check_obj_io(const struct wire_obj_io *m)
 {
 	uint64_t total = 0, segs = 0;
 
-	if (m->stripe >= PFS_MAX_STRIPES)
+	if (m->stripe >= PROTO_MAX_STRIPES)
 		return -EINVAL;
 	for (uint32_t i = 0; i < m->next; i++) {
 		if (m->ext[i].len == 0 || m->ext[i].off >= WIRE_OBJ_OFF_MAX ||
@@ -732,7 +732,7 @@ int wire_dec_obj(const void *buf, size_t len, struct wire_obj *m)
 	wire_buf_init(&b, (void *)buf, len);
 	m->fid = wire_get_u64(&b);
 	m->stripe = wire_get_u32(&b);
-	if (!b.err && m->stripe >= PFS_MAX_STRIPES)
+	if (!b.err && m->stripe >= PROTO_MAX_STRIPES)
 		return -EINVAL;
 	return wire_dec_end(&b);
 }
@@ -785,7 +785,7 @@ int wire_dec_obj_punch(const void *buf, size_t len, struct wire_obj_punch *m)
 	m->fid = wire_get_u64(&b);
 	m->stripe = wire_get_u32(&b);
 	m->size = wire_get_u64(&b);
-	if (!b.err && (m->stripe >= PFS_MAX_STRIPES || m->size > WIRE_OBJ_OFF_MAX))
+	if (!b.err && (m->stripe >= PROTO_MAX_STRIPES || m->size > WIRE_OBJ_OFF_MAX))
 		return -EINVAL;
 	return wire_dec_end(&b);
 }
@@ -859,7 +859,7 @@ int wire_dec_obj_scrub(const void *buf, size_t len, struct wire_obj_scrub *m)
 	m->stripe = wire_get_u32(&b);
 	m->off = wire_get_u64(&b);
 	m->budget = wire_get_u64(&b);
-	if (!b.err && (m->stripe >= PFS_MAX_STRIPES || m->off > WIRE_OBJ_OFF_MAX))
+	if (!b.err && (m->stripe >= PROTO_MAX_STRIPES || m->off > WIRE_OBJ_OFF_MAX))
 		return -EINVAL;
 	return wire_dec_end(&b);
 }
@@ -1027,8 +1027,8 @@ int wire_dec_obj_chunks(const void *buf, size_t len, struct wire_obj_chunks *m)
 
 		if (e->off % c || e->len > c)
 			return -EINVAL;
-		if (m->codec[i] == PFS_COMPRESS_NONE ? e->len != c :
-		    m->codec[i] != PFS_COMPRESS_LZ4 && m->codec[i] != PFS_COMPRESS_ZSTD)
+		if (m->codec[i] == PROTO_COMPRESS_NONE ? e->len != c :
+		    m->codec[i] != PROTO_COMPRESS_LZ4 && m->codec[i] != PROTO_COMPRESS_ZSTD)
 			return -EINVAL;
 	}
 	return 0;

@@ -20,7 +20,7 @@
 /* Version 1 records ended with the layout's targets (no EC or compression
  * fields); they are read as RAID0 without compression. */
 #define INODE_V1_SIZE (offsetof(struct store_inode, layout) + offsetof(struct wire_layout, ec_k))
-#define DKEY_MAX (8 + PFS_NAME_MAX)
+#define DKEY_MAX (8 + PROTO_NAME_MAX)
 
 /* Named databases:
  *   inodes   be64 ino             -> struct store_inode
@@ -63,7 +63,7 @@ struct store_key {
  * when the entry exists, its ino and mode. watch: an ino whose presence among
  * the directories walked through (including the parent) sets saw_watch. */
 struct walk {
-	char buf[PFS_PATH_MAX];
+	char buf[PROTO_PATH_MAX];
 	uint64_t parent;
 	const char *name;
 	uint64_t ino;                /* 0 when missing */
@@ -119,7 +119,7 @@ static void key_ino(struct store_key *k, uint64_t ino)
 
 static void key_dent(struct store_key *k, uint64_t parent, const char *name)
 {
-	size_t n = strnlen(name, PFS_NAME_MAX);
+	size_t n = strnlen(name, PROTO_NAME_MAX);
 
 	put_be64(k->b, parent);
 	memcpy(k->b + 8, name, n);
@@ -180,7 +180,7 @@ static int inode_get(struct mds_store *s, MDB_txn *txn, uint64_t ino, struct sto
 		memset(in, 0, sizeof(*in));
 		memcpy(in, val.mv_data, INODE_V1_SIZE);
 		if (in->version == 1 && S_ISREG(in->mode))
-			in->layout.compress = PFS_COMPRESS_NONE;
+			in->layout.compress = PROTO_COMPRESS_NONE;
 		if (in->version == 1)
 			in->version = INODE_VERSION;
 	} else if (val.mv_size == sizeof(*in)) {
@@ -322,10 +322,10 @@ static void attr_fill(uint64_t ino, const struct store_inode *in, struct wire_at
 /* Splits w->buf into NUL-separated components and validates each. */
 static int walk_parse(struct walk *w, const char *path)
 {
-	size_t len = strnlen(path, PFS_PATH_MAX);
+	size_t len = strnlen(path, PROTO_PATH_MAX);
 	char *p;
 
-	if (len == 0 || len >= PFS_PATH_MAX || path[0] != '/')
+	if (len == 0 || len >= PROTO_PATH_MAX || path[0] != '/')
 		return -EINVAL;
 	memcpy(w->buf, path, len + 1);
 	for (p = w->buf + 1; p <= w->buf + len; ) {
@@ -334,7 +334,7 @@ static int walk_parse(struct walk *w, const char *path)
 
 		if (n == 0)
 			return -EINVAL;
-		if (n > PFS_NAME_MAX)
+		if (n > PROTO_NAME_MAX)
 			return -ENAMETOOLONG;
 		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
 			return -EINVAL;
@@ -413,7 +413,7 @@ static int destroy_queue(struct mds_store *s, MDB_txn *txn, const struct wire_la
 
 	memset(&e, 0, sizeof(e));
 	e.fid = l->fid;
-	e.count = l->stripe_count > PFS_MAX_STRIPES ? PFS_MAX_STRIPES : l->stripe_count;
+	e.count = l->stripe_count > PROTO_MAX_STRIPES ? PROTO_MAX_STRIPES : l->stripe_count;
 	memcpy(e.targets, l->targets, sizeof(e.targets));
 	if (e.count == 0)
 		return 0;
@@ -564,7 +564,7 @@ static void layout_merge(const struct wire_layout *req, const struct wire_layout
 		req = &none;
 	layout_unset(l);
 	l->pattern = req->pattern ? req->pattern :
-		     dir->pattern ? dir->pattern : PFS_PATTERN_RAID0;
+		     dir->pattern ? dir->pattern : PROTO_PATTERN_RAID0;
 	l->stripe_count = req->stripe_count ? req->stripe_count :
 			  dir->stripe_count ? dir->stripe_count : 1;
 	l->stripe_size = req->stripe_size ? req->stripe_size :
@@ -573,7 +573,7 @@ static void layout_merge(const struct wire_layout *req, const struct wire_layout
 	/* The pattern and its EC shape travel together and fix the count; a
 	 * count asked for that differs makes the layout invalid (EINVAL), not
 	 * silently something else. */
-	if (l->pattern == PFS_PATTERN_EC) {
+	if (l->pattern == PROTO_PATTERN_EC) {
 		const struct wire_layout *src = req->pattern ? req : dir;
 
 		l->ec_k = src->ec_k;
@@ -590,10 +590,10 @@ static void layout_merge(const struct wire_layout *req, const struct wire_layout
 		l->chunk_size = src->chunk_size;
 	}
 	if (l->compress == 0)
-		l->compress = PFS_COMPRESS_NONE;
-	if (l->compress != PFS_COMPRESS_NONE && l->chunk_size == 0)
-		l->chunk_size = PFS_CHUNK_DEFAULT;
-	if (l->compress == PFS_COMPRESS_ZSTD && l->compress_level == 0)
+		l->compress = PROTO_COMPRESS_NONE;
+	if (l->compress != PROTO_COMPRESS_NONE && l->chunk_size == 0)
+		l->chunk_size = PROTO_CHUNK_DEFAULT;
+	if (l->compress == PROTO_COMPRESS_ZSTD && l->compress_level == 0)
 		l->compress_level = LAYOUT_ZSTD_LEVEL_DEFAULT;
 }
 
@@ -939,7 +939,7 @@ static int readdir_fill(MDB_cursor *cur, int rc, MDB_val *key, MDB_val *val,
 		if (rc == MDB_NOTFOUND || key->mv_size < 8 || memcmp(key->mv_data, prefix, 8))
 			break;
 		n = key->mv_size - 8;
-		if (n == 0 || n > PFS_NAME_MAX || val->mv_size != sizeof(d))
+		if (n == 0 || n > PROTO_NAME_MAX || val->mv_size != sizeof(d))
 			return -EIO;
 		if (rep->count >= max || readdir_cost(n) > room)
 			return 0;       /* eof stays 0: more follows */
@@ -1273,7 +1273,7 @@ static int destroy_next(struct mds_store *s, MDB_txn *txn, uint64_t after,
 		return -EIO;
 	memcpy(e, val.mv_data, sizeof(*e));
 	e->fid = get_be64(key.mv_data);
-	if (e->count > PFS_MAX_STRIPES)
+	if (e->count > PROTO_MAX_STRIPES)
 		return -EIO;
 	return 1;
 }

@@ -14,7 +14,7 @@ struct ec_codec {
 	uint8_t *tables;        /* 32 * k * m, for ec_encode_data */
 };
 
-/* 1 <= k <= PFS_EC_K_MAX, 1 <= m <= PFS_EC_M_MAX; -EINVAL or -ENOMEM. */
+/* 1 <= k <= PROTO_EC_K_MAX, 1 <= m <= PROTO_EC_M_MAX; -EINVAL or -ENOMEM. */
 int ec_codec_init(struct ec_codec *c, uint32_t k, uint32_t m);
 void ec_codec_fini(struct ec_codec *c);
 

@@ -17,13 +17,13 @@ static int layout_size_ok(uint64_t size)
  * (inherit) is for requests only and then k/m must be unset too. */
 static int layout_ec_ok(const struct wire_layout *l, int request)
 {
-	if (l->pattern == PFS_PATTERN_EC)
-		return l->ec_k >= 1 && l->ec_k <= PFS_EC_K_MAX && l->ec_m >= 1 &&
-		       l->ec_m <= PFS_EC_M_MAX && l->stripe_size <= LAYOUT_EC_MAX_CELL &&
+	if (l->pattern == PROTO_PATTERN_EC)
+		return l->ec_k >= 1 && l->ec_k <= PROTO_EC_K_MAX && l->ec_m >= 1 &&
+		       l->ec_m <= PROTO_EC_M_MAX && l->stripe_size <= LAYOUT_EC_MAX_CELL &&
 		       (l->stripe_count == l->ec_k + l->ec_m || (request && l->stripe_count == 0));
 	if (l->ec_k || l->ec_m)
 		return 0;
-	return l->pattern == PFS_PATTERN_RAID0 || (request && l->pattern == 0);
+	return l->pattern == PROTO_PATTERN_RAID0 || (request && l->pattern == 0);
 }
 
 /* The compression group: level and chunk only with a codec; the chunk a power
@@ -34,11 +34,11 @@ static int layout_compress_ok(const struct wire_layout *l, int request)
 {
 	uint32_t c = l->chunk_size;
 
-	if (l->compress == 0 || l->compress == PFS_COMPRESS_NONE)
+	if (l->compress == 0 || l->compress == PROTO_COMPRESS_NONE)
 		return l->compress_level == 0 && c == 0;   /* 0 stored: none */
-	if (l->compress != PFS_COMPRESS_LZ4 && l->compress != PFS_COMPRESS_ZSTD)
+	if (l->compress != PROTO_COMPRESS_LZ4 && l->compress != PROTO_COMPRESS_ZSTD)
 		return 0;
-	if (l->compress == PFS_COMPRESS_LZ4 && l->compress_level != 0)
+	if (l->compress == PROTO_COMPRESS_LZ4 && l->compress_level != 0)
 		return 0;
 	if (l->compress_level < 0 || l->compress_level > LAYOUT_ZSTD_LEVEL_MAX)
 		return 0;
@@ -48,21 +48,21 @@ static int layout_compress_ok(const struct wire_layout *l, int request)
 		return 0;
 	if (l->stripe_size && l->stripe_size % c)
 		return 0;
-	return l->pattern != PFS_PATTERN_EC;
+	return l->pattern != PROTO_PATTERN_EC;
 }
 
 int layout_check_request(const struct wire_layout *l)
 {
 	if (!layout_ec_ok(l, 1) || !layout_compress_ok(l, 1))
 		return -EINVAL;
-	if (l->stripe_count > PFS_MAX_STRIPES && l->stripe_count != PFS_STRIPE_ALL)
+	if (l->stripe_count > PROTO_MAX_STRIPES && l->stripe_count != PROTO_STRIPE_ALL)
 		return -EINVAL;
 	if (l->stripe_size && !layout_size_ok(l->stripe_size))
 		return -EINVAL;
-	if (l->first_target < -1 || l->first_target >= WIRE_MAX_TARGETS)
+	if (l->first_target < -1 || l->first_target >= PROTO_MAX_TARGETS)
 		return -EINVAL;
-	for (uint32_t i = 0; i < l->stripe_count && i < PFS_MAX_STRIPES; i++)
-		if (l->targets[i] >= WIRE_MAX_TARGETS)
+	for (uint32_t i = 0; i < l->stripe_count && i < PROTO_MAX_STRIPES; i++)
+		if (l->targets[i] >= PROTO_MAX_TARGETS)
 			return -EINVAL;
 	return 0;
 }
@@ -71,12 +71,12 @@ int layout_check(const struct wire_layout *l)
 {
 	if (!layout_ec_ok(l, 0) || !layout_compress_ok(l, 0))
 		return -EINVAL;
-	if (l->stripe_count == 0 || l->stripe_count > PFS_MAX_STRIPES)
+	if (l->stripe_count == 0 || l->stripe_count > PROTO_MAX_STRIPES)
 		return -EINVAL;
 	if (!layout_size_ok(l->stripe_size))
 		return -EINVAL;
 	for (uint32_t i = 0; i < l->stripe_count; i++) {
-		if (l->targets[i] >= WIRE_MAX_TARGETS)
+		if (l->targets[i] >= PROTO_MAX_TARGETS)
 			return -EINVAL;
 		for (uint32_t j = 0; j < i; j++)
 			if (l->targets[i] == l->targets[j])
@@ -125,38 +125,4 @@ uint64_t layout_file_size_from_obj(const struct wire_layout *l, uint32_t stripe,
 	if (obj_size == 0)
 		return 0;
 	return layout_file_offset(l, stripe, obj_size - 1) + 1;
-}
-
-void layout_to_public(const struct wire_layout *w, struct pfs_layout *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->pattern = w->pattern;
-	p->stripe_count = w->stripe_count;
-	p->stripe_size = w->stripe_size;
-	p->first_target = w->first_target;
-	p->fid = w->fid;
-	for (uint32_t i = 0; i < w->stripe_count && i < PFS_MAX_STRIPES; i++)
-		p->targets[i] = w->targets[i];
-	p->ec_k = w->ec_k;
-	p->ec_m = w->ec_m;
-	p->compress = w->compress;
-	p->compress_level = w->compress_level;
-	p->chunk_size = w->chunk_size;
-}
-
-void layout_from_public(const struct pfs_layout *p, struct wire_layout *w)
-{
-	memset(w, 0, sizeof(*w));
-	w->pattern = p->pattern;
-	w->stripe_count = p->stripe_count;
-	w->stripe_size = p->stripe_size;
-	w->first_target = p->first_target;
-	w->fid = p->fid;
-	for (uint32_t i = 0; i < p->stripe_count && i < PFS_MAX_STRIPES; i++)
-		w->targets[i] = p->targets[i];
-	w->ec_k = p->ec_k;
-	w->ec_m = p->ec_m;
-	w->compress = p->compress;
-	w->compress_level = p->compress_level;
-	w->chunk_size = p->chunk_size;
 }

@@ -228,14 +228,14 @@ static uint32_t nknown_locked(const struct mds_targets *t)
  * accepted (unset). */
 static int check_locked(const struct mds_targets *t, const struct wire_layout *l)
 {
-	if (l->pattern != 0 && l->pattern != PFS_PATTERN_RAID0 && l->pattern != PFS_PATTERN_EC)
+	if (l->pattern != 0 && l->pattern != PROTO_PATTERN_RAID0 && l->pattern != PROTO_PATTERN_EC)
 		return -EINVAL;
-	if (l->pattern == PFS_PATTERN_EC && l->ec_k + l->ec_m > nknown_locked(t))
+	if (l->pattern == PROTO_PATTERN_EC && l->ec_k + l->ec_m > nknown_locked(t))
 		return -EINVAL;
 	if (l->stripe_size != 0 && !stripe_size_ok(l->stripe_size))
 		return -EINVAL;
-	if (l->stripe_count != PFS_STRIPE_ALL &&
-	    (l->stripe_count > PFS_MAX_STRIPES || l->stripe_count > nknown_locked(t)))
+	if (l->stripe_count != PROTO_STRIPE_ALL &&
+	    (l->stripe_count > PROTO_MAX_STRIPES || l->stripe_count > nknown_locked(t)))
 		return -EINVAL;
 	if (l->first_target < -1 || l->first_target >= WIRE_MAX_TARGETS)
 		return -EINVAL;
@@ -298,10 +298,10 @@ int mds_targets_alloc(void *arg, struct wire_layout *l)
 	if (l->pattern == 0 || l->stripe_count == 0 || l->stripe_size == 0)
 		goto out;
 	want = l->stripe_count;
-	if (want == PFS_STRIPE_ALL) {
+	if (want == PROTO_STRIPE_ALL) {
 		want = nusable_locked(t);
-		if (want > PFS_MAX_STRIPES)
-			want = PFS_MAX_STRIPES;
+		if (want > PROTO_MAX_STRIPES)
+			want = PROTO_MAX_STRIPES;
 	}
 	rc = -ENOSPC;
 	if (want == 0)

@@ -4,7 +4,7 @@
 #define PFS_LAYOUT_H
 
 #include <stdint.h>
-#include "wire.h"
+#include "proto.h"
 
 #define LAYOUT_DEFAULT_STRIPE_SIZE (1u << 20)
 #define LAYOUT_DEFAULT_STRIPE_COUNT 1
@@ -16,6 +16,22 @@
 #define LAYOUT_ZSTD_LEVEL_MAX 19
 #define LAYOUT_ZSTD_LEVEL_DEFAULT 3
 
+/* A file's layout as it travels in messages and as the MDS stores it
+ * (wire.c encodes it field by field; mds_store.c keeps its own record). */
+struct wire_layout {
+	uint32_t pattern;
+	uint32_t stripe_count;
+	uint64_t stripe_size;
+	int32_t first_target;
+	uint64_t fid;
+	uint32_t targets[PROTO_MAX_STRIPES];
+	uint32_t ec_k;
+	uint32_t ec_m;
+	uint32_t compress;
+	int32_t compress_level;
+	uint32_t chunk_size;
+};
+
 /* One piece of a file range that lies in a single stripe object. */
 struct layout_piece {
 	uint32_t stripe;      /* index into layout targets */
@@ -25,7 +41,7 @@ struct layout_piece {
 };
 
 /* Checks a complete layout (as stored on a file): pattern known with its
- * EC fields, compression fields consistent, count in 1..PFS_MAX_STRIPES,
+ * EC fields, compression fields consistent, count in 1..PROTO_MAX_STRIPES,
  * stripe size a multiple of 4 KiB within bounds, targets distinct. Returns 0
  * or -EINVAL. */
 int layout_check(const struct wire_layout *l);
@@ -42,8 +58,5 @@ uint64_t layout_file_offset(const struct wire_layout *l, uint32_t stripe, uint64
 uint64_t layout_obj_size(const struct wire_layout *l, uint32_t stripe, uint64_t size);
 /* File size implied by one object's size (0 when the object is empty). */
 uint64_t layout_file_size_from_obj(const struct wire_layout *l, uint32_t stripe, uint64_t obj_size);
-
-void layout_to_public(const struct wire_layout *w, struct pfs_layout *p);
-void layout_from_public(const struct pfs_layout *p, struct wire_layout *w);
 
 #endif /* PFS_LAYOUT_H */

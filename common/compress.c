@@ -7,7 +7,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 #include "compress.h"
-#include "pfs.h"
+#include "proto.h"
 
 #define COMPRESS_ZSTD_DEFAULT 3
 
@@ -40,10 +40,10 @@ int64_t compress_chunk(struct compress_ctx *ctx, uint32_t codec, int level,
 	if (n > INT_MAX || cap > INT_MAX)
 		return -EINVAL;
 	switch (codec) {
-	case PFS_COMPRESS_LZ4:
+	case PROTO_COMPRESS_LZ4:
 		k = LZ4_compress_default(src, dst, (int)n, (int)cap);
 		return k > 0 ? k : 0;
-	case PFS_COMPRESS_ZSTD:
+	case PROTO_COMPRESS_ZSTD:
 		if (!ctx->c && !(ctx->c = ZSTD_createCCtx()))
 			return -ENOMEM;
 		r = ZSTD_compressCCtx(ctx->c, dst, cap, src, n,
@@ -65,10 +65,10 @@ int compress_decode(struct compress_ctx *ctx, uint32_t codec, const void *src, s
 	if (n > INT_MAX || dstlen > INT_MAX)
 		return -EIO;
 	switch (codec) {
-	case PFS_COMPRESS_LZ4:
+	case PROTO_COMPRESS_LZ4:
 		k = LZ4_decompress_safe(src, dst, (int)n, (int)dstlen);
 		return k == (int)dstlen ? 0 : -EIO;
-	case PFS_COMPRESS_ZSTD:
+	case PROTO_COMPRESS_ZSTD:
 		if (!ctx->d && !(ctx->d = ZSTD_createDCtx()))
 			return -ENOMEM;
 		r = ZSTD_decompressDCtx(ctx->d, dst, dstlen, src, n);

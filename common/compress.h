@@ -12,7 +12,7 @@ struct compress_ctx;
 int compress_ctx_new(struct compress_ctx **ctx);
 void compress_ctx_free(struct compress_ctx *ctx);
 
-/* Compresses src[0..n) with codec (PFS_COMPRESS_LZ4 or _ZSTD, level 0 =
+/* Compresses src[0..n) with codec (PROTO_COMPRESS_LZ4 or _ZSTD, level 0 =
  * default) into dst (cap bytes). Returns the compressed length, 0 when the
  * result would not fit in cap (the caller stores the chunk raw), or a
  * negative errno. */

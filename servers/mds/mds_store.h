@@ -13,7 +13,7 @@ struct mds_store;
 /* Layout decisions the store delegates to the target table while it holds
  * the write transaction. check: validate a request whose fields may be 0/-1
  * (a directory default). alloc: l has every field but targets filled from
- * request/parent/fs defaults (stripe_count may be PFS_STRIPE_ALL); validate
+ * request/parent/fs defaults (stripe_count may be PROTO_STRIPE_ALL); validate
  * it, choose targets, set stripe_count and first_target. */
 struct mds_layout_ops {
 	int (*check)(void *arg, const struct wire_layout *l);
@@ -34,7 +34,7 @@ struct mds_destroy_ent {
 	uint64_t fid;
 	uint32_t count;
 	uint64_t done;
-	uint32_t targets[PFS_MAX_STRIPES];
+	uint32_t targets[PROTO_MAX_STRIPES];
 };
 
 /* Opens (creating when new) DIR/mds.lmdb; creates the root on first start. */

@@ -55,7 +55,7 @@
 #include "log.h"
 #include "objstore.h"
 #include "objstore_int.h"
-#include "pfs.h"
+#include "proto.h"
 
 #define OS_MAP_MAGIC 0x43534650u /* "PFSC" */
 
@@ -420,9 +420,9 @@ int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
 		return -EINVAL;
 	for (uint32_t i = 0; i < next; i++) {
 		if (ext[i].off % csize || ext[i].len > csize || ext[i].len == 0 ||
-		    (codec[i] == PFS_COMPRESS_NONE && ext[i].len != csize) ||
-		    (codec[i] != PFS_COMPRESS_NONE && codec[i] != PFS_COMPRESS_LZ4 &&
-		     codec[i] != PFS_COMPRESS_ZSTD))
+		    (codec[i] == PROTO_COMPRESS_NONE && ext[i].len != csize) ||
+		    (codec[i] != PROTO_COMPRESS_NONE && codec[i] != PROTO_COMPRESS_LZ4 &&
+		     codec[i] != PROTO_COMPRESS_ZSTD))
 			return -EINVAL;
 		if (ext[i].off >> OS_BLK_SHIFT < lo)
 			lo = ext[i].off >> OS_BLK_SHIFT;
@@ -441,7 +441,7 @@ int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
 	if (rc == 0) {
 		slot = os_rl_take(e, lo, hi);
 		for (uint32_t i = 0; i < next && rc == 0; i++) {
-			uint32_t fmt = codec[i] == PFS_COMPRESS_NONE ? 0 :
+			uint32_t fmt = codec[i] == PROTO_COMPRESS_NONE ? 0 :
 				       codec[i] << 24 | (uint32_t)ext[i].len;
 
 			rc = os_chunk_store(os, e, ext[i].off / csize, fmt, data,

@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "pfs.h"
+#include "layout.h"
+#include "proto.h"
 
 #define WIRE_MAGIC 0x31534650u  /* "PFS1" little-endian */
 #define WIRE_VERSION 3  /* 3: OBJ_WRITE segments carry their own CRC */
@@ -19,7 +20,7 @@
 #define WIRE_MAX_EXTENTS 256        /* object extents in one I/O RPC */
 #define WIRE_MAX_SEGS 256           /* client memory segments in one I/O RPC */
 #define WIRE_ADDR_MAX 256           /* raw libfabric address bytes */
-#define WIRE_MAX_TARGETS 256        /* targets in one file system */
+#define WIRE_MAX_TARGETS PROTO_MAX_TARGETS
 #define WIRE_READDIR_MAX 128        /* entries in one readdir reply */
 
 enum wire_op {
@@ -106,19 +107,6 @@ int wire_hdr_decode(struct wire_hdr *h, const void *buf, size_t len);
 
 /* ---- shared pieces ---- */
 
-struct wire_layout {
-	uint32_t pattern;
-	uint32_t stripe_count;
-	uint64_t stripe_size;
-	int32_t first_target;
-	uint64_t fid;
-	uint32_t targets[PFS_MAX_STRIPES];
-	uint32_t ec_k;
-	uint32_t ec_m;
-	uint32_t compress;
-	int32_t compress_level;
-	uint32_t chunk_size;
-};
 
 struct wire_attr {
 	uint64_t ino;
@@ -163,11 +151,11 @@ struct wire_target_list {          /* TARGET_LIST reply */
 };
 
 struct wire_path {                 /* LOOKUP, RMDIR, UNLINK requests */
-	char path[PFS_PATH_MAX];
+	char path[PROTO_PATH_MAX];
 };
 
 struct wire_open {                 /* OPEN request */
-	char path[PFS_PATH_MAX];
+	char path[PROTO_PATH_MAX];
 	uint32_t flags;                /* O_CREAT, O_EXCL, O_TRUNC, O_ACCMODE bits */
 	uint32_t mode;
 	uint32_t has_layout;
@@ -176,25 +164,25 @@ struct wire_open {                 /* OPEN request */
 /* OPEN, LOOKUP, MKDIR, SET_LAYOUT replies carry one wire_attr. */
 
 struct wire_mkdir {
-	char path[PFS_PATH_MAX];
+	char path[PROTO_PATH_MAX];
 	uint32_t mode;
 };
 
 struct wire_rename {
-	char from[PFS_PATH_MAX];
-	char to[PFS_PATH_MAX];
+	char from[PROTO_PATH_MAX];
+	char to[PROTO_PATH_MAX];
 };
 
 struct wire_readdir {              /* entries with names > after, in order */
-	char path[PFS_PATH_MAX];
-	char after[PFS_NAME_MAX + 1];  /* "" for the start */
+	char path[PROTO_PATH_MAX];
+	char after[PROTO_NAME_MAX + 1];  /* "" for the start */
 	uint32_t max;
 };
 
 struct wire_dirent {
 	uint64_t ino;
 	uint32_t mode;
-	char name[PFS_NAME_MAX + 1];
+	char name[PROTO_NAME_MAX + 1];
 };
 
 struct wire_readdir_rep {
@@ -204,7 +192,7 @@ struct wire_readdir_rep {
 };
 
 struct wire_set_layout {
-	char path[PFS_PATH_MAX];
+	char path[PROTO_PATH_MAX];
 	struct wire_layout layout;
 };
 
@@ -346,9 +334,9 @@ struct wire_obj_stat {
 
 /* OBJ_WRITE_CHUNKS: whole compression chunks of a compressed file. Extent i
  * is chunk slot i: off = its object offset (a multiple of chunk_size), len =
- * the bytes stored (the data), codec[i] how: PFS_COMPRESS_LZ4/ZSTD
+ * the bytes stored (the data), codec[i] how: PROTO_COMPRESS_LZ4/ZSTD
  * (compressed, len <= chunk_size, decompressing to chunk_size bytes) or
- * PFS_COMPRESS_NONE (raw, len == chunk_size). crc covers the stored bytes.
+ * PROTO_COMPRESS_NONE (raw, len == chunk_size). crc covers the stored bytes.
  * The reply is a wire_obj_io_rep (obj_size). */
 struct wire_obj_chunks {
 	uint32_t chunk_size;           /* power of two, 4 KiB..4 MiB */

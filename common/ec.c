@@ -6,7 +6,7 @@
 #include <string.h>
 #include <isa-l/erasure_code.h>
 #include "ec.h"
-#include "pfs.h"
+#include "proto.h"
 
 /* ec_encode_data takes an int length: longer cells go in pieces. */
 #define EC_PIECE_MAX (1u << 30)
@@ -14,7 +14,7 @@
 int ec_codec_init(struct ec_codec *c, uint32_t k, uint32_t m)
 {
 	memset(c, 0, sizeof(*c));
-	if (k < 1 || k > PFS_EC_K_MAX || m < 1 || m > PFS_EC_M_MAX)
+	if (k < 1 || k > PROTO_EC_K_MAX || m < 1 || m > PROTO_EC_M_MAX)
 		return -EINVAL;
 	c->k = k;
 	c->m = m;
@@ -42,7 +42,7 @@ void ec_codec_fini(struct ec_codec *c)
 static void ec_run(size_t len, int k, int rows, uint8_t *tables, uint8_t *const *in,
 		   uint8_t *const *out)
 {
-	uint8_t *src[PFS_EC_K_MAX], *dst[PFS_EC_K_MAX + PFS_EC_M_MAX];
+	uint8_t *src[PROTO_EC_K_MAX], *dst[PROTO_EC_K_MAX + PROTO_EC_M_MAX];
 
 	for (size_t off = 0; off < len; off += EC_PIECE_MAX) {
 		size_t n = len - off < EC_PIECE_MAX ? len - off : EC_PIECE_MAX;
@@ -63,9 +63,9 @@ void ec_encode(const struct ec_codec *c, size_t len, uint8_t *const *data, uint8
 int ec_reconstruct(const struct ec_codec *c, size_t len, uint8_t *const *cells, const uint8_t *lost)
 {
 	uint32_t k = c->k, n = c->k + c->m, nlost = 0, ns = 0;
-	uint32_t surv[PFS_EC_K_MAX], gone[PFS_EC_M_MAX];
+	uint32_t surv[PROTO_EC_K_MAX], gone[PROTO_EC_M_MAX];
 	uint8_t *b = NULL, *inv = NULL, *coef = NULL, *tables = NULL;
-	uint8_t *src[PFS_EC_K_MAX], *dst[PFS_EC_M_MAX];
+	uint8_t *src[PROTO_EC_K_MAX], *dst[PROTO_EC_M_MAX];
 	int rc = 0;
 
 	for (uint32_t i = 0; i < n; i++) {

@@ -41,7 +41,7 @@ int objstore_read(struct objstore *os, uint64_t fid, uint32_t stripe,
 uint32_t objstore_crc_cat(const struct objstore *os, uint32_t a, uint32_t b, uint64_t blen);
 /* Stores whole compression chunks (OBJ_WRITE_CHUNKS): extent i is the slot
  * of a chunk of csize bytes, its len the stored bytes, codec[i] their
- * format (PFS_COMPRESS_NONE: raw). crc covers data (-EBADMSG). The object
+ * format (PROTO_COMPRESS_NONE: raw). crc covers data (-EBADMSG). The object
  * gets a chunk map; reads decompress (see objstore_chunks.c). */
 int objstore_write_chunks(struct objstore *os, uint64_t fid, uint32_t stripe,
 			  uint32_t csize, const struct wire_extent *ext, const uint32_t *codec,
