@@ -1,0 +1,89 @@
+/* pfs_test.h - the one test harness of pfs: test cases run in forked
+ * children with a time limit, assertions that name file:line and what was
+ * found, a seed every randomized test prints (PFS_TEST_SEED replays it), and
+ * a closing "N passed, N failed" line. */
+#ifndef PFS_TEST_H
+#define PFS_TEST_H
+
+#include <stdint.h>
+
+/* Exit status of a skipped test program (automake's SKIP). */
+#define T_SKIP_STATUS 77
+
+/* Runs fn in a forked child (libfabric is not fork-safe, so the parent of
+ * the cases never opens an endpoint) and counts it passed when the child
+ * exits 0 within limit_s seconds (0: PFS_TEST_TIMEOUT or 600). A case that
+ * calls t_skip counts as neither. */
+void t_run(const char *name, void (*fn)(void), unsigned limit_s);
+/* Prints "N passed, N failed" (and skipped) and returns the exit status
+ * for main: 0 all passed, 1 some failed, 77 when every case skipped. */
+int t_done(void);
+
+/* Ends the current case as skipped, with a reason. */
+__attribute__((noreturn, format(printf, 1, 2))) void t_skip(const char *fmt, ...);
+/* Ends the current case as failed after printing file:line and the
+ * message (every assertion below ends here). */
+__attribute__((noreturn, format(printf, 3, 4)))
+void t_fail(const char *file, int line, const char *fmt, ...);
+/* Prints a line prefixed with the current case's name. */
+__attribute__((format(printf, 1, 2))) void t_log(const char *fmt, ...);
+
+/* The seed of this run: PFS_TEST_SEED when set, else drawn from the clock
+ * and pid; printed once, with how to replay it. */
+uint64_t t_seed(void);
+/* A deterministic generator seeded from t_seed() (per process: a forked
+ * case continues the sequence where the parent left it). */
+uint64_t t_rand(void);
+/* Fills buf with t_rand() bytes. */
+void t_fill(void *buf, uint64_t len);
+
+/* The assertions: each stops the case at the first failure. */
+#define T_ASSERT(cond)                                                              \
+	do {                                                                        \
+		if (!(cond))                                                        \
+			t_fail(__FILE__, __LINE__, "%s", #cond);                    \
+	} while (0)
+#define T_EQ(a, b)                                                                  \
+	do {                                                                        \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);             \
+		if (t_a_ != t_b_)                                                   \
+			t_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, \
+			       t_a_, t_b_);                                         \
+	} while (0)
+#define T_UEQ(a, b)                                                                 \
+	do {                                                                        \
+		unsigned long long t_a_ = (unsigned long long)(a),                  \
+				   t_b_ = (unsigned long long)(b);                  \
+		if (t_a_ != t_b_)                                                   \
+			t_fail(__FILE__, __LINE__, "%s == %s: %llu != %llu", #a, #b, \
+			       t_a_, t_b_);                                         \
+	} while (0)
+/* rc is 0 (errno-style codes are printed by name). */
+#define T_OK(rc)                                                                    \
+	do {                                                                        \
+		long long t_r_ = (long long)(rc);                                   \
+		if (t_r_ != 0)                                                      \
+			t_fail(__FILE__, __LINE__, "%s: %lld (%s)", #rc, t_r_,       \
+			       t_errname(t_r_));                                    \
+	} while (0)
+/* rc is exactly the negative errno want. */
+#define T_ERR(rc, want)                                                             \
+	do {                                                                        \
+		long long t_r_ = (long long)(rc), t_w_ = (long long)(want);         \
+		if (t_r_ != t_w_)                                                   \
+			t_fail(__FILE__, __LINE__, "%s: %lld (%s), want %lld (%s)", #rc, \
+			       t_r_, t_errname(t_r_), t_w_, t_errname(t_w_));        \
+	} while (0)
+#define T_MEMEQ(a, b, n)                                                            \
+	do {                                                                        \
+		long long t_at_ = t_memdiff((a), (b), (n));                         \
+		if (t_at_ >= 0)                                                     \
+			t_fail(__FILE__, __LINE__, "%s and %s differ at byte %lld", #a, \
+			       #b, t_at_);                                          \
+	} while (0)
+
+/* Helpers of the assertions. */
+const char *t_errname(long long rc);
+long long t_memdiff(const void *a, const void *b, uint64_t n);
+
+#endif /* PFS_TEST_H */
