@@ -7,13 +7,11 @@
 #include <string.h>
 #include "aio.h"
 #include "client.h"
-#include "io.h"
-#include "stream.h"
+#include "engine.h"
 
 /* One list I/O already drives every target at once; more threads let
- * write-behind and read-ahead keep several units moving (stream.c:
- * measured on tcp loopback, 1 MiB units: 2 threads gave 0.97 GiB/s
- * writing, 4 gave 1.20). */
+ * write-behind and read-ahead keep several units moving (stream.c;
+ * docs/PERFORMANCE.md has the figures). */
 #define AIO_THREADS 4
 
 struct pfs_aio {
@@ -63,8 +61,8 @@ static void *aio_thread(void *arg)
 
 	/* Queued work is finished even while stopping: callers wait on it. */
 	while ((op = aio_next(pool)) != NULL) {
-		ssize_t rc = io_list(op->file, op->write, op->mem, op->memcnt, op->ext,
-				     op->extcnt);
+		ssize_t rc = engine_list_io(op->file, op->write, op->mem, op->memcnt,
+					    op->ext, op->extcnt);
 
 		pthread_mutex_lock(&pool->lock);
 		op->result = rc;
@@ -171,21 +169,6 @@ int aio_submit(pfs_file_t *file, int write, const struct iovec *mem, size_t memc
 	pthread_mutex_unlock(&pool->lock);
 	*out = op;
 	return 0;
-}
-
-int pfs_aio_readlist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
-		     const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op)
-{
-	stream_before(file, STREAM_READ);
-	return aio_submit(file, 0, mem, memcnt, ext, extcnt, op);
-}
-
-int pfs_aio_writelist(pfs_file_t *file, const struct iovec *mem, size_t memcnt,
-		      const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op)
-{
-	int rc = stream_before(file, STREAM_WRITE);
-
-	return rc ? rc : aio_submit(file, 1, mem, memcnt, ext, extcnt, op);
 }
 
 int pfs_aio_test(pfs_aio_t *op, ssize_t *result)

@@ -13,9 +13,9 @@ struct aio_pool;
  * NULL is allowed (no nonblocking I/O was ever started). */
 void aio_pool_destroy(struct aio_pool *pool);
 
-/* Starts list I/O on the connection's threads as pfs_aio_* does, but
- * without asking the write-behind/read-ahead cache to make way first:
- * stream.c's own background operations. */
+/* Starts list I/O on the connection's threads, below the write-behind
+ * cache (engine_list_io): fileio.c calls it for pfs_aio_* once the cache
+ * made way, stream.c for its own background operations. */
 int aio_submit(pfs_file_t *file, int write, const struct iovec *mem, size_t memcnt,
 	       const struct pfs_extent *ext, size_t extcnt, pfs_aio_t **op);
 

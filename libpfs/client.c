@@ -1,13 +1,11 @@
-/* client.c - the libpfs connection: config, transport, MDS and target
- * addressing, shared RPC helpers, path normalisation and error strings. */
+/* client.c - the RPC layer of libpfs: path normalisation, the retry
+ * policy, MDS calls, the target table, and requests to every object. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "aio.h"
 #include "client.h"
-#include "ec_io.h"
 #include "layout.h"
 
 /* ---- paths ---- */
@@ -480,189 +478,90 @@ int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
 	return rc;
 }
 
-int client_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t *size)
+
+static void client_target_fill(pfs_fs_t *fs, const struct wire_target_info *t,
+			   struct pfs_target_stat *out)
 {
-	uint64_t objs[PFS_MAX_STRIPES], max = 0;
-	int rc;
-
-	if (l->pattern == PFS_PATTERN_EC)
-		return ec_glimpse(fs, l, 0, size);
-	rc = client_obj_fanout(fs, l, WIRE_OP_OBJ_GLIMPSE, NULL, objs);
-	if (rc)
-		return rc;
-	for (uint32_t i = 0; i < l->stripe_count; i++) {
-		uint64_t s = layout_file_size_from_obj(l, i, objs[i]);
-
-		if (s > max)
-			max = s;
-	}
-	*size = max;
-	return 0;
+	memset(out, 0, sizeof(*out));
+	out->id = t->id;
+	out->up = t->up ? 1 : 0;
+	out->total_bytes = t->total_bytes;
+	out->free_bytes = t->free_bytes;
+	out->objects = t->objects;
+	net_addr_str(fs->ep, t->addr, t->addr_len, out->addr, sizeof(out->addr));
 }
 
-/* ---- connection ---- */
-
-static int client_resolve_mds(pfs_fs_t *fs)
+/* Overwrites the MDS figures with the target's own answer, or marks the
+ * target down when it does not answer. */
+static void client_statfs_finish(struct net_call *call, struct pfs_target_stat *out)
 {
-	uint8_t raw[WIRE_ADDR_MAX];
-	size_t n = 0;
-	int rc;
+	struct wire_statfs_rep rep;
+	const void *payload;
+	size_t plen;
+	int status;
 
-	if (fs->cfg.mds_addr[0]) {
-		rc = config_hex_decode(fs->cfg.mds_addr, raw, sizeof(raw), &n);
-		if (rc)
-			return rc;
-		return net_insert(fs->ep, raw, n, &fs->mds);
+	if (net_call_result(call, &status, &payload, &plen) || status ||
+	    wire_dec_statfs_rep(payload, plen, &rep)) {
+		out->up = 0;
+		return;
 	}
-	if (!fs->cfg.mds_host[0] || !fs->cfg.mds_port[0])
+	out->up = 1;
+	out->total_bytes = rep.total_bytes;
+	out->free_bytes = rep.free_bytes;
+	out->objects = rep.objects;
+}
+
+/* Asks every up target among the first n of out for fresh figures at once. */
+static void client_statfs_fresh(pfs_fs_t *fs, struct pfs_target_stat *out, int n)
+{
+	struct net_call **calls;
+	int *idx, started = 0;
+	fi_addr_t addr;
+
+	if (n <= 0)
+		return;
+	calls = calloc((size_t)n, sizeof(*calls));
+	idx = calloc((size_t)n, sizeof(*idx));
+	if (!calls || !idx)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		if (!out[i].up || client_target_addr(fs, out[i].id, &addr))
+			continue;
+		if (net_call_start(fs->ep, addr, WIRE_OP_OSS_STATFS, NULL, 0, 0,
+				   &calls[started]))
+			continue;
+		idx[started++] = i;
+	}
+	if (started)
+		net_call_wait(fs->ep, calls, (size_t)started);
+	for (int i = 0; i < started; i++) {
+		client_statfs_finish(calls[i], &out[idx[i]]);
+		net_call_free(calls[i]);
+	}
+out:
+	free(idx);
+	free(calls);
+}
+
+int client_statfs(pfs_fs_t *fs, struct pfs_target_stat *targets, int max)
+{
+	struct wire_target_list *list;
+	int rc, n;
+
+	if (!fs || max < 0 || (max > 0 && !targets))
 		return -EINVAL;
-	return net_resolve(fs->ep, fs->cfg.mds_host, fs->cfg.mds_port, &fs->mds);
-}
-
-static int client_load_config(const char *config_path, struct pfs_config *cfg)
-{
-	char path[PFS_PATH_MAX], err[256];
-	int rc;
-
-	if (!config_path) {
-		rc = config_default_path(path, sizeof(path));
-		if (rc)
-			return rc;
-		config_path = path;
-	}
-	return config_parse_file(config_path, cfg, err, sizeof(err));
-}
-
-static int client_open_transport(pfs_fs_t *fs)
-{
-	struct net_opts opts;
-	void *rep;
-	size_t rlen;
-	int rc;
-
-	memset(&opts, 0, sizeof(opts));
-	opts.provider = fs->cfg.provider[0] ? fs->cfg.provider : NULL;
-	opts.timeout_ms = fs->cfg.timeout_ms;
-	if (strcmp(fs->cfg.provider, "shm"))
-		opts.node = config_bind_host(&fs->cfg);
-	rc = net_open(&opts, &fs->ep);
-	if (rc)
-		return rc;
-	rc = client_resolve_mds(fs);
-	if (rc)
-		return rc;
-	rep = malloc(WIRE_MSG_MAX);
-	if (!rep)
+	list = malloc(sizeof(*list));
+	if (!list)
 		return -ENOMEM;
-	rc = client_mds_call(fs, WIRE_OP_PING, NULL, 0, rep, &rlen);
-	free(rep);
-	if (rc)
-		return rc;
-	return client_targets_refresh(fs, NULL);
-}
-
-int pfs_connect(const char *config_path, pfs_fs_t **out)
-{
-	pfs_fs_t *fs;
-	int rc;
-
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	fs = calloc(1, sizeof(*fs));
-	if (!fs)
-		return -ENOMEM;
-	pthread_mutex_init(&fs->lock, NULL);
-	rc = client_load_config(config_path, &fs->cfg);
+	rc = client_targets_refresh(fs, list);
 	if (rc)
 		goto out;
-	rc = client_open_transport(fs);
+	n = (int)list->count < max ? (int)list->count : max;
+	for (int i = 0; i < n; i++)
+		client_target_fill(fs, &list->t[i], &targets[i]);
+	client_statfs_fresh(fs, targets, n);
+	rc = (int)list->count;
 out:
-	if (rc) {
-		pfs_disconnect(fs);
-		return rc;
-	}
-	*out = fs;
-	return 0;
-}
-
-int pfs_disconnect(pfs_fs_t *fs)
-{
-	if (!fs)
-		return -EINVAL;
-	aio_pool_destroy(fs->aio);   /* finishes queued nonblocking I/O first */
-	if (fs->ep)
-		net_close(fs->ep);
-	pthread_mutex_destroy(&fs->lock);
-	free(fs);
-	return 0;
-}
-
-int pfs_config_path(char *buf, size_t len)
-{
-	if (!buf || len == 0)
-		return -EINVAL;
-	return config_default_path(buf, len);
-}
-
-/* ---- errors ---- */
-
-static const struct {
-	int err;
-	const char *msg;
-} client_errors[] = {
-	{ EPERM, "operation not permitted" },
-	{ ENOENT, "no such file or directory" },
-	{ EIO, "I/O error (stored data failed its checksum, or too many targets lost)" },
-	{ ENXIO, "unknown storage target (not registered with the metadata server)" },
-	{ EBADF, "file not open for this kind of access" },
-	{ EAGAIN, "resource temporarily unavailable, try again" },
-	{ ENOMEM, "out of memory" },
-	{ EACCES, "permission denied" },
-	{ EFAULT, "bad address" },
-	{ EBUSY, "resource busy (the root directory cannot be removed)" },
-	{ EEXIST, "file exists" },
-	{ EXDEV, "cross-device link" },
-	{ ENODEV, "no such device" },
-	{ ENOTDIR, "not a directory" },
-	{ EISDIR, "is a directory" },
-	{ EINVAL, "invalid argument" },
-	{ EFBIG, "file too large" },
-	{ ENOSPC, "no space left (a target is full, or too few targets are up with free space)" },
-	{ ERANGE, "result out of range" },
-	{ ENAMETOOLONG, "file name or path too long" },
-	{ ENOSYS, "function not implemented" },
-	{ ENOTEMPTY, "directory not empty" },
-	{ ENODATA, "no data available" },
-	{ EPROTO, "protocol error (malformed or unexpected message)" },
-	{ EBADMSG, "checksum mismatch: data corrupted in transit" },
-	{ ECOMM, "a server could not move the data to or from this client" },
-	{ EOVERFLOW, "value too large" },
-	{ EMSGSIZE, "message too long for the wire protocol" },
-	{ EPROTONOSUPPORT, "protocol version not supported" },
-	{ EOPNOTSUPP, "operation not supported by the server" },
-	{ EADDRNOTAVAIL, "cannot resolve server address" },
-	{ ENETDOWN, "network is down" },
-	{ ENETUNREACH, "network unreachable" },
-	{ ECONNABORTED, "connection aborted" },
-	{ ECONNRESET, "connection to a server lost" },
-	{ ENOBUFS, "no buffer space available in the transport" },
-	{ ENOTCONN, "not connected" },
-	{ ETIMEDOUT, "a server did not answer in time (timed out)" },
-	{ ECONNREFUSED, "connection refused: is the server running?" },
-	{ EHOSTDOWN, "server host is down" },
-	{ EHOSTUNREACH, "no route to server host" },
-	{ ECANCELED, "operation canceled" },
-};
-
-const char *pfs_strerror(int err)
-{
-	if (err == 0)
-		return "success";
-	if (err < 0)
-		err = -err;
-	for (size_t i = 0; i < sizeof(client_errors) / sizeof(client_errors[0]); i++)
-		if (client_errors[i].err == err)
-			return client_errors[i].msg;
-	return "unknown error";
+	free(list);
+	return rc;
 }

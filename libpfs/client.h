@@ -1,5 +1,5 @@
-/* client.h - libpfs internals shared by client.c, namespace.c, file.c and
- * io.c: the connection, open files and directory streams, and helpers. */
+/* client.h - libpfs internals: the connection, open files and directory
+ * streams, and the RPC helpers every module above client.c uses. */
 #ifndef PFS_CLIENT_H
 #define PFS_CLIENT_H
 
@@ -42,9 +42,12 @@ struct pfs_fs {
 
 /* An open file. attr (and its layout) is fixed at open; lock guards the
  * write bookkeeping used for the size hint at close. */
+struct engine_ops;
+
 struct pfs_file {
 	pfs_fs_t *fs;
 	struct wire_attr attr;
+	const struct engine_ops *engine; /* chosen from the layout at open */
 	int flags;              /* the open flags */
 	pthread_mutex_t lock;
 	int dirty;              /* written or truncated since open */
@@ -127,6 +130,9 @@ int client_set_size(pfs_fs_t *fs, uint64_t ino, uint64_t size, uint32_t flags);
 
 /* Fetches TARGET_LIST into list (may be NULL) and refreshes the table. */
 int client_targets_refresh(pfs_fs_t *fs, struct wire_target_list *list);
+/* pfs_statfs: the MDS's target table, each target that is up asked for
+ * fresh figures at once (marked down when it does not answer). */
+int client_statfs(pfs_fs_t *fs, struct pfs_target_stat *targets, int max);
 /* fi_addr of target id, refreshing the table once when it is unknown;
  * -ENXIO when the MDS does not know it either. */
 int client_target_addr(pfs_fs_t *fs, uint32_t id, fi_addr_t *addr);
@@ -142,7 +148,5 @@ int client_obj_fanout(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
  * stripe has a result. */
 int client_obj_fanout_each(pfs_fs_t *fs, const struct wire_layout *l, uint16_t op,
 			   const uint64_t *sizes_in, uint64_t *sizes_out, uint64_t skip, int *res);
-/* File size from the objects: max over stripes of the size each implies. */
-int client_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t *size);
 
 #endif /* PFS_CLIENT_H */

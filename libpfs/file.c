@@ -1,16 +1,15 @@
-/* file.c - libpfs open files: open (with O_TRUNC by punching the objects),
- * close (size hint to the MDS), fsync, ftruncate, fstat, get_layout, and
- * the choice of the file's write-behind/read-ahead cache (stream.c), which
- * each of them lets make way. */
+/* file.c - libpfs open files: open (O_TRUNC through the engine), close (the
+ * size hint to the MDS), fsync, ftruncate, fstat, get_layout and the cache
+ * sizes; everything that touches the data goes through fileio.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "client.h"
-#include "ec_io.h"
+#include "engine.h"
+#include "file.h"
+#include "fileio.h"
 #include "layout_api.h"
-#include "stream.h"
 
 /* Flags the library accepts; others that only matter to a kernel are
  * ignored, O_APPEND is refused (no shared file offset to append at). */
@@ -66,10 +65,9 @@ out:
 	return rc;
 }
 
-int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
-	     const struct pfs_layout *layout, pfs_file_t **out)
+int file_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
+	      const struct pfs_layout *layout, pfs_file_t **out)
 {
-	static const uint64_t zeros[PFS_MAX_STRIPES];
 	pfs_file_t *f;
 	int rc;
 
@@ -92,14 +90,11 @@ int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
 		rc = S_ISDIR(f->attr.mode) ? -EISDIR : -EPROTO;
 		goto out;
 	}
-	if ((flags & O_TRUNC) && f->attr.layout.pattern == PFS_PATTERN_EC) {
-		rc = ec_truncate(f, 0);     /* under the row locks, and tells the MDS */
-	} else if (flags & O_TRUNC) {
-		rc = client_obj_fanout(fs, &f->attr.layout, WIRE_OP_OBJ_PUNCH, zeros, NULL);
-		f->dirty = 1;
-	}
-	if (!rc)
-		rc = stream_open(f, fs->cfg.write_behind_mib, fs->cfg.read_ahead_mib);
+	rc = fileio_open(f, fs->cfg.write_behind_mib, fs->cfg.read_ahead_mib);
+	if (!rc && (flags & O_TRUNC))
+		rc = fileio_truncate(f, 0);
+	if (rc)
+		fileio_close(f);
 out:
 	if (rc) {
 		pthread_mutex_destroy(&f->lock);
@@ -110,24 +105,28 @@ out:
 	return 0;
 }
 
+int pfs_open(pfs_fs_t *fs, const char *path, int flags, mode_t mode,
+	     const struct pfs_layout *layout, pfs_file_t **out)
+{
+	return file_open(fs, path, flags, mode, layout, out);
+}
+
 /* Tells the MDS the size the objects now imply; best effort. */
 static void file_send_size_hint(pfs_file_t *f)
 {
 	uint64_t size;
 
-	if (client_glimpse(f->fs, &f->attr.layout, &size) == 0)
+	if (f->engine->glimpse(f->fs, &f->attr.layout, 0, &size) == 0)
 		client_set_size(f->fs, f->attr.ino, size, 0);
 }
 
-/* Returns a buffered write's failure that no call reported yet; the
- * handle is freed either way. */
-int pfs_close(pfs_file_t *f)
+int file_close(pfs_file_t *f)
 {
 	int rc;
 
 	if (!f)
 		return -EINVAL;
-	rc = stream_close(f);
+	rc = fileio_close(f);
 	if (f->dirty)
 		file_send_size_hint(f);
 	pthread_mutex_destroy(&f->lock);
@@ -135,41 +134,27 @@ int pfs_close(pfs_file_t *f)
 	return rc;
 }
 
+/* Returns a buffered write's failure that no call reported yet; the
+ * handle is freed either way. */
+int pfs_close(pfs_file_t *f)
+{
+	return file_close(f);
+}
+
 int pfs_fsync(pfs_file_t *f)
 {
-	int rc, wrc;
-
-	if (!f)
-		return -EINVAL;
-	wrc = stream_before(f, STREAM_WRITE);
-	rc = client_obj_fanout(f->fs, &f->attr.layout, WIRE_OP_OBJ_SYNC, NULL, NULL);
-	return wrc ? wrc : rc;
+	return f ? fileio_sync(f) : -EINVAL;
 }
 
 int pfs_ftruncate(pfs_file_t *f, uint64_t size)
 {
-	uint64_t sizes[PFS_MAX_STRIPES];
-	const struct wire_layout *l;
-	int rc;
-
 	if (!f)
 		return -EINVAL;
 	if ((f->flags & O_ACCMODE) == O_RDONLY)
 		return -EBADF;
 	if (size > CLIENT_FILE_MAX)
 		return -EFBIG;
-	rc = stream_before(f, STREAM_WRITE);
-	if (rc)
-		return rc;
-	l = &f->attr.layout;
-	if (l->pattern == PFS_PATTERN_EC)
-		return ec_truncate(f, size);
-	for (uint32_t i = 0; i < l->stripe_count; i++)
-		sizes[i] = layout_obj_size(l, i, size);
-	pthread_mutex_lock(&f->lock);
-	f->dirty = 1;
-	pthread_mutex_unlock(&f->lock);
-	return client_obj_fanout(f->fs, l, WIRE_OP_OBJ_PUNCH, sizes, NULL);
+	return fileio_truncate(f, size);
 }
 
 int pfs_fstat(pfs_file_t *f, struct pfs_stat *st)
@@ -179,8 +164,7 @@ int pfs_fstat(pfs_file_t *f, struct pfs_stat *st)
 
 	if (!f || !st)
 		return -EINVAL;
-	stream_before(f, STREAM_READ);
-	rc = client_glimpse(f->fs, &f->attr.layout, &size);
+	rc = fileio_size(f, &size);
 	if (rc)
 		return rc;
 	memset(st, 0, sizeof(*st));
@@ -195,13 +179,9 @@ int pfs_fstat(pfs_file_t *f, struct pfs_stat *st)
 
 int pfs_file_set_cache(pfs_file_t *f, unsigned write_behind_mib, unsigned read_ahead_mib)
 {
-	int rc, orc;
-
 	if (!f || write_behind_mib > CONFIG_CACHE_MIB_MAX || read_ahead_mib > CONFIG_CACHE_MIB_MAX)
 		return -EINVAL;
-	rc = stream_close(f);
-	orc = stream_open(f, (int)write_behind_mib, (int)read_ahead_mib);
-	return rc ? rc : orc;
+	return fileio_set_cache(f, (int)write_behind_mib, (int)read_ahead_mib);
 }
 
 int pfs_get_layout(pfs_file_t *f, struct pfs_layout *layout)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include "client.h"
+#include "fileio.h"
 #include "layout.h"
-#include "stream.h"
 #include "wire.h"
 
 #define HANDLE_MAGIC 0x48534650u   /* "PFSH" */
@@ -18,7 +18,7 @@ int pfs_file_export(pfs_file_t *file, void *buf, size_t len)
 
 	if (!file || !buf)
 		return -EINVAL;
-	stream_before(file, STREAM_READ);   /* importers see what was written */
+	fileio_settle(file);            /* importers see what was written */
 	wire_buf_init(&b, buf, len < PFS_HANDLE_MAX ? len : PFS_HANDLE_MAX);
 	wire_put_u32(&b, HANDLE_MAGIC);
 	wire_put_u32(&b, HANDLE_VERSION);
@@ -46,7 +46,7 @@ int pfs_file_import(pfs_fs_t *fs, const void *buf, size_t len, int flags, pfs_fi
 	}
 	f->fs = fs;
 	f->flags = flags;
-	if (stream_open(f, fs->cfg.write_behind_mib, fs->cfg.read_ahead_mib)) {
+	if (fileio_open(f, fs->cfg.write_behind_mib, fs->cfg.read_ahead_mib)) {
 		free(f);
 		return -ENOMEM;
 	}

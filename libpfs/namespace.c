@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "client.h"
+#include "engine.h"
 #include "layout_api.h"
 
 /* An MDS call whose request is one normalised path and whose reply is empty. */
@@ -108,7 +109,7 @@ int pfs_stat(pfs_fs_t *fs, const char *path, struct pfs_stat *st)
 	if (S_ISREG(attr.mode)) {
 		if (layout_check(&attr.layout))
 			return -EPROTO;
-		rc = client_glimpse(fs, &attr.layout, &size);
+		rc = engine_glimpse(fs, &attr.layout, 0, &size);
 		if (rc)
 			return rc;
 	}
@@ -266,89 +267,7 @@ int pfs_setstripe(pfs_fs_t *fs, const char *path, const struct pfs_layout *layou
 
 /* ---- statfs ---- */
 
-static void ns_target_fill(pfs_fs_t *fs, const struct wire_target_info *t,
-			   struct pfs_target_stat *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->id = t->id;
-	out->up = t->up ? 1 : 0;
-	out->total_bytes = t->total_bytes;
-	out->free_bytes = t->free_bytes;
-	out->objects = t->objects;
-	net_addr_str(fs->ep, t->addr, t->addr_len, out->addr, sizeof(out->addr));
-}
-
-/* Overwrites the MDS figures with the target's own answer, or marks the
- * target down when it does not answer. */
-static void ns_statfs_finish(struct net_call *call, struct pfs_target_stat *out)
-{
-	struct wire_statfs_rep rep;
-	const void *payload;
-	size_t plen;
-	int status;
-
-	if (net_call_result(call, &status, &payload, &plen) || status ||
-	    wire_dec_statfs_rep(payload, plen, &rep)) {
-		out->up = 0;
-		return;
-	}
-	out->up = 1;
-	out->total_bytes = rep.total_bytes;
-	out->free_bytes = rep.free_bytes;
-	out->objects = rep.objects;
-}
-
-/* Asks every up target among the first n of out for fresh figures at once. */
-static void ns_statfs_fresh(pfs_fs_t *fs, struct pfs_target_stat *out, int n)
-{
-	struct net_call **calls;
-	int *idx, started = 0;
-	fi_addr_t addr;
-
-	if (n <= 0)
-		return;
-	calls = calloc((size_t)n, sizeof(*calls));
-	idx = calloc((size_t)n, sizeof(*idx));
-	if (!calls || !idx)
-		goto out;
-	for (int i = 0; i < n; i++) {
-		if (!out[i].up || client_target_addr(fs, out[i].id, &addr))
-			continue;
-		if (net_call_start(fs->ep, addr, WIRE_OP_OSS_STATFS, NULL, 0, 0,
-				   &calls[started]))
-			continue;
-		idx[started++] = i;
-	}
-	if (started)
-		net_call_wait(fs->ep, calls, (size_t)started);
-	for (int i = 0; i < started; i++) {
-		ns_statfs_finish(calls[i], &out[idx[i]]);
-		net_call_free(calls[i]);
-	}
-out:
-	free(idx);
-	free(calls);
-}
-
 int pfs_statfs(pfs_fs_t *fs, struct pfs_target_stat *targets, int max)
 {
-	struct wire_target_list *list;
-	int rc, n;
-
-	if (!fs || max < 0 || (max > 0 && !targets))
-		return -EINVAL;
-	list = malloc(sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	rc = client_targets_refresh(fs, list);
-	if (rc)
-		goto out;
-	n = (int)list->count < max ? (int)list->count : max;
-	for (int i = 0; i < n; i++)
-		ns_target_fill(fs, &list->t[i], &targets[i]);
-	ns_statfs_fresh(fs, targets, n);
-	rc = (int)list->count;
-out:
-	free(list);
-	return rc;
+	return client_statfs(fs, targets, max);
 }

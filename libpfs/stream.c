@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aio.h"
-#include "io.h"
+#include "engine.h"
 #include "stream.h"
 
 #define STREAM_UNIT_MIN (1u << 20)   /* smaller units: more calls per byte */
@@ -61,13 +61,12 @@ struct stream {
 	uint64_t age;
 };
 
-/* A whole number of data rows (EC: a row of k cells; RAID0: one stripe
- * unit), at least STREAM_UNIT_MIN where that fits under STREAM_UNIT_MAX:
+/* A whole number of the engine's units (EC: a row of k cells; RAID0: one
+ * stripe unit), at least STREAM_UNIT_MIN where that fits under STREAM_UNIT_MAX:
  * whole rows spare EC its read-modify-write, and a unit per target spreads
  * the read-ahead over the targets. */
-static size_t stream_unit(const struct wire_layout *l)
+static size_t stream_unit(uint64_t row)
 {
-	uint64_t row = l->stripe_size * (l->pattern == PFS_PATTERN_EC ? l->ec_k : 1);
 	uint64_t unit = row;
 
 	if (row == 0 || row > STREAM_UNIT_MAX)
@@ -98,7 +97,7 @@ int stream_open(pfs_file_t *f, int write_behind_mib, int read_ahead_mib)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->unit = stream_unit(&f->attr.layout);
+	s->unit = stream_unit(f->engine->unit(&f->attr.layout));
 	s->nwb = stream_slots(write_behind_mib, s->unit);
 	s->nra = stream_slots(read_ahead_mib, s->unit);
 	s->wb = calloc((size_t)s->nwb + 1, sizeof(*s->wb));
@@ -173,7 +172,7 @@ static void wb_start(pfs_file_t *f, struct stream *s, struct stream_slot *slot)
 		return;
 	}
 	/* No thread or memory for the background: write it now. */
-	n = io_list(f, 1, &v, 1, &e, 1);
+	n = engine_list_io(f, 1, &v, 1, &e, 1);
 
 	stream_note_err(s, (int)(n < 0 ? n : ((size_t)n == slot->len ? 0 : -EIO)));
 	slot->state = SLOT_FREE;
@@ -382,7 +381,7 @@ static int stream_read_rest(pfs_file_t *f, const struct iovec *iov, int iovcnt, 
 		left = 0;
 		n++;
 	}
-	r = io_list(f, 0, rest, (size_t)n, &e, 1);
+	r = engine_list_io(f, 0, rest, (size_t)n, &e, 1);
 	free(rest);
 	*done = r < 0 ? r : (ssize_t)skip + r;
 	return 1;

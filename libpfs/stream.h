@@ -1,6 +1,7 @@
 /* stream.h - write-behind and read-ahead of one open file's contiguous I/O
  * (pfs_pwrite/pfs_pread and the v forms), when the config or
- * pfs_file_set_cache asks for them. */
+ * pfs_file_set_cache asks for them. Only fileio.c calls it: the cache sits
+ * above every engine at that single entry point. */
 #ifndef PFS_STREAM_H
 #define PFS_STREAM_H
 

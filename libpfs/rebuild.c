@@ -1,12 +1,12 @@
-/* ec_rebuild.c - redundancy of EC files: pfs_health (which stripes answer)
- * and pfs_rebuild (a lost target's stripe rebuilt row by row elsewhere). */
+/* rebuild.c - redundancy: pfs_health (which stripes of any file answer) and
+ * pfs_rebuild (an EC file's lost stripe rebuilt row by row elsewhere). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ec_io.h"
 #include "ec_rows.h"
-#include "io.h"
+#include "engine.h"
+#include "file.h"
 #include "layout.h"
 
 int pfs_health(pfs_fs_t *fs, const char *path, struct pfs_health *h)
@@ -16,21 +16,21 @@ int pfs_health(pfs_fs_t *fs, const char *path, struct pfs_health *h)
 
 	if (!fs || !h)
 		return -EINVAL;
-	rc = pfs_open(fs, path, O_RDONLY, 0, NULL, &f);
+	rc = file_open(fs, path, O_RDONLY, 0, NULL, &f);
 	if (rc)
 		return rc;
 	memset(h, 0, sizeof(*h));
 	h->stripe_count = f->attr.layout.stripe_count;
-	h->redundancy = f->attr.layout.pattern == PFS_PATTERN_EC ? f->attr.layout.ec_m : 0;
+	h->redundancy = f->engine->redundancy(&f->attr.layout);
 	rc = client_obj_fanout_each(fs, &f->attr.layout, WIRE_OP_OBJ_GLIMPSE, NULL, NULL, 0,
 				    h->stripe_err);
 	for (uint32_t i = 0; i < h->stripe_count && !rc; i++)
 		h->lost += h->stripe_err[i] ? 1 : 0;
-	pfs_close(f);
+	file_close(f);
 	return rc;
 }
 
-/* The first target that is up and holds no stripe of l. */
+/* The first target that is up (and answers) and holds no stripe of l. */
 static int ec_pick_target(pfs_fs_t *fs, const struct wire_layout *l, uint32_t *out)
 {
 	struct pfs_target_stat *t = calloc(WIRE_MAX_TARGETS, sizeof(*t));
@@ -38,7 +38,7 @@ static int ec_pick_target(pfs_fs_t *fs, const struct wire_layout *l, uint32_t *o
 
 	if (!t)
 		return -ENOMEM;
-	n = pfs_statfs(fs, t, WIRE_MAX_TARGETS);
+	n = client_statfs(fs, t, WIRE_MAX_TARGETS);
 	if (n < 0)
 		rc = n;
 	for (int i = 0; i < n && rc == -ENOSPC; i++) {
@@ -83,7 +83,7 @@ static int ec_rebuild_batch(struct ec_ctx *c, struct ec_rows *rw, uint32_t s, ui
 			rc = ec_piece(&v, s, r * c->S, len, ec_cell(c, rw->buf, rw->r0, r, s));
 	}
 	if (!rc)
-		rc = io_objects(c->f, 1, nl, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+		rc = objio_spans(c->f, 1, nl, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
 				NULL, NULL);
 	if (locked)
 		ec_unlock(c, &lk);
@@ -116,7 +116,7 @@ int pfs_rebuild(pfs_fs_t *fs, const char *path, uint32_t lost_target, int32_t ne
 
 	if (!fs)
 		return -EINVAL;
-	rc = pfs_open(fs, path, O_RDWR, 0, NULL, &f);
+	rc = file_open(fs, path, O_RDWR, 0, NULL, &f);
 	if (rc)
 		return rc;
 	nl = f->attr.layout;
@@ -162,6 +162,6 @@ int pfs_rebuild(pfs_fs_t *fs, const char *path, uint32_t lost_target, int32_t ne
 	free(rw.need);
 	ec_ctx_fini(&c);
 close:
-	pfs_close(f);
+	file_close(f);
 	return rc;
 }

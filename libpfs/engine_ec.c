@@ -1,45 +1,15 @@
-/* ec_io.c - I/O on erasure-coded files, a batch of stripe rows at a time:
- * reads that rebuild lost cells, row-locked read-modify-write, truncate.
- *
- * Geometry: S = stripe_size, row r holds data cell j (0 <= j < k) at offset
- * r*S of object j and parity cell p at offset r*S of object k+p; file byte o
- * is in row o / (k*S), cell (o % (k*S)) / S. The data objects alone are a
- * RAID0 file over k stripes (the "data view"), so reads touch parity only
- * when a data cell cannot be read.
- *
- * Parity of a row covers its first L bytes, L the longest data any cell of
- * the row holds; beyond L every cell is zeros (holes), and so is the parity
- * of zeros, so parity objects stay as short as the data.
- *
- * Concurrency: every write (and truncate, and rebuild) holds a lock on the
- * rows it changes, granted by the server of the first parity stripe
- * (OBJ_LOCK, a lease of 3 x timeout_ms). Two writers of one row therefore
- * never interleave their data and parity: the second reads the row after
- * the first wrote both. Reads take no lock: like RAID0 reads they may see a
- * row between a writer's data and parity, which matters only when that
- * read must rebuild a cell (then it races a writer it did not wait for).
- * A write that fails part-way leaves its rows' parity stale until the next
- * write of those rows, which recomputes it from all the data (a retry of
- * the failed write heals them). */
+/* engine_ec.c - the erasure-coding engine: list I/O a batch of rows at a
+ * time (reads that rebuild lost cells, row-locked read-modify-write of data
+ * and parity) and truncate; the row machinery is ec_rows.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include "ec.h"
-#include "ec_io.h"
 #include "ec_rows.h"
-#include "io.h"
+#include "engine.h"
 #include "layout.h"
 #include "log.h"
-
-#define EC_BATCH_BYTES (64u << 20)   /* row buffer of one batch, at most */
-#define EC_LOCK_BACKOFF_MAX_MS 64
-/* A stripe that did not answer is read around, without asking it again,
- * for this long: a dead target would otherwise cost every read an RPC
- * timeout. Then it is asked again. */
-#define EC_LOST_RETRY_NS (5ull * 1000000000ull)
 
 /* The user's memory: iovecs with their start offsets in the list. */
 struct ec_mem {
@@ -59,38 +29,6 @@ struct ec_req {
 	struct ec_span *span;
 	size_t nspan;
 };
-
-/* ---- setup ---- */
-
-int ec_ctx_init(struct ec_ctx *c, pfs_file_t *f, const struct wire_layout *l)
-{
-	memset(c, 0, sizeof(*c));
-	c->f = f;
-	c->l = l;
-	c->k = l->ec_k;
-	c->m = l->ec_m;
-	c->n = c->k + c->m;
-	c->S = l->stripe_size;
-	c->rowbytes = c->S * c->k;
-	c->dview = *l;
-	c->dview.pattern = PFS_PATTERN_RAID0;
-	c->dview.stripe_count = c->k;
-	c->dview.ec_k = c->dview.ec_m = 0;
-	c->batch_rows = EC_BATCH_BYTES / (c->S * c->n);
-	if (c->batch_rows == 0)
-		c->batch_rows = 1;
-	return ec_codec_init(&c->codec, c->k, c->m);
-}
-
-void ec_ctx_fini(struct ec_ctx *c)
-{
-	ec_codec_fini(&c->codec);
-}
-
-uint8_t *ec_cell(const struct ec_ctx *c, uint8_t *buf, uint64_t r0, uint64_t r, uint32_t j)
-{
-	return buf + ((r - r0) * c->n + j) * c->S;
-}
 
 /* ---- the user's memory ---- */
 
@@ -138,151 +76,6 @@ static void ec_mem_copy(const struct ec_mem *mm, uint64_t pos, uint8_t *buf, uin
 		len -= n;
 		lo++;
 	}
-}
-
-/* What the MDS knows of the size: the hint read at open, or what this
- * handle told it since. A degraded read needs it when the lost stripe may
- * hold the end of the file. */
-uint64_t ec_size_hint(pfs_file_t *f)
-{
-	uint64_t h;
-
-	pthread_mutex_lock(&f->lock);
-	h = f->size_told > f->attr.size_hint ? f->size_told : f->attr.size_hint;
-	pthread_mutex_unlock(&f->lock);
-	return h;
-}
-
-/* ---- stripes known lost ---- */
-
-static uint64_t ec_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The stripes a read should not ask now. */
-static uint64_t ec_lost_get(pfs_file_t *f)
-{
-	uint64_t mask;
-
-	pthread_mutex_lock(&f->lock);
-	if (f->ec_lost && ec_now_ns() - f->ec_lost_ns > EC_LOST_RETRY_NS)
-		f->ec_lost = 0;
-	mask = f->ec_lost;
-	pthread_mutex_unlock(&f->lock);
-	return mask;
-}
-
-/* Remembers the stripes that failed in transport (not a checksum error:
- * that stripe's server answers, and the bad cell is repaired). */
-static void ec_lost_note(pfs_file_t *f, const int *status, uint32_t n)
-{
-	uint64_t mask = 0;
-
-	for (uint32_t j = 0; j < n; j++)
-		if (status[j] && status[j] != -EIO && status[j] != -ENODEV)
-			mask |= 1ull << j;
-	if (!mask)
-		return;
-	pthread_mutex_lock(&f->lock);
-	if (!f->ec_lost)
-		f->ec_lost_ns = ec_now_ns();
-	f->ec_lost |= mask;
-	pthread_mutex_unlock(&f->lock);
-}
-
-/* ---- row locks ---- */
-
-static int ec_ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
-static int ec_timeout_ms(const struct ec_ctx *c)
-{
-	return c->f->fs->cfg.timeout_ms > 0 ? c->f->fs->cfg.timeout_ms : 10000;
-}
-
-/* One OBJ_LOCK or OBJ_UNLOCK to the first parity stripe's server. */
-static int ec_lock_rpc(struct ec_ctx *c, uint16_t op, const struct wire_obj_lock *m,
-		       int timeout_ms)
-{
-	uint8_t req[64];
-	fi_addr_t addr;
-	int len, rc, transport;
-
-	rc = client_target_addr(c->f->fs, c->l->targets[c->k], &addr);
-	if (rc)
-		return rc;
-	len = wire_enc_obj_lock(req, sizeof(req), m);
-	if (len < 0)
-		return len;
-	return client_call_once(c->f->fs, addr, op, req, (size_t)len, timeout_ms, NULL, NULL,
-				&transport);
-}
-
-/* Locks rows [r0, r1), waiting (with back-off) while another writer holds
- * them or the lock server is in its restart grace, for at most 4 x
- * timeout_ms: longer than the server's default grace. */
-int ec_lock(struct ec_ctx *c, uint64_t r0, uint64_t r1, struct wire_obj_lock *m)
-{
-	int tmo = ec_timeout_ms(c), wait_ms = 1, rc;
-	uint64_t lease = 3ull * (uint64_t)tmo;
-	struct timespec t0;
-
-	memset(m, 0, sizeof(*m));
-	m->fid = c->l->fid;
-	m->row = r0;
-	m->nrows = r1 - r0;
-	m->lease_ms = lease > WIRE_LOCK_LEASE_MAX_MS ? WIRE_LOCK_LEASE_MAX_MS : (uint32_t)lease;
-	if (getrandom(&m->owner, sizeof(m->owner), 0) != sizeof(m->owner))
-		return -EIO;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		int left = 4 * tmo - ec_ms_since(&t0);
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		rc = ec_lock_rpc(c, WIRE_OP_OBJ_LOCK, m, left < tmo ? left : tmo);
-		if (rc != -EAGAIN && rc != -ECONNREFUSED && rc != -ECONNRESET &&
-		    rc != -EPIPE && rc != -ENOTCONN)
-			return rc;
-		struct timespec ts = { .tv_sec = wait_ms / 1000,
-				       .tv_nsec = (long)(wait_ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-		if (wait_ms < EC_LOCK_BACKOFF_MAX_MS)
-			wait_ms *= 2;
-	}
-}
-
-/* Best effort: an unlock that does not arrive ends with the lease. */
-void ec_unlock(struct ec_ctx *c, const struct wire_obj_lock *m)
-{
-	(void)ec_lock_rpc(c, WIRE_OP_OBJ_UNLOCK, m, ec_timeout_ms(c));
-}
-
-/* ---- reading rows ---- */
-
-int ec_piece(struct ec_pieces *v, uint32_t stripe, uint64_t obj_off, uint64_t len,
-		    uint8_t *ptr)
-{
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? 2 * v->cap : 64;
-		struct io_obj_piece *p = realloc(v->p, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		v->p = p;
-		v->cap = cap;
-	}
-	v->p[v->n++] = (struct io_obj_piece){ stripe, obj_off, len, ptr };
-	return 0;
 }
 
 /* Calls fn for every piece of the spans that falls in rows [r0, r1), cut
@@ -349,61 +142,6 @@ static int ec_mark_need(struct ec_ctx *c, void *arg, uint64_t row, uint32_t cell
 	return 0;
 }
 
-static uint32_t ec_nlost(const struct ec_ctx *c, const struct ec_rows *rw)
-{
-	uint32_t n = 0;
-
-	for (uint32_t j = 0; j < c->n; j++)
-		n += rw->status[j] ? 1 : 0;
-	return n;
-}
-
-/* Rows marked in rw->need: reads every cell whole from the stripes that
- * still answer, then rebuilds the lost cells of those rows. */
-int ec_rebuild_rows(struct ec_ctx *c, struct ec_rows *rw)
-{
-	struct ec_pieces v = { 0 };
-	uint8_t lost[PFS_MAX_STRIPES];
-	uint32_t before;
-	int rc = 0;
-
-	do {
-		before = ec_nlost(c, rw);
-		if (before > c->m) {
-			rc = -EIO;
-			break;
-		}
-		v.n = 0;
-		for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
-			if (!rw->need[r - rw->r0])
-				continue;
-			for (uint32_t j = 0; j < c->n && !rc; j++)
-				if (!rw->status[j])
-					rc = ec_piece(&v, j, r * c->S, c->S, ec_cell(c, rw->buf, rw->r0, r, j));
-		}
-		if (!rc)
-			rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S,
-					v.p, v.n, rw->status, rw->obj_size);
-	} while (!rc && ec_nlost(c, rw) != before);     /* another stripe failed */
-	free(v.p);
-	if (rc)
-		return rc;
-	if (ec_nlost(c, rw) > c->m)
-		return -EIO;
-	for (uint32_t j = 0; j < c->n; j++)
-		lost[j] = rw->status[j] ? 1 : 0;
-	for (uint64_t r = rw->r0; r < rw->r1 && !rc; r++) {
-		uint8_t *cells[PFS_MAX_STRIPES];
-
-		if (!rw->need[r - rw->r0])
-			continue;
-		for (uint32_t j = 0; j < c->n; j++)
-			cells[j] = ec_cell(c, rw->buf, rw->r0, r, j);
-		rc = ec_reconstruct(&c->codec, c->S, cells, lost);
-	}
-	return rc;
-}
-
 /* Reads the spans' bytes of rows [r0, r1) into rw->buf (at their places in
  * the cells), rebuilding what lost stripes held. */
 static int ec_read_rows(struct ec_ctx *c, const struct ec_req *q, struct ec_rows *rw)
@@ -414,7 +152,7 @@ static int ec_read_rows(struct ec_ctx *c, const struct ec_req *q, struct ec_rows
 
 	rc = ec_walk(c, q, rw->r0, rw->r1, ec_add_data_piece, &pa);
 	if (!rc)
-		rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+		rc = objio_spans(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
 				rw->status, rw->obj_size);
 	free(v.p);
 	if (rc)
@@ -537,29 +275,6 @@ static int ec_batches(struct ec_ctx *c, const struct ec_req *q, ec_batch_fn fn, 
 	return rc;
 }
 
-/* Bytes of cell j of row r that lie inside a file of size bytes. */
-uint64_t ec_cell_used(const struct ec_ctx *c, uint64_t size, uint64_t r, uint32_t j)
-{
-	uint64_t osz = layout_obj_size(&c->dview, j, size);
-
-	if (osz <= r * c->S)
-		return 0;
-	return osz - r * c->S < c->S ? osz - r * c->S : c->S;
-}
-
-/* The parity length of row r of a file of size bytes: its longest cell. */
-uint64_t ec_row_used(const struct ec_ctx *c, uint64_t size, uint64_t r)
-{
-	uint64_t L = 0;
-
-	for (uint32_t j = 0; j < c->k; j++) {
-		uint64_t u = ec_cell_used(c, size, r, j);
-
-		L = u > L ? u : L;
-	}
-	return L;
-}
-
 /* After a read rebuilt cells of rw->need rows that failed their checksum:
  * locks the rows, reads and rebuilds them again (a writer may have changed
  * them since) and writes the rebuilt cells back. Best effort: returns the
@@ -597,7 +312,7 @@ static uint64_t ec_repair(struct ec_ctx *c, struct ec_rows *rw)
 		}
 	}
 	if (!rc)
-		rc = io_objects(c->f, 1, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+		rc = objio_spans(c->f, 1, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
 				NULL, NULL);
 	ec_unlock(c, &lk);
 	free(v.p);
@@ -742,7 +457,7 @@ static int ec_read_partial(struct ec_ctx *c, struct ec_rows *rw, const struct ec
 			rc = ec_piece(&v, j, r * c->S, c->S, ec_cell(c, rw->buf, rw->r0, r, j));
 	}
 	if (!rc && v.n)
-		rc = io_objects(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
+		rc = objio_spans(c->f, 0, c->l, rw->buf, (rw->r1 - rw->r0) * c->n * c->S, v.p, v.n,
 				rw->status, rw->obj_size);
 	for (uint32_t j = 0; j < c->k && !rc; j++)
 		rc = rw->status[j];
@@ -815,7 +530,7 @@ static int ec_write_batch(struct ec_ctx *c, const struct ec_req *q, struct ec_ro
 	if (!rc)
 		rc = ec_parity(c, rw, &cv, &v);
 	if (!rc)
-		rc = io_objects(c->f, 1, c->l, rw->buf, nrows * c->n * c->S, v.p, v.n, NULL, NULL);
+		rc = objio_spans(c->f, 1, c->l, rw->buf, nrows * c->n * c->S, v.p, v.n, NULL, NULL);
 	ec_unlock(c, &lk);
 out:
 	free(v.p);
@@ -878,7 +593,7 @@ static void ec_req_fini(struct ec_req *q)
 	free(q->span);
 }
 
-ssize_t ec_io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
+static ssize_t ec_list_io(pfs_file_t *f, int write, const struct iovec *mem, size_t memcnt,
 		   const struct pfs_extent *ext, size_t extcnt, uint64_t total)
 {
 	struct ec_read_state st = { 0 };
@@ -918,41 +633,6 @@ ssize_t ec_io_list(pfs_file_t *f, int write, const struct iovec *mem, size_t mem
 	return rc ? rc : (ssize_t)total;
 }
 
-int ec_glimpse(pfs_fs_t *fs, const struct wire_layout *l, uint64_t hint, uint64_t *size)
-{
-	return ec_glimpse_skip(fs, l, hint, 0, size);
-}
-
-int ec_glimpse_skip(pfs_fs_t *fs, const struct wire_layout *l, uint64_t hint, uint64_t skip,
-		    uint64_t *size)
-{
-	uint64_t objs[PFS_MAX_STRIPES] = { 0 }, max = 0;
-	int res[PFS_MAX_STRIPES], reached = 0, rc;
-	struct wire_layout dview = *l;
-
-	dview.pattern = PFS_PATTERN_RAID0;
-	dview.stripe_count = l->ec_k;
-	dview.ec_k = dview.ec_m = 0;
-	rc = client_obj_fanout_each(fs, &dview, WIRE_OP_OBJ_GLIMPSE, NULL, objs, skip, res);
-	if (rc)
-		return rc;
-	for (uint32_t j = 0; j < dview.stripe_count; j++) {
-		uint64_t s;
-
-		if (res[j])
-			continue;
-		reached++;
-		s = layout_file_size_from_obj(&dview, j, objs[j]);
-		max = s > max ? s : max;
-	}
-	if (reached == 0)
-		return res[0];
-	if ((uint32_t)reached < dview.stripe_count && hint > max)
-		max = hint;
-	*size = max;
-	return 0;
-}
-
 /* The MDS's size hint set to exactly size (a truncate may lower it). */
 static int ec_set_size(pfs_file_t *f, uint64_t size)
 {
@@ -970,7 +650,7 @@ static int ec_set_size(pfs_file_t *f, uint64_t size)
 /* Truncate: the data objects to their new sizes, then the parity of the
  * row the new end falls in recomputed from what that row keeps, all under
  * a lock on every row from there on. */
-int ec_truncate(pfs_file_t *f, uint64_t size)
+static int ec_truncate(pfs_file_t *f, uint64_t size)
 {
 	uint64_t sizes[PFS_MAX_STRIPES], rb, within, L;
 	struct ec_pieces v = { 0 };
@@ -1006,7 +686,7 @@ int ec_truncate(pfs_file_t *f, uint64_t size)
 	for (uint32_t j = 0; j < c.k && !rc; j++)
 		rc = ec_piece(&v, j, rb * c.S, L, ec_cell(&c, rw.buf, rb, rb, j));
 	if (!rc)
-		rc = io_objects(f, 0, c.l, rw.buf, c.n * c.S, v.p, v.n, NULL, NULL);
+		rc = objio_spans(f, 0, c.l, rw.buf, c.n * c.S, v.p, v.n, NULL, NULL);
 	if (!rc) {
 		uint8_t *cells[PFS_MAX_STRIPES];
 
@@ -1018,7 +698,7 @@ int ec_truncate(pfs_file_t *f, uint64_t size)
 			rc = ec_piece(&v, c.k + p, rb * c.S, L, cells[c.k + p]);
 	}
 	if (!rc)
-		rc = io_objects(f, 1, c.l, rw.buf, c.n * c.S, v.p, v.n, NULL, NULL);
+		rc = objio_spans(f, 1, c.l, rw.buf, c.n * c.S, v.p, v.n, NULL, NULL);
 unlock:
 	if (!rc)
 		rc = ec_set_size(f, size);
@@ -1029,3 +709,22 @@ out:
 	ec_ctx_fini(&c);
 	return rc;
 }
+
+static uint64_t ec_unit(const struct wire_layout *l)
+{
+	return l->stripe_size * l->ec_k;
+}
+
+static uint32_t ec_redundancy(const struct wire_layout *l)
+{
+	return l->ec_m;
+}
+
+const struct engine_ops engine_ec = {
+	.name = "ec",
+	.list_io = ec_list_io,
+	.truncate = ec_truncate,
+	.glimpse = ec_glimpse,
+	.unit = ec_unit,
+	.redundancy = ec_redundancy,
+};
