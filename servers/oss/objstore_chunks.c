@@ -5,7 +5,7 @@
  * Compressed chunks
  * -----------------
  * An object written with compression has a chunk map <fid>.<stripe>.cmp: a
- * 16-byte header (magic "PFSC", version 1, chunk size C) and for chunk k
+ * 16-byte header (struct os_map_hdr: magic "PFSC", version 1, chunk size C) and for chunk k
  * (object bytes [k*C, (k+1)*C), its slot) 8 bytes at 16 + 8*k: cur and prev
  * chunk formats, each 0 for raw or codec << 24 | stored length. A chunk is
  * stored in its slot: raw, or its compressed bytes at the slot start (the
@@ -57,31 +57,31 @@
 #include "objstore_int.h"
 #include "proto.h"
 
-#define OS_MAP_MAGIC 0x43534650u /* "PFSC" */
-
 /* ---- chunk maps ---- */
 
 /* Opens the object's chunk map if it has one (before the entry is shared). */
 int os_map_open(struct objstore *os, struct os_ent *e)
 {
 	char name[OS_NAME_MAX], sub[3];
-	uint32_t hdr[4];
+	struct os_map_hdr hdr;
+	uint32_t cs;
 	int fd;
 
 	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
 	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (os_pread_all(fd, (uint8_t *)hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr) ||
-	    le32toh(hdr[0]) != OS_MAP_MAGIC || le32toh(hdr[1]) != 1 ||
-	    le32toh(hdr[2]) < OS_BLK || le32toh(hdr[2]) > (4u << 20) ||
-	    (le32toh(hdr[2]) & (le32toh(hdr[2]) - 1))) {
+	if (os_pread_all(fd, (uint8_t *)&hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr))
+		memset(&hdr, 0, sizeof(hdr));
+	cs = le32toh(hdr.csize);
+	if (le32toh(hdr.magic) != OS_MAP_MAGIC || le32toh(hdr.version) != OS_MAP_VERSION ||
+	    cs < OS_BLK || cs > (4u << 20) || (cs & (cs - 1))) {
 		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": chunk map of %" PRIu64 ".%" PRIu32
 			" is corrupt", os->target, e->fid, e->stripe);
 		close(fd);
 		return -EIO;
 	}
-	e->csize = le32toh(hdr[2]);
+	e->csize = cs;
 	atomic_store(&e->mfd, fd);
 	return 0;
 }
@@ -91,7 +91,8 @@ int os_map_open(struct objstore *os, struct os_ent *e)
 static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
 {
 	char name[OS_NAME_MAX], sub[3];
-	uint32_t hdr[4] = { htole32(OS_MAP_MAGIC), htole32(1), htole32(csize), 0 };
+	struct os_map_hdr hdr = { htole32(OS_MAP_MAGIC), htole32(OS_MAP_VERSION),
+				  htole32(csize), 0 };
 	int fd, rc = 0;
 
 	if (atomic_load(&e->mfd) >= 0)
@@ -114,7 +115,7 @@ static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
 		rc = -errno;
 		goto out;
 	}
-	rc = os_pwrite_all(fd, (const uint8_t *)hdr, sizeof(hdr), 0);
+	rc = os_pwrite_all(fd, (const uint8_t *)&hdr, sizeof(hdr), 0);
 	if (rc == 0)
 		rc = os_fsync_dirat(os->obj_fd, sub);
 	if (rc < 0) {
