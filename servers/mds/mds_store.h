@@ -37,7 +37,10 @@ struct mds_destroy_ent {
 	uint32_t targets[PROTO_MAX_STRIPES];
 };
 
-/* Opens (creating when new) DIR/mds.lmdb; creates the root on first start. */
+/* Opens (creating when new) DIR/mds.lmdb; creates the root and the format
+ * record (mds_format.h) on first start. A store of a format this build
+ * does not read is -EPROTONOSUPPORT (logged, naming both versions); a store
+ * written before format records is stamped format 1 and read as it is. */
 int mds_store_open(const char *dir, struct mds_store **s);
 void mds_store_close(struct mds_store *s);
 
