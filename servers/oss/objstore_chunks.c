@@ -59,33 +59,6 @@
 
 /* ---- chunk maps ---- */
 
-/* Opens the object's chunk map if it has one (before the entry is shared). */
-int os_map_open(struct objstore *os, struct os_ent *e)
-{
-	char name[OS_NAME_MAX], sub[3];
-	struct os_map_hdr hdr;
-	uint32_t cs;
-	int fd;
-
-	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
-	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (os_pread_all(fd, (uint8_t *)&hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr))
-		memset(&hdr, 0, sizeof(hdr));
-	cs = le32toh(hdr.csize);
-	if (le32toh(hdr.magic) != OS_MAP_MAGIC || le32toh(hdr.version) != OS_MAP_VERSION ||
-	    cs < OS_BLK || cs > (4u << 20) || (cs & (cs - 1))) {
-		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": chunk map of %" PRIu64 ".%" PRIu32
-			" is corrupt", os->target, e->fid, e->stripe);
-		close(fd);
-		return -EIO;
-	}
-	e->csize = cs;
-	atomic_store(&e->mfd, fd);
-	return 0;
-}
-
 /* Gives the object a chunk map of chunk size csize (or checks the one it
  * has). Published (mfd set) only once complete. */
 static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)

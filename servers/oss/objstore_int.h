@@ -1,11 +1,12 @@
 /* objstore_int.h - internals of the OSS object store shared by its files:
- * objstore.c (operations), objstore_crc.c (CRCs and sidecar records),
- * objstore_fd.c (names, object files, fd cache, range locks),
- * objstore_open.c (open/close, format record, recovery) and
- * objstore_chunks.c (compressed chunks). Calls go from objstore.c and
- * objstore_open.c down to the others; objstore_fd.c calls only
- * objstore_crc.c (a lost sidecar is rebuilt), objstore_crc.c calls
- * objstore_fd.c's I/O helpers. */
+ * objstore.c (operations), objstore_open.c (open/close, format record,
+ * recovery), objstore_chunks.c (compressed chunks), objstore_fd.c (object
+ * files, fd cache, range locks), objstore_crc.c (CRCs, sidecar records) and
+ * objstore_io.c (names, I/O helpers). Calls go down that list: open -> fd,
+ * crc, io; fd -> crc (a lost sidecar is rebuilt), io; crc -> io; io calls
+ * none. The one pair calling both ways is objstore.c and objstore_chunks.c
+ * (a read of a compressed object; a raw read inside a chunk); chunks also
+ * calls fd, crc and io. */
 #ifndef PFS_OBJSTORE_INT_H
 #define PFS_OBJSTORE_INT_H
 
@@ -115,8 +116,10 @@ int os_rebuild(int fd, int cfd);
 void os_log_bad(const struct objstore *os, const struct os_ent *e, uint64_t blk,
 		const struct os_rec *r, uint32_t c, const char *what);
 
-/* ---- objstore_fd.c: names, I/O helpers, object files ---- */
+/* ---- objstore_io.c: names, I/O helpers ---- */
 
+/* The on-disk placement hash: it names directories on disk, never change it. */
+uint64_t os_hash(uint64_t fid, uint32_t stripe);
 void os_name(uint64_t fid, uint32_t stripe, int kind, char *name, char *sub);
 /* Parses "<fid>.<stripe>" (*kind OS_KIND_DATA) or with ".crc"/".cmp". */
 int os_parse(const char *name, uint64_t *fid, uint32_t *stripe, int *kind);
@@ -131,6 +134,8 @@ int os_fsync_dirat(int dfd, const char *sub);
 int os_get(struct objstore *os, uint64_t fid, uint32_t stripe, int create,
 	   struct os_ent **out);
 void os_put(struct objstore *os, struct os_ent *e);
+/* Opens the object's chunk map if it has one (before the entry is shared). */
+int os_map_open(struct objstore *os, struct os_ent *e);
 /* Drops the object from the cache after a destroy (bumps gen). */
 void os_evict(struct objstore *os, uint64_t fid, uint32_t stripe);
 /* Closes every cached entry (at close, nothing in use). */
@@ -145,7 +150,6 @@ int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
 
 /* ---- objstore_chunks.c: chunk maps and compressed chunks ---- */
 
-int os_map_open(struct objstore *os, struct os_ent *e);
 int os_chunk_unpack(struct objstore *os, struct os_ent *e, uint64_t k);
 void os_chunk_round(const struct os_ent *e, uint64_t *lo, uint64_t *hi);
 int os_unpack_blocks(struct objstore *os, struct os_ent *e, const uint64_t *blk,
