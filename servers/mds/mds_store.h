@@ -21,7 +21,8 @@ struct mds_layout_ops {
 	void *arg;
 };
 
-/* A target as persisted: id and raw address. */
+/* A target of the table: id and raw address (in memory; stored as struct
+ * mds_target_disk, mds_format.h). */
 struct mds_target_rec {
 	uint32_t id;
 	uint16_t addr_len;
@@ -29,7 +30,8 @@ struct mds_target_rec {
 };
 
 /* One file whose objects still have to be destroyed. done has bit i set
- * once stripe i's object is gone. */
+ * once stripe i's object is gone (in memory; stored as struct
+ * mds_destroy_disk, mds_format.h). */
 struct mds_destroy_ent {
 	uint64_t fid;
 	uint32_t count;
