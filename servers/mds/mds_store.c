@@ -1,5 +1,6 @@
-/* mds_store.c - the MDS namespace in LMDB: path resolution from the root, one
- * write transaction per namespace change, the target table and destroy queue. */
+/* mds_store.c - the MDS namespace in LMDB: opening the store, path resolution
+ * from the root, one write transaction per namespace change, group commit.
+ * The records themselves (mds_format.h) are encoded in mds_records.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,55 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <lmdb.h>
-#include "layout.h"
 #include "log.h"
-#include "mds_store.h"
+#include "mds_store_int.h"
 
 #define STORE_MAPSIZE (8ull << 30)   /* sparse; the file grows as used */
 #define STORE_FILE "mds.lmdb"
-#define INODE_VERSION 2
-/* Version 1 records ended with the layout's targets (no EC or compression
- * fields); they are read as RAID0 without compression. */
-#define INODE_V1_SIZE (offsetof(struct store_inode, layout) + offsetof(struct wire_layout, ec_k))
-#define DKEY_MAX (8 + PROTO_NAME_MAX)
-
-/* Named databases:
- *   inodes   be64 ino             -> struct store_inode
- *   dirents  be64 parent + name   -> struct store_dent (memcmp order = readdir order)
- *   meta     "next_ino"           -> u64
- *   targets  be32 id              -> struct mds_target_rec
- *   destroy  be64 fid             -> struct mds_destroy_ent */
-struct mds_store {
-	MDB_env *env;
-	MDB_dbi inodes;
-	MDB_dbi dirents;
-	MDB_dbi meta;
-	MDB_dbi targets;
-	MDB_dbi destroy;
-};
-
-struct store_inode {
-	uint32_t version;
-	uint32_t mode;
-	uint32_t nlink;
-	uint32_t pad;
-	uint64_t size_hint;
-	int64_t mtime_ns;
-	int64_t ctime_ns;
-	struct wire_layout layout;   /* files: the layout; dirs: the default */
-};
-
-struct store_dent {
-	uint64_t ino;
-	uint32_t mode;
-	uint32_t pad;
-};
-
-struct store_key {
-	uint8_t b[DKEY_MAX];
-	size_t len;
-};
 
 /* The result of resolving a path: the parent directory, the final name and,
  * when the entry exists, its ino and mode. watch: an ino whose presence among
@@ -71,196 +28,6 @@ struct walk {
 	uint64_t watch;
 	int saw_watch;
 };
-
-/* ---- small helpers ---- */
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int store_err(int rc, const char *what)
-{
-	if (rc == 0)
-		return 0;
-	log_msg(LOG_ERR, "lmdb %s: %s", what, mdb_strerror(rc));
-	if (rc == MDB_MAP_FULL)
-		return -ENOSPC;
-	if (rc > 0)
-		return -rc;
-	return -EIO;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void key_ino(struct store_key *k, uint64_t ino)
-{
-	put_be64(k->b, ino);
-	k->len = 8;
-}
-
-static void key_dent(struct store_key *k, uint64_t parent, const char *name)
-{
-	size_t n = strnlen(name, PROTO_NAME_MAX);
-
-	put_be64(k->b, parent);
-	memcpy(k->b + 8, name, n);
-	k->len = 8 + n;
-}
-
-static MDB_val mval(const void *p, size_t n)
-{
-	MDB_val v = { .mv_size = n, .mv_data = (void *)p };
-
-	return v;
-}
-
-static void layout_unset(struct wire_layout *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->first_target = -1;
-}
-
-static int txn_begin(struct mds_store *s, int rdonly, MDB_txn **txn)
-{
-	int rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0, txn);
-
-	return store_err(rc, "txn_begin");
-}
-
-/* Commits when rc >= 0 (returning rc, or the commit error), aborts otherwise. */
-static int txn_finish(MDB_txn *txn, int rc)
-{
-	int crc;
-
-	if (rc < 0) {
-		mdb_txn_abort(txn);
-		return rc;
-	}
-	crc = mdb_txn_commit(txn);
-	if (crc)
-		return store_err(crc, "commit");
-	return rc;
-}
-
-/* ---- records ---- */
-
-static int inode_get(struct mds_store *s, MDB_txn *txn, uint64_t ino, struct store_inode *in)
-{
-	struct store_key k;
-	MDB_val key, val;
-	int rc;
-
-	key_ino(&k, ino);
-	key = mval(k.b, k.len);
-	rc = mdb_get(txn, s->inodes, &key, &val);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc)
-		return store_err(rc, "inode get");
-	if (val.mv_size == INODE_V1_SIZE) {
-		memset(in, 0, sizeof(*in));
-		memcpy(in, val.mv_data, INODE_V1_SIZE);
-		if (in->version == 1 && S_ISREG(in->mode))
-			in->layout.compress = PROTO_COMPRESS_NONE;
-		if (in->version == 1)
-			in->version = INODE_VERSION;
-	} else if (val.mv_size == sizeof(*in)) {
-		memcpy(in, val.mv_data, sizeof(*in));
-	} else {
-		log_msg(LOG_ERR, "inode %llu: bad record size %zu",
-			(unsigned long long)ino, val.mv_size);
-		return -EIO;
-	}
-	if (in->version != INODE_VERSION) {
-		log_msg(LOG_ERR, "inode %llu: unknown version %u",
-			(unsigned long long)ino, in->version);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int inode_put(struct mds_store *s, MDB_txn *txn, uint64_t ino, const struct store_inode *in)
-{
-	struct store_key k;
-	MDB_val key, val;
-
-	key_ino(&k, ino);
-	key = mval(k.b, k.len);
-	val = mval(in, sizeof(*in));
-	return store_err(mdb_put(txn, s->inodes, &key, &val, 0), "inode put");
-}
-
-static int inode_del(struct mds_store *s, MDB_txn *txn, uint64_t ino)
-{
-	struct store_key k;
-	MDB_val key;
-
-	key_ino(&k, ino);
-	key = mval(k.b, k.len);
-	return store_err(mdb_del(txn, s->inodes, &key, NULL), "inode del");
-}
-
-static int dent_get(struct mds_store *s, MDB_txn *txn, uint64_t parent, const char *name,
-		    struct store_dent *d)
-{
-	struct store_key k;
-	MDB_val key, val;
-	int rc;
-
-	key_dent(&k, parent, name);
-	key = mval(k.b, k.len);
-	rc = mdb_get(txn, s->dirents, &key, &val);
-	if (rc == MDB_NOTFOUND)
-		return -ENOENT;
-	if (rc)
-		return store_err(rc, "dirent get");
-	if (val.mv_size != sizeof(*d))
-		return -EIO;
-	memcpy(d, val.mv_data, sizeof(*d));
-	return 0;
-}
-
-static int dent_put(struct mds_store *s, MDB_txn *txn, uint64_t parent, const char *name,
-		    uint64_t ino, uint32_t mode)
-{
-	struct store_dent d = { .ino = ino, .mode = mode };
-	struct store_key k;
-	MDB_val key, val;
-
-	key_dent(&k, parent, name);
-	key = mval(k.b, k.len);
-	val = mval(&d, sizeof(d));
-	return store_err(mdb_put(txn, s->dirents, &key, &val, 0), "dirent put");
-}
-
-static int dent_del(struct mds_store *s, MDB_txn *txn, uint64_t parent, const char *name)
-{
-	struct store_key k;
-	MDB_val key;
-
-	key_dent(&k, parent, name);
-	key = mval(k.b, k.len);
-	return store_err(mdb_del(txn, s->dirents, &key, NULL), "dirent del");
-}
 
 /* 1 when directory ino has no entries, 0 when it has, or an error. */
 static int dir_is_empty(struct mds_store *s, MDB_txn *txn, uint64_t ino)
@@ -282,27 +49,6 @@ static int dir_is_empty(struct mds_store *s, MDB_txn *txn, uint64_t ino)
 	if (rc)
 		return store_err(rc, "cursor get");
 	return !(key.mv_size >= 8 && memcmp(key.mv_data, k.b, 8) == 0);
-}
-
-static int next_ino(struct mds_store *s, MDB_txn *txn, uint64_t *ino)
-{
-	static const char name[] = "next_ino";
-	MDB_val key = mval(name, sizeof(name) - 1), val;
-	uint64_t next = MDS_ROOT_INO + 1;
-	int rc;
-
-	rc = mdb_get(txn, s->meta, &key, &val);
-	if (rc && rc != MDB_NOTFOUND)
-		return store_err(rc, "meta get");
-	if (rc == 0) {
-		if (val.mv_size != sizeof(next))
-			return -EIO;
-		memcpy(&next, val.mv_data, sizeof(next));
-	}
-	*ino = next;
-	next++;
-	val = mval(&next, sizeof(next));
-	return store_err(mdb_put(txn, s->meta, &key, &val, 0), "meta put");
 }
 
 static void attr_fill(uint64_t ino, const struct store_inode *in, struct wire_attr *a)
@@ -405,24 +151,6 @@ static int dir_touch(struct mds_store *s, MDB_txn *txn, uint64_t ino, int dlink)
 	return inode_put(s, txn, ino, &in);
 }
 
-static int destroy_queue(struct mds_store *s, MDB_txn *txn, const struct wire_layout *l)
-{
-	struct mds_destroy_ent e;
-	struct store_key k;
-	MDB_val key, val;
-
-	memset(&e, 0, sizeof(e));
-	e.fid = l->fid;
-	e.count = l->stripe_count > PROTO_MAX_STRIPES ? PROTO_MAX_STRIPES : l->stripe_count;
-	memcpy(e.targets, l->targets, sizeof(e.targets));
-	if (e.count == 0)
-		return 0;
-	key_ino(&k, e.fid);
-	key = mval(k.b, k.len);
-	val = mval(&e, sizeof(e));
-	return store_err(mdb_put(txn, s->destroy, &key, &val, 0), "destroy put");
-}
-
 /* ---- open / close ---- */
 
 static int open_dbis(struct mds_store *s, MDB_txn *txn)
@@ -439,22 +167,44 @@ static int open_dbis(struct mds_store *s, MDB_txn *txn)
 	return 0;
 }
 
+/* Creates the root of a new namespace. */
 static int make_root(struct mds_store *s, MDB_txn *txn)
 {
 	struct store_inode in;
-	int rc;
 
-	rc = inode_get(s, txn, MDS_ROOT_INO, &in);
-	if (rc != -ENOENT)
-		return rc;
 	memset(&in, 0, sizeof(in));
-	in.version = INODE_VERSION;
 	in.mode = S_IFDIR | 0755;
 	in.nlink = 2;
 	in.mtime_ns = in.ctime_ns = now_ns();
 	layout_unset(&in.layout);
 	log_msg(LOG_INFO, "creating a new namespace");
 	return inode_put(s, txn, MDS_ROOT_INO, &in);
+}
+
+/* In the opening transaction: the format record is checked (or written)
+ * before anything else is read or written, so a store of an unknown format
+ * is left exactly as it was found. */
+static int open_records(struct mds_store *s, MDB_txn *txn, const char *dir)
+{
+	struct store_key k;
+	MDB_val key, val;
+	int rc, fresh;
+
+	rc = open_dbis(s, txn);
+	if (rc)
+		return rc;
+	/* Presence only: the root's record is not decoded before the format
+	 * says this build can read it. */
+	key_ino(&k, MDS_ROOT_INO);
+	key = mval(k.b, k.len);
+	rc = mdb_get(txn, s->inodes, &key, &val);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_err(rc, "root get");
+	fresh = rc == MDB_NOTFOUND;
+	rc = format_check(s, txn, dir, fresh);
+	if (rc)
+		return rc;
+	return fresh ? make_root(s, txn) : 0;
 }
 
 static int env_open(const char *dir, MDB_env **env)
@@ -498,10 +248,7 @@ int mds_store_open(const char *dir, struct mds_store **out)
 	rc = txn_begin(s, 0, &txn);
 	if (rc)
 		goto out_env;
-	rc = open_dbis(s, txn);
-	if (!rc)
-		rc = make_root(s, txn);
-	rc = txn_finish(txn, rc);
+	rc = txn_finish(txn, open_records(s, txn, dir));
 	if (rc)
 		goto out_env;
 	*out = s;
@@ -621,7 +368,6 @@ static int create_file(struct mds_store *s, MDB_txn *txn, const struct walk *w,
 	 * directory's chunk size and a requested stripe size). */
 	if (layout_check(&in.layout))
 		return -EINVAL;
-	in.version = INODE_VERSION;
 	in.mode = S_IFREG | (mode & 07777);
 	in.nlink = 1;
 	in.mtime_ns = in.ctime_ns = now_ns();
@@ -693,7 +439,6 @@ static int do_mkdir(struct mds_store *s, MDB_txn *txn, const char *path, uint32_
 	if (rc)
 		return rc;
 	memset(&in, 0, sizeof(in));
-	in.version = INODE_VERSION;
 	in.mode = S_IFDIR | (mode & 07777);
 	in.nlink = 2;
 	in.mtime_ns = in.ctime_ns = now_ns();
@@ -939,11 +684,10 @@ static int readdir_fill(MDB_cursor *cur, int rc, MDB_val *key, MDB_val *val,
 		if (rc == MDB_NOTFOUND || key->mv_size < 8 || memcmp(key->mv_data, prefix, 8))
 			break;
 		n = key->mv_size - 8;
-		if (n == 0 || n > PROTO_NAME_MAX || val->mv_size != sizeof(d))
+		if (n == 0 || n > PROTO_NAME_MAX || dent_decode(val, &d))
 			return -EIO;
 		if (rep->count >= max || readdir_cost(n) > room)
 			return 0;       /* eof stays 0: more follows */
-		memcpy(&d, val->mv_data, sizeof(d));
 		e->ino = d.ino;
 		e->mode = d.mode;
 		memcpy(e->name, (const uint8_t *)key->mv_data + 8, n);
@@ -1189,125 +933,4 @@ out:
 	for (op = ops; op; op = op->next)
 		if (op->rc)
 			op->queued = 0;
-}
-
-/* ---- target table ---- */
-
-int mds_store_put_target(struct mds_store *s, const struct mds_target_rec *t)
-{
-	uint8_t kb[4] = { t->id >> 24, t->id >> 16, t->id >> 8, t->id };
-	MDB_val key = mval(kb, sizeof(kb)), val = mval(t, sizeof(*t));
-	MDB_txn *txn;
-	int rc;
-
-	rc = txn_begin(s, 0, &txn);
-	if (rc)
-		return rc;
-	rc = store_err(mdb_put(txn, s->targets, &key, &val, 0), "target put");
-	return txn_finish(txn, rc);
-}
-
-static int load_targets(struct mds_store *s, MDB_txn *txn,
-			int (*fn)(void *arg, const struct mds_target_rec *t), void *arg)
-{
-	struct mds_target_rec t;
-	MDB_cursor *cur;
-	MDB_val key, val;
-	int rc;
-
-	rc = mdb_cursor_open(txn, s->targets, &cur);
-	if (rc)
-		return store_err(rc, "cursor");
-	while ((rc = mdb_cursor_get(cur, &key, &val, MDB_NEXT)) == 0) {
-		if (val.mv_size != sizeof(t)) {
-			rc = -EIO;
-			break;
-		}
-		memcpy(&t, val.mv_data, sizeof(t));
-		rc = fn(arg, &t);
-		if (rc)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc > 0 ? store_err(rc, "target load") : rc;
-}
-
-int mds_store_load_targets(struct mds_store *s,
-			   int (*fn)(void *arg, const struct mds_target_rec *t), void *arg)
-{
-	MDB_txn *txn;
-	int rc;
-
-	rc = txn_begin(s, 1, &txn);
-	if (rc)
-		return rc;
-	return txn_finish(txn, load_targets(s, txn, fn, arg));
-}
-
-/* ---- destroy queue ---- */
-
-static int destroy_next(struct mds_store *s, MDB_txn *txn, uint64_t after,
-			struct mds_destroy_ent *e)
-{
-	struct store_key k;
-	MDB_cursor *cur;
-	MDB_val key, val;
-	int rc;
-
-	if (after == UINT64_MAX)
-		return 0;
-	key_ino(&k, after + 1);
-	key = mval(k.b, k.len);
-	rc = mdb_cursor_open(txn, s->destroy, &cur);
-	if (rc)
-		return store_err(rc, "cursor");
-	rc = mdb_cursor_get(cur, &key, &val, MDB_SET_RANGE);
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	if (rc)
-		return store_err(rc, "destroy get");
-	if (val.mv_size != sizeof(*e) || key.mv_size != 8)
-		return -EIO;
-	memcpy(e, val.mv_data, sizeof(*e));
-	e->fid = get_be64(key.mv_data);
-	if (e->count > PROTO_MAX_STRIPES)
-		return -EIO;
-	return 1;
-}
-
-int mds_store_destroy_next(struct mds_store *s, uint64_t after, struct mds_destroy_ent *e)
-{
-	MDB_txn *txn;
-	int rc;
-
-	rc = txn_begin(s, 1, &txn);
-	if (rc)
-		return rc;
-	return txn_finish(txn, destroy_next(s, txn, after, e));
-}
-
-int mds_store_destroy_update(struct mds_store *s, const struct mds_destroy_ent *e)
-{
-	uint64_t all = e->count >= 64 ? UINT64_MAX : (1ull << e->count) - 1;
-	struct store_key k;
-	MDB_val key, val;
-	MDB_txn *txn;
-	int rc;
-
-	key_ino(&k, e->fid);
-	key = mval(k.b, k.len);
-	rc = txn_begin(s, 0, &txn);
-	if (rc)
-		return rc;
-	if ((e->done & all) == all) {
-		rc = mdb_del(txn, s->destroy, &key, NULL);
-		rc = rc == MDB_NOTFOUND ? 0 : store_err(rc, "destroy del");
-	} else {
-		val = mval(e, sizeof(*e));
-		rc = store_err(mdb_put(txn, s->destroy, &key, &val, 0), "destroy put");
-	}
-	return txn_finish(txn, rc);
 }

@@ -21,7 +21,8 @@ struct mds_layout_ops {
 	void *arg;
 };
 
-/* A target as persisted: id and raw address. */
+/* A target of the table: id and raw address (in memory; stored as struct
+ * mds_target_disk, mds_format.h). */
 struct mds_target_rec {
 	uint32_t id;
 	uint16_t addr_len;
@@ -29,7 +30,8 @@ struct mds_target_rec {
 };
 
 /* One file whose objects still have to be destroyed. done has bit i set
- * once stripe i's object is gone. */
+ * once stripe i's object is gone (in memory; stored as struct
+ * mds_destroy_disk, mds_format.h). */
 struct mds_destroy_ent {
 	uint64_t fid;
 	uint32_t count;
@@ -37,7 +39,10 @@ struct mds_destroy_ent {
 	uint32_t targets[PROTO_MAX_STRIPES];
 };
 
-/* Opens (creating when new) DIR/mds.lmdb; creates the root on first start. */
+/* Opens (creating when new) DIR/mds.lmdb; creates the root and the format
+ * record (mds_format.h) on first start. A store of a format this build
+ * does not read is -EPROTONOSUPPORT (logged, naming both versions); a store
+ * written before format records is stamped format 1 and read as it is. */
 int mds_store_open(const char *dir, struct mds_store **s);
 void mds_store_close(struct mds_store *s);
 

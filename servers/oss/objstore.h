@@ -15,6 +15,9 @@
 struct objstore;
 
 /* Opens (creating DIR and DIR/objects if missing) the store of target_id.
+ * DIR/format (objstore_format.h) is checked first: a version this build
+ * does not read -> -EPROTONOSUPPORT, err naming both versions; missing, it
+ * is written (a directory from before format records is read as it is).
  * DIR/target.id is written on first start and must match afterwards:
  * mismatch -> -EEXIST with a message in err. Recounts the objects. */
 int objstore_open(const char *dir, uint32_t target_id, struct objstore **os,

@@ -5,7 +5,7 @@
  * Compressed chunks
  * -----------------
  * An object written with compression has a chunk map <fid>.<stripe>.cmp: a
- * 16-byte header (magic "PFSC", version 1, chunk size C) and for chunk k
+ * 16-byte header (struct os_map_hdr: magic "PFSC", version 1, chunk size C) and for chunk k
  * (object bytes [k*C, (k+1)*C), its slot) 8 bytes at 16 + 8*k: cur and prev
  * chunk formats, each 0 for raw or codec << 24 | stored length. A chunk is
  * stored in its slot: raw, or its compressed bytes at the slot start (the
@@ -57,41 +57,15 @@
 #include "objstore_int.h"
 #include "proto.h"
 
-#define OS_MAP_MAGIC 0x43534650u /* "PFSC" */
-
 /* ---- chunk maps ---- */
-
-/* Opens the object's chunk map if it has one (before the entry is shared). */
-int os_map_open(struct objstore *os, struct os_ent *e)
-{
-	char name[OS_NAME_MAX], sub[3];
-	uint32_t hdr[4];
-	int fd;
-
-	os_name(e->fid, e->stripe, OS_KIND_MAP, name, sub);
-	fd = openat(os->obj_fd, name, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (os_pread_all(fd, (uint8_t *)hdr, sizeof(hdr), 0) != (int64_t)sizeof(hdr) ||
-	    le32toh(hdr[0]) != OS_MAP_MAGIC || le32toh(hdr[1]) != 1 ||
-	    le32toh(hdr[2]) < OS_BLK || le32toh(hdr[2]) > (4u << 20) ||
-	    (le32toh(hdr[2]) & (le32toh(hdr[2]) - 1))) {
-		log_msg(LOG_ERR, "objstore: target %" PRIu32 ": chunk map of %" PRIu64 ".%" PRIu32
-			" is corrupt", os->target, e->fid, e->stripe);
-		close(fd);
-		return -EIO;
-	}
-	e->csize = le32toh(hdr[2]);
-	atomic_store(&e->mfd, fd);
-	return 0;
-}
 
 /* Gives the object a chunk map of chunk size csize (or checks the one it
  * has). Published (mfd set) only once complete. */
 static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
 {
 	char name[OS_NAME_MAX], sub[3];
-	uint32_t hdr[4] = { htole32(OS_MAP_MAGIC), htole32(1), htole32(csize), 0 };
+	struct os_map_hdr hdr = { htole32(OS_MAP_MAGIC), htole32(OS_MAP_VERSION),
+				  htole32(csize), 0 };
 	int fd, rc = 0;
 
 	if (atomic_load(&e->mfd) >= 0)
@@ -114,7 +88,7 @@ static int os_map_ensure(struct objstore *os, struct os_ent *e, uint32_t csize)
 		rc = -errno;
 		goto out;
 	}
-	rc = os_pwrite_all(fd, (const uint8_t *)hdr, sizeof(hdr), 0);
+	rc = os_pwrite_all(fd, (const uint8_t *)&hdr, sizeof(hdr), 0);
 	if (rc == 0)
 		rc = os_fsync_dirat(os->obj_fd, sub);
 	if (rc < 0) {
