@@ -281,11 +281,8 @@ static uint32_t oss_ext_slice(const struct wire_obj_io *io, uint64_t from, uint6
 /* A write over segments, stored segment by segment as each arrives: up to
  * OSS_SEGS_AHEAD pulls run while one segment is checked against its own
  * CRC and stored, so the storage copy of one overlaps the network copy of
- * the next. (A megabyte used to go as two 512 KiB RPCs, pulled at the same
- * time and then stored one behind the other on the file's lock.) A stream
- * of synchronous 1 MiB writes, 4 stripes, 1 GiB: 1.29-1.41 -> 1.42-1.54
- * GiB/s, client CPU 0.23-0.27 -> 0.18-0.22 s/GiB. A failure leaves the
- * segments before it stored; the client sends the whole RPC again or
+ * the next (what that bought: docs/perf-notes-net.md). A failure leaves
+ * the segments before it stored; the client sends the whole RPC again or
  * reports the error. */
 static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
 			  const struct net_req_info *info, const struct wire_obj_io *io,
