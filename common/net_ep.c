@@ -118,7 +118,8 @@ static void net_lane_spend_locked(struct net_ep *ep, struct net_lane *lane)
 	ep->spent = lane;
 }
 
-/* With ep->lock held: see net_int.h. */
+/* With ep->lock held: one operation on the lane is over; the last one of a
+ * retired lane that stopped receiving spends it. */
 void net_lane_put_locked(struct net_ep *ep, struct net_lane *lane)
 {
 	struct net_lane **pp;
@@ -295,10 +296,10 @@ int net_conn_broken(int fi_err)
  * on it keep timing out while a new connection works at once. Each reset
  * keeps one idle endpoint until net_close (see net_lane_spend_locked), tens
  * of MB with libfabric 1.17's defaults (mostly rxm's shared receive pool;
- * docs/perf-notes-net.md), so timeouts reset at most
- * NET_TIMEOUT_RESETS times per endpoint and once per
- * NET_TIMEOUT_RESET_GAP_NS (resets during an outage do not help; one
- * soon after it does), then calls wait for TCP to retransmit. */
+ * docs/perf-notes-net.md), so timeouts reset at most NET_TIMEOUT_RESETS
+ * times per endpoint and once per NET_TIMEOUT_RESET_GAP_NS (resets during
+ * an outage do not help; one soon after it does), then calls wait for TCP
+ * to retransmit. */
 void net_lane_reset(struct net_ep *ep, struct net_lane *failed, int timeout)
 {
 	struct fi_info *info = NULL;

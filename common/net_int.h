@@ -279,8 +279,8 @@ void *net_lane_rx_desc(struct net_lane *lane);
 /* With ep->lock held: takes an operation on the lane (put when it
  * completes, or at once when posting fails). */
 void net_lane_get_locked(struct net_lane *lane);
-/* One operation on the lane is over; the last one of a retired lane that
- * stopped receiving spends it. */
+/* One operation on the lane is over (_locked: with ep->lock held); the
+ * last one of a retired lane that stopped receiving spends it. */
 void net_lane_put_locked(struct net_ep *ep, struct net_lane *lane);
 void net_lane_put(struct net_ep *ep, struct net_lane *lane);
 /* r's buffer is free again: post it, unless its lane is going away. */
