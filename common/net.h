@@ -1,6 +1,7 @@
 /* net.h - the pfs transport: one libfabric RDM endpoint, RPCs with request
  * ids and deadlines, RMA bulk transfers, blocking completion waits (no busy
- * polling). Shared by libpfs and the servers. */
+ * polling). Shared by libpfs and the servers. Implemented by common/net_*.c
+ * over the private net_int.h, which says which module owns what. */
 #ifndef PFS_NET_H
 #define PFS_NET_H
 
@@ -23,7 +24,9 @@ struct net_opts {
 	int rx_depth;           /* receive buffers posted; 0 = 64 */
 };
 
-/* Opens the fabric, domain, CQ (with a wait object), AV and endpoint. */
+/* Opens the fabric, domain, CQ (with a wait object), AV and endpoint; a
+ * node or service in opts binds it there (a server). 0 or -errno (-ENODEV:
+ * the provider is not available). */
 int net_open(const struct net_opts *opts, struct net_ep **ep);
 /* Stops the server threads (if any) and frees everything. */
 void net_close(struct net_ep *ep);
@@ -110,10 +113,12 @@ int net_req_worker(const struct net_req *req);
 /* Sends the reply, releases the request. */
 int net_reply(struct net_req *req, int status, const void *payload, size_t plen);
 
-/* RMA on behalf of a request, blocking the worker until done, or until
- * (CLOCK_MONOTONIC; NULL: none) or the endpoint's timeout from now,
- * whichever comes first, then -ETIMEDOUT. Pass the request's deadline: past it the caller has let its
- * buffer go. local must lie inside lmr (registered with NET_MR_LOCAL). */
+/* RMA on behalf of a request (read: pull the peer's bytes into local;
+ * write: push local into the peer's buffer), blocking the worker until
+ * done, or until `until` (CLOCK_MONOTONIC; NULL: none) or the endpoint's
+ * timeout from now, whichever comes first, then -ETIMEDOUT. Pass the
+ * request's deadline: past it the caller has let its buffer go. local must
+ * lie inside lmr (registered with NET_MR_LOCAL). */
 int net_rma_read(struct net_ep *ep, fi_addr_t peer, void *local, size_t len,
 		 struct net_mr *lmr, uint64_t raddr, uint64_t rkey, const struct timespec *until);
 int net_rma_write(struct net_ep *ep, fi_addr_t peer, const void *local, size_t len,
@@ -135,7 +140,7 @@ int net_send_raw(struct net_ep *ep, fi_addr_t dest, const void *frame, size_t le
 /* Counters for tests and --info: frames dropped as malformed. */
 uint64_t net_dropped(const struct net_ep *ep);
 /* Times calls moved to a new endpoint after a connection broke (see
- * "Lanes" in net.c); the next call to each peer connects afresh. */
+ * "Lanes" in net_ep.c); the next call to each peer connects afresh. */
 uint64_t net_resets(const struct net_ep *ep);
 
 #endif /* PFS_NET_H */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "client.h"
 #include "layout.h"
+#include "wire_ops.h"
 
 /* ---- paths ---- */
 
@@ -125,17 +126,6 @@ int client_retry_again(struct client_retry *r, int rc)
 
 /* ---- MDS RPCs ---- */
 
-/* Requests the MDS may see twice without harm. */
-static int client_op_idempotent(uint16_t op)
-{
-	switch (op) {
-	case WIRE_OP_PING: case WIRE_OP_TARGET_LIST: case WIRE_OP_LOOKUP:
-	case WIRE_OP_READDIR: case WIRE_OP_SET_SIZE:
-		return 1;
-	}
-	return 0;
-}
-
 int client_call_once(pfs_fs_t *fs, fi_addr_t dest, uint16_t op, const void *req, size_t reqlen,
 		     int timeout_ms, void *rep, size_t *replen, int *transport)
 {
@@ -228,10 +218,12 @@ int client_mds_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *req,
 	}
 }
 
+/* Resent after a transport failure when the opcode table says the MDS may
+ * see the request twice without harm (wire_op_idempotent). */
 int client_mds_call(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 		    void *rep, size_t *replen)
 {
-	return client_mds_rpc(fs, op, client_op_idempotent(op), req, reqlen, rep, replen);
+	return client_mds_rpc(fs, op, wire_op_idempotent(op), req, reqlen, rep, replen);
 }
 
 int client_mds_attr_rpc(pfs_fs_t *fs, uint16_t op, int idempotent, const void *req,
@@ -257,7 +249,7 @@ out:
 int client_mds_attr(pfs_fs_t *fs, uint16_t op, const void *req, size_t reqlen,
 		    struct wire_attr *attr)
 {
-	return client_mds_attr_rpc(fs, op, client_op_idempotent(op), req, reqlen, attr);
+	return client_mds_attr_rpc(fs, op, wire_op_idempotent(op), req, reqlen, attr);
 }
 
 int client_lookup(pfs_fs_t *fs, const char *path, struct wire_attr *attr)

@@ -1,5 +1,8 @@
-/* pfs.c - the pfs command (in the spirit of Lustre's lfs): dispatch, help, argument
- * parsing, and the namespace subcommands (setstripe ... df); cp and cat live in pfs_cp.c. */
+/* pfs.c - the pfs command (in the spirit of Lustre's lfs): the command table,
+ * dispatch and help, and the helpers every subcommand shares (argument and
+ * path parsing, reporting, option handling). The subcommands live in
+ * pfs_ns.c (ls, stat, mkdir, rmdir, rm, mv), pfs_stripe.c (setstripe,
+ * getstripe, df, scrub), pfs_cp.c (cp, cat) and pfs_ec.c (health, rebuild). */
 #ifdef HAVE_CONFIG_H
 #endif
 
@@ -266,6 +269,19 @@ void tool_human(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%c", v, units[u]);
 }
 
+/* "Stored" line: bytes the objects occupy on the targets' disks. */
+void tool_print_stored(const char *indent, uint64_t size, uint64_t stored)
+{
+	char h[32];
+
+	tool_human(stored, h, sizeof(h));
+	if (stored)
+		printf("%s%" PRIu64 " (%s, logical/stored %.2f)\n", indent, stored, h,
+		       (double)size / (double)stored);
+	else
+		printf("%s0\n", indent);
+}
+
 /* ------------------------------------------------------------------ */
 /* reporting                                                           */
 
@@ -325,7 +341,7 @@ int tool_connect(const char *cmd, pfs_fs_t **fs)
 
 /* Options every command shares (--help) and getopt's errors (option strings
  * start with ':' and opterr is 0, so the messages are ours). */
-static int opt_common(const char *cmd, int opt, char **argv)
+int tool_opt_common(const char *cmd, int opt, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 
@@ -351,7 +367,7 @@ static int want_pfs(const char *cmd, const char *arg, char *out, size_t len)
 }
 
 /* Checks every operand is a pfs path and that there are at least min. */
-static int check_operands(const char *cmd, int argc, char **argv, int min)
+int tool_check_operands(const char *cmd, int argc, char **argv, int min)
 {
 	char path[PFS_PATH_MAX + 1];
 	int i, rc;
@@ -372,849 +388,20 @@ static const struct option help_only[] = {
 };
 
 /* Parses a command that takes only --help; leaves operands in argv[optind..]. */
-static int parse_plain(const char *cmd, int argc, char **argv)
+int tool_parse_plain(const char *cmd, int argc, char **argv)
 {
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":h", help_only, NULL)) != -1)
-		return opt_common(cmd, opt, argv);
+		return tool_opt_common(cmd, opt, argv);
 	return -1;
-}
-
-/* ------------------------------------------------------------------ */
-/* setstripe / getstripe                                               */
-
-static const struct option setstripe_opts[] = {
-	{ "ec", required_argument, NULL, 'E' },
-	{ "compress", required_argument, NULL, 'Z' },
-	{ "chunk-size", required_argument, NULL, 'K' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static int cmd_setstripe(int argc, char **argv)
-{
-	char path[PFS_PATH_MAX + 1];
-	struct pfs_layout lo;
-	pfs_fs_t *fs = NULL;
-	int opt, rc, i, ret = TOOL_EXIT_OK;
-
-	tool_layout_init(&lo);
-	while ((opt = getopt_long(argc, argv, ":c:S:i:h", setstripe_opts, NULL)) != -1) {
-		if (!strchr("cSiEZK", opt))
-			return opt_common("setstripe", opt, argv);
-		rc = tool_layout_opt("setstripe", opt, optarg, &lo);
-		if (rc)
-			return rc;
-	}
-	rc = check_operands("setstripe", argc - optind, argv + optind, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("setstripe", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = optind; i < argc; i++) {
-		tool_pfs_path(argv[i], path, sizeof(path));
-		rc = pfs_setstripe(fs, path, &lo);
-		if (rc)
-			ret = tool_err("setstripe", argv[i], rc);
-	}
-	pfs_disconnect(fs);
-	return ret;
-}
-
-/* "Stored" line: bytes the objects occupy on the targets' disks. */
-static void print_stored(const char *indent, uint64_t size, uint64_t stored)
-{
-	char h[32];
-
-	tool_human(stored, h, sizeof(h));
-	if (stored)
-		printf("%s%" PRIu64 " (%s, logical/stored %.2f)\n", indent, stored, h,
-		       (double)size / (double)stored);
-	else
-		printf("%s0\n", indent);
-}
-
-static void print_count(const char *key, uint32_t v, bool dir)
-{
-	if (v == PFS_STRIPE_ALL)
-		printf("  %-14s -1 (all targets)\n", key);
-	else if (v == 0 && dir)
-		printf("  %-14s 0 (fs default)\n", key);
-	else
-		printf("  %-14s %" PRIu32 "\n", key, v);
-}
-
-static void print_compress(const struct pfs_layout *lo, bool dir)
-{
-	char h[32];
-
-	if (lo->compress == PFS_COMPRESS_LZ4)
-		printf("  %-14s lz4\n", "compress:");
-	else if (lo->compress == PFS_COMPRESS_ZSTD)
-		printf("  %-14s zstd:%" PRId32 "\n", "compress:", lo->compress_level);
-	else if (lo->compress == 0 && dir)
-		printf("  %-14s 0 (fs default: none)\n", "compress:");
-	else
-		printf("  %-14s none\n", "compress:");
-	if (lo->compress != PFS_COMPRESS_LZ4 && lo->compress != PFS_COMPRESS_ZSTD)
-		return;
-	tool_human(lo->chunk_size, h, sizeof(h));
-	printf("  %-14s %" PRIu32 " (%s)\n", "chunk_size:", lo->chunk_size, h);
-}
-
-static void print_layout(const char *arg, const struct pfs_layout *lo, bool dir)
-{
-	char h[32];
-	uint32_t i;
-
-	printf("%s%s\n", arg, dir ? "  (directory default layout)" : "");
-	if (lo->pattern == PFS_PATTERN_EC)
-		printf("  %-14s ec %" PRIu32 "+%" PRIu32 "\n", "pattern:", lo->ec_k, lo->ec_m);
-	else if (lo->pattern == PFS_PATTERN_RAID0)
-		printf("  %-14s raid0\n", "pattern:");
-	else if (dir && lo->pattern == 0)
-		printf("  %-14s 0 (fs default: raid0)\n", "pattern:");
-	else
-		printf("  %-14s %" PRIu32 "\n", "pattern:", lo->pattern);
-	print_compress(lo, dir);
-	print_count("stripe_count:", lo->stripe_count, dir);
-	tool_human(lo->stripe_size, h, sizeof(h));
-	if (lo->stripe_size == 0 && dir)
-		printf("  %-14s 0 (fs default)\n", "stripe_size:");
-	else
-		printf("  %-14s %" PRIu64 " (%s)\n", "stripe_size:", lo->stripe_size, h);
-	if (lo->first_target < 0)
-		printf("  %-14s -1 (any)\n", "first_target:");
-	else
-		printf("  %-14s %" PRId32 "\n", "first_target:", lo->first_target);
-	if (dir)
-		return;
-	printf("  %-14s %" PRIu64 "\n", "fid:", lo->fid);
-	printf("  %6s %8s\n", "stripe", "target");
-	for (i = 0; i < lo->stripe_count && i < PFS_MAX_STRIPES; i++)
-		printf("  %6" PRIu32 " %8" PRIu32 "\n", i, lo->targets[i]);
-}
-
-static int getstripe_one(pfs_fs_t *fs, const char *arg)
-{
-	char path[PFS_PATH_MAX + 1];
-	struct pfs_layout lo;
-	struct pfs_stat st;
-	int rc;
-
-	tool_pfs_path(arg, path, sizeof(path));
-	rc = pfs_stat(fs, path, &st);
-	if (rc)
-		return tool_err("getstripe", arg, rc);
-	rc = pfs_getstripe(fs, path, &lo);
-	if (rc)
-		return tool_err("getstripe", arg, rc);
-	print_layout(arg, &lo, S_ISDIR(st.mode));
-	if (!S_ISDIR(st.mode)) {
-		uint64_t size, stored;
-
-		rc = pfs_stored_size(fs, path, &size, &stored);
-		if (rc)
-			return tool_err("getstripe", arg, rc);
-		printf("  %-14s %" PRIu64 "\n", "size:", size);
-		print_stored("  stored:        ", size, stored);
-	}
-	return TOOL_EXIT_OK;
-}
-
-static int cmd_getstripe(int argc, char **argv)
-{
-	pfs_fs_t *fs = NULL;
-	int rc, i, ret = TOOL_EXIT_OK;
-
-	rc = parse_plain("getstripe", argc, argv);
-	if (rc >= 0)
-		return rc;
-	rc = check_operands("getstripe", argc - optind, argv + optind, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("getstripe", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = optind; i < argc; i++)
-		if (getstripe_one(fs, argv[i]))
-			ret = TOOL_EXIT_FAIL;
-	pfs_disconnect(fs);
-	return ret;
-}
-
-/* ------------------------------------------------------------------ */
-/* ls / stat                                                           */
-
-static void mode_string(uint32_t mode, char out[11])
-{
-	static const char rwx[] = "rwxrwxrwx";
-	int i;
-
-	out[0] = S_ISDIR(mode) ? 'd' : S_ISREG(mode) ? '-' : '?';
-	for (i = 0; i < 9; i++)
-		out[1 + i] = (mode & (0400u >> i)) ? rwx[i] : '-';
-	out[10] = '\0';
-}
-
-static void time_string(int64_t ns, char *buf, size_t len)
-{
-	time_t t = (time_t)(ns / 1000000000);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
-		snprintf(buf, len, "?");
-}
-
-static void ls_long_line(const struct pfs_stat *st, const char *name)
-{
-	char m[11], t[64];
-
-	mode_string(st->mode, m);
-	time_string(st->mtime_ns, t, sizeof(t));
-	printf("%s %3" PRIu32 " %14" PRIu64 " %s %s\n", m, st->nlink, st->size, t, name);
-}
-
-static int ls_entry(pfs_fs_t *fs, const char *dir, const struct pfs_dirent *de,
-		    bool lng, const char *arg)
-{
-	char child[PFS_PATH_MAX + 1];
-	struct pfs_stat st;
-	int rc;
-
-	if (!lng) {
-		printf("%s\n", de->name);
-		return 0;
-	}
-	rc = tool_join(dir, de->name, child, sizeof(child));
-	if (rc == 0)
-		rc = pfs_stat(fs, child, &st);
-	if (rc) {
-		fprintf(stderr, "pfs: ls: %s/%s: %s\n", arg, de->name, pfs_strerror(rc));
-		return rc;
-	}
-	ls_long_line(&st, de->name);
-	return 0;
-}
-
-static int ls_dir(pfs_fs_t *fs, const char *path, bool lng, const char *arg)
-{
-	struct pfs_dirent de;
-	pfs_dir_t *dir = NULL;
-	int rc, bad = 0;
-
-	rc = pfs_opendir(fs, path, &dir);
-	if (rc)
-		return tool_err("ls", arg, rc);
-	while ((rc = pfs_readdir(dir, &de)) == 1)
-		if (ls_entry(fs, path, &de, lng, arg))
-			bad = 1;
-	pfs_closedir(dir);
-	if (rc < 0)
-		return tool_err("ls", arg, rc);
-	return bad ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
-}
-
-static int ls_one(pfs_fs_t *fs, const char *arg, bool lng, bool header)
-{
-	char path[PFS_PATH_MAX + 1];
-	struct pfs_stat st;
-	int rc;
-
-	tool_pfs_path(arg, path, sizeof(path));
-	rc = pfs_stat(fs, path, &st);
-	if (rc)
-		return tool_err("ls", arg, rc);
-	if (!S_ISDIR(st.mode)) {
-		if (lng)
-			ls_long_line(&st, arg);
-		else
-			printf("%s\n", arg);
-		return TOOL_EXIT_OK;
-	}
-	if (header)
-		printf("%s:\n", arg);
-	return ls_dir(fs, path, lng, arg);
-}
-
-static const struct option ls_opts[] = {
-	{ "long", no_argument, NULL, 'l' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static int cmd_ls(int argc, char **argv)
-{
-	static char root[] = "pfs:/";
-	char *dflt[] = { root };
-	pfs_fs_t *fs = NULL;
-	bool lng = false;
-	int opt, rc, i, n, ret = TOOL_EXIT_OK;
-	char **ops;
-
-	while ((opt = getopt_long(argc, argv, ":lh", ls_opts, NULL)) != -1) {
-		if (opt != 'l')
-			return opt_common("ls", opt, argv);
-		lng = true;
-	}
-	n = argc - optind;
-	ops = n ? argv + optind : dflt;
-	if (n == 0)
-		n = 1;
-	rc = check_operands("ls", n, ops, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("ls", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = 0; i < n; i++) {
-		if (i > 0 && n > 1)
-			printf("\n");
-		if (ls_one(fs, ops[i], lng, n > 1))
-			ret = TOOL_EXIT_FAIL;
-	}
-	pfs_disconnect(fs);
-	return ret;
-}
-
-static void print_stat(pfs_fs_t *fs, const char *path, const char *arg,
-		       const struct pfs_stat *st)
-{
-	char m[11], mt[64], ct[64];
-	uint64_t size, stored;
-
-	mode_string(st->mode, m);
-	time_string(st->mtime_ns, mt, sizeof(mt));
-	time_string(st->ctime_ns, ct, sizeof(ct));
-	printf("  File: %s\n", arg);
-	printf("  Type: %s\n", S_ISDIR(st->mode) ? "directory" :
-	       S_ISREG(st->mode) ? "regular file" : "unknown");
-	printf("  Size: %" PRIu64 "\n", st->size);
-	if (S_ISREG(st->mode) && pfs_stored_size(fs, path, &size, &stored) == 0)
-		print_stored("Stored: ", size, stored);
-	printf(" Inode: %" PRIu64 "\n", st->ino);
-	printf(" Links: %" PRIu32 "\n", st->nlink);
-	printf("  Mode: %04o (%s)\n", (unsigned)(st->mode & 07777), m);
-	printf("Modify: %s (%" PRId64 " ns)\n", mt, st->mtime_ns);
-	printf("Change: %s (%" PRId64 " ns)\n", ct, st->ctime_ns);
-}
-
-static int cmd_stat(int argc, char **argv)
-{
-	char path[PFS_PATH_MAX + 1];
-	struct pfs_stat st;
-	pfs_fs_t *fs = NULL;
-	int rc, i, ret = TOOL_EXIT_OK;
-
-	rc = parse_plain("stat", argc, argv);
-	if (rc >= 0)
-		return rc;
-	rc = check_operands("stat", argc - optind, argv + optind, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("stat", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = optind; i < argc; i++) {
-		tool_pfs_path(argv[i], path, sizeof(path));
-		rc = pfs_stat(fs, path, &st);
-		if (rc)
-			ret = tool_err("stat", argv[i], rc);
-		else
-			print_stat(fs, path, argv[i], &st);
-	}
-	pfs_disconnect(fs);
-	return ret;
-}
-
-/* ------------------------------------------------------------------ */
-/* mkdir / rmdir / rm / mv                                             */
-
-/* mkdir that tolerates an existing directory. */
-static int mkdir_exist_ok(pfs_fs_t *fs, const char *path, mode_t mode)
-{
-	struct pfs_stat st;
-	int rc;
-
-	rc = pfs_mkdir(fs, path, mode);
-	if (rc != -EEXIST)
-		return rc;
-	rc = pfs_stat(fs, path, &st);
-	if (rc)
-		return rc;
-	return S_ISDIR(st.mode) ? 0 : -EEXIST;
-}
-
-static int mkdir_parents(pfs_fs_t *fs, const char *path, mode_t mode)
-{
-	char sub[PFS_PATH_MAX + 1];
-	const char *p = path + 1;
-	int rc;
-
-	while (*p) {
-		p += strcspn(p, "/");
-		memcpy(sub, path, (size_t)(p - path));
-		sub[p - path] = '\0';
-		rc = mkdir_exist_ok(fs, sub, mode);
-		if (rc)
-			return rc;
-		if (*p == '/')
-			p++;
-	}
-	return 0;
-}
-
-static const struct option mkdir_opts[] = {
-	{ "parents", no_argument, NULL, 'p' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static int parse_mode(const char *s, mode_t *mode)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '7')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 8);
-	if (errno || *end != '\0' || v > 07777)
-		return -EINVAL;
-	*mode = (mode_t)v;
-	return 0;
-}
-
-static int cmd_mkdir(int argc, char **argv)
-{
-	char path[PFS_PATH_MAX + 1];
-	pfs_fs_t *fs = NULL;
-	bool parents = false;
-	mode_t mode = 0755;
-	int opt, rc, i, ret = TOOL_EXIT_OK;
-
-	while ((opt = getopt_long(argc, argv, ":pm:h", mkdir_opts, NULL)) != -1) {
-		if (opt == 'p')
-			parents = true;
-		else if (opt == 'm' && parse_mode(optarg, &mode))
-			return tool_usage_err("mkdir", "invalid mode '%s' (octal)", optarg);
-		else if (opt != 'm')
-			return opt_common("mkdir", opt, argv);
-	}
-	rc = check_operands("mkdir", argc - optind, argv + optind, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("mkdir", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = optind; i < argc; i++) {
-		tool_pfs_path(argv[i], path, sizeof(path));
-		rc = parents ? mkdir_parents(fs, path, mode) : pfs_mkdir(fs, path, mode);
-		if (rc)
-			ret = tool_err("mkdir", argv[i], rc);
-	}
-	pfs_disconnect(fs);
-	return ret;
-}
-
-static int cmd_rmdir(int argc, char **argv)
-{
-	char path[PFS_PATH_MAX + 1];
-	pfs_fs_t *fs = NULL;
-	int rc, i, ret = TOOL_EXIT_OK;
-
-	rc = parse_plain("rmdir", argc, argv);
-	if (rc >= 0)
-		return rc;
-	rc = check_operands("rmdir", argc - optind, argv + optind, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("rmdir", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = optind; i < argc; i++) {
-		tool_pfs_path(argv[i], path, sizeof(path));
-		rc = pfs_rmdir(fs, path);
-		if (rc)
-			ret = tool_err("rmdir", argv[i], rc);
-	}
-	pfs_disconnect(fs);
-	return ret;
-}
-
-/* The names in a directory, read in full before anything is removed. */
-struct name_list {
-	char **v;
-	size_t n, cap;
-};
-
-static void names_free(struct name_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static int names_add(struct name_list *l, const char *name)
-{
-	char **nv;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-
-		nv = realloc(l->v, cap * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		l->v = nv;
-		l->cap = cap;
-	}
-	l->v[l->n] = strdup(name);
-	if (!l->v[l->n])
-		return -ENOMEM;
-	l->n++;
-	return 0;
-}
-
-static int names_read(pfs_fs_t *fs, const char *path, struct name_list *l)
-{
-	struct pfs_dirent de;
-	pfs_dir_t *dir = NULL;
-	int rc;
-
-	rc = pfs_opendir(fs, path, &dir);
-	if (rc)
-		return rc;
-	while ((rc = pfs_readdir(dir, &de)) == 1) {
-		rc = names_add(l, de.name);
-		if (rc)
-			break;
-	}
-	pfs_closedir(dir);
-	return rc < 0 ? rc : 0;
-}
-
-/* Removes path and everything below it; reports each failure on the way. */
-static int rm_tree(pfs_fs_t *fs, const char *path, int depth)
-{
-	char child[PFS_PATH_MAX + 1];
-	struct name_list l = { 0 };
-	struct pfs_stat st;
-	int rc, bad = 0;
-	size_t i;
-
-	rc = pfs_stat(fs, path, &st);
-	if (rc)
-		goto out;
-	if (!S_ISDIR(st.mode)) {
-		rc = pfs_unlink(fs, path);
-		goto out;
-	}
-	rc = depth > 256 ? -ELOOP : names_read(fs, path, &l);
-	if (rc)
-		goto out;
-	for (i = 0; i < l.n; i++) {
-		rc = tool_join(path, l.v[i], child, sizeof(child));
-		if (rc == 0)
-			rc = rm_tree(fs, child, depth + 1);
-		if (rc)
-			bad = rc;
-	}
-	rc = bad ? bad : pfs_rmdir(fs, path);
-out:
-	names_free(&l);
-	if (rc && rc != bad)
-		fprintf(stderr, "pfs: rm: pfs:%s: %s\n", path, pfs_strerror(rc));
-	return rc;
-}
-
-static int rm_one(pfs_fs_t *fs, const char *arg, bool recursive, bool force)
-{
-	char path[PFS_PATH_MAX + 1];
-	struct pfs_stat st;
-	int rc;
-
-	tool_pfs_path(arg, path, sizeof(path));
-	if (strcmp(path, "/") == 0) {
-		fprintf(stderr, "pfs: rm: refusing to remove the root '%s'\n", arg);
-		return TOOL_EXIT_FAIL;
-	}
-	if (recursive) {
-		if (force && pfs_stat(fs, path, &st) == -ENOENT)
-			return TOOL_EXIT_OK;
-		rc = rm_tree(fs, path, 0);
-		return rc ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
-	}
-	rc = pfs_unlink(fs, path);
-	if (rc == -ENOENT && force)
-		return TOOL_EXIT_OK;
-	return rc ? tool_err("rm", arg, rc) : TOOL_EXIT_OK;
-}
-
-static const struct option rm_opts[] = {
-	{ "recursive", no_argument, NULL, 'r' },
-	{ "force", no_argument, NULL, 'f' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static int cmd_rm(int argc, char **argv)
-{
-	bool recursive = false, force = false;
-	pfs_fs_t *fs = NULL;
-	int opt, rc, i, ret = TOOL_EXIT_OK;
-
-	while ((opt = getopt_long(argc, argv, ":rRfh", rm_opts, NULL)) != -1) {
-		if (opt == 'r' || opt == 'R')
-			recursive = true;
-		else if (opt == 'f')
-			force = true;
-		else
-			return opt_common("rm", opt, argv);
-	}
-	rc = check_operands("rm", argc - optind, argv + optind, 1);
-	if (rc)
-		return rc;
-	if (tool_connect("rm", &fs))
-		return TOOL_EXIT_FAIL;
-	for (i = optind; i < argc; i++)
-		if (rm_one(fs, argv[i], recursive, force))
-			ret = TOOL_EXIT_FAIL;
-	pfs_disconnect(fs);
-	return ret;
-}
-
-/* mv SRC DIR moves SRC into DIR, as mv(1) does. */
-static int mv_target(pfs_fs_t *fs, const char *src, char *dst, size_t len)
-{
-	char tmp[PFS_PATH_MAX + 1];
-	struct pfs_stat st;
-
-	if (strcmp(src, dst) == 0 || strcmp(src, "/") == 0)
-		return 0;
-	if (pfs_stat(fs, dst, &st) != 0 || !S_ISDIR(st.mode))
-		return 0;
-	if (tool_join(dst, tool_basename(src), tmp, sizeof(tmp)) || strlen(tmp) > PFS_PATH_MAX)
-		return -ENAMETOOLONG;
-	snprintf(dst, len, "%s", tmp);
-	return 0;
-}
-
-static int cmd_mv(int argc, char **argv)
-{
-	char src[PFS_PATH_MAX + 1], dst[PFS_PATH_MAX + 1];
-	pfs_fs_t *fs = NULL;
-	int rc;
-
-	rc = parse_plain("mv", argc, argv);
-	if (rc >= 0)
-		return rc;
-	if (argc - optind != 2)
-		return tool_usage_err("mv", "%s", argc - optind < 2 ? "missing operand" :
-				      "too many operands");
-	rc = check_operands("mv", 2, argv + optind, 2);
-	if (rc)
-		return rc;
-	tool_pfs_path(argv[optind], src, sizeof(src));
-	tool_pfs_path(argv[optind + 1], dst, sizeof(dst));
-	if (tool_connect("mv", &fs))
-		return TOOL_EXIT_FAIL;
-	rc = mv_target(fs, src, dst, sizeof(dst));
-	if (rc == 0)
-		rc = pfs_rename(fs, src, dst);
-	pfs_disconnect(fs);
-	if (rc)
-		return tool_err("mv", argv[optind], rc);
-	return TOOL_EXIT_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* df                                                                  */
-
-static int df_fetch(pfs_fs_t *fs, struct pfs_target_stat **out)
-{
-	struct pfs_target_stat *t = NULL, *nt;
-	int max = 64, n;
-
-	for (;;) {
-		nt = realloc(t, (size_t)max * sizeof(*t));
-		if (!nt) {
-			free(t);
-			return -ENOMEM;
-		}
-		t = nt;
-		n = pfs_statfs(fs, t, max);
-		if (n < 0 || n <= max)
-			break;
-		max = n;
-	}
-	if (n < 0)
-		free(t);
-	else
-		*out = t;
-	return n;
-}
-
-static void df_num(uint64_t bytes, bool human, char *buf, size_t len)
-{
-	if (human)
-		tool_human(bytes, buf, len);
-	else
-		snprintf(buf, len, "%" PRIu64, bytes / 1024);
-}
-
-static void df_row(const char *name, const char *addr, const char *state,
-		   uint64_t total, uint64_t avail, bool human)
-{
-	char t[32], u[32], a[32];
-	uint64_t used = total > avail ? total - avail : 0;
-	unsigned pct = total ? (unsigned)((used * 100 + total - 1) / total) : 0;
-
-	df_num(total, human, t, sizeof(t));
-	df_num(used, human, u, sizeof(u));
-	df_num(avail, human, a, sizeof(a));
-	printf("%-10s %-34s %-6s %14s %14s %14s %4u%%\n", name, addr, state, t, u, a, pct);
-}
-
-static void df_print(const struct pfs_target_stat *t, int n, bool human)
-{
-	uint64_t total = 0, avail = 0;
-	char name[32], summary[64];
-	int i, up = 0;
-
-	printf("%-10s %-34s %-6s %14s %14s %14s %5s\n", "TARGET", "ADDRESS", "STATE",
-	       human ? "SIZE" : "1K-BLOCKS", "USED", "AVAILABLE", "USE%");
-	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "OST%04" PRIu32, t[i].id);
-		df_row(name, t[i].addr, t[i].up ? "up" : "down", t[i].total_bytes,
-		       t[i].free_bytes, human);
-		if (t[i].up) {
-			up++;
-			total += t[i].total_bytes;
-			avail += t[i].free_bytes;
-		}
-	}
-	snprintf(summary, sizeof(summary), "%d of %d targets up", up, n);
-	printf("\n");
-	df_row("summary", summary, "", total, avail, human);
-}
-
-static const struct option df_opts[] = {
-	{ "human-readable", no_argument, NULL, 'H' },
-	{ "help", no_argument, NULL, 'x' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static int cmd_df(int argc, char **argv)
-{
-	struct pfs_target_stat *t = NULL;
-	pfs_fs_t *fs = NULL;
-	bool human = false;
-	int opt, n;
-
-	while ((opt = getopt_long(argc, argv, ":h", df_opts, NULL)) != -1) {
-		if (opt == 'x')
-			return tool_help("df");
-		if (opt != 'h' && opt != 'H')
-			return opt_common("df", opt, argv);
-		human = true;
-	}
-	if (optind != argc)
-		return tool_usage_err("df", "unexpected operand '%s'", argv[optind]);
-	if (tool_connect("df", &fs))
-		return TOOL_EXIT_FAIL;
-	n = df_fetch(fs, &t);
-	pfs_disconnect(fs);
-	if (n < 0)
-		return tool_err("df", "pfs:/", n);
-	df_print(t, n, human);
-	free(t);
-	return TOOL_EXIT_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* scrub                                                               */
-
-struct scrub_tally {
-	uint64_t objects, blocks, bad, failed;
-};
-
-static int scrub_report(const struct pfs_scrub_obj *o, void *arg)
-{
-	struct scrub_tally *t = arg;
-
-	t->objects++;
-	t->blocks += o->blocks;
-	t->bad += o->bad;
-	if (o->err) {
-		t->failed++;
-		printf("target %" PRIu32 " fid %" PRIu64 " stripe %" PRIu32 ": cannot verify: %s\n",
-		       o->target, o->fid, o->stripe, pfs_strerror(o->err));
-	} else if (o->bad) {
-		printf("target %" PRIu32 " fid %" PRIu64 " stripe %" PRIu32 ": %" PRIu64
-		       " bad blocks of %" PRIu64 ", first at object offset %" PRIu64 "\n",
-		       o->target, o->fid, o->stripe, o->bad, o->blocks, o->first_bad);
-	} else {
-		printf("target %" PRIu32 " fid %" PRIu64 " stripe %" PRIu32 ": ok (%" PRIu64
-		       " blocks, %" PRIu64 " bytes)\n", o->target, o->fid, o->stripe, o->blocks,
-		       o->size);
-	}
-	return 0;
-}
-
-static const struct option scrub_opts[] = {
-	{ "target", required_argument, NULL, 't' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 }
-};
-
-static int cmd_scrub(int argc, char **argv)
-{
-	char path[PFS_PATH_MAX + 1];
-	struct scrub_tally t = { 0 };
-	long long target = -1;
-	pfs_fs_t *fs = NULL;
-	int opt, rc, i, ret = TOOL_EXIT_OK;
-
-	while ((opt = getopt_long(argc, argv, ":t:h", scrub_opts, NULL)) != -1) {
-		if (opt != 't')
-			return opt_common("scrub", opt, argv);
-		if (tool_parse_int(optarg, 0, UINT32_MAX, &target))
-			return tool_usage_err("scrub", "bad target id '%s'", optarg);
-	}
-	if (target < 0) {
-		rc = check_operands("scrub", argc - optind, argv + optind, 1);
-		if (rc)
-			return rc;
-	} else if (optind < argc) {
-		return tool_usage_err("scrub", "--target takes no paths");
-	}
-	if (tool_connect("scrub", &fs))
-		return TOOL_EXIT_FAIL;
-	if (target >= 0) {
-		rc = pfs_scrub_target(fs, (uint32_t)target, scrub_report, &t);
-		if (rc)
-			ret = tool_err("scrub", "target", rc);
-	}
-	for (i = optind; i < argc; i++) {
-		tool_pfs_path(argv[i], path, sizeof(path));
-		rc = pfs_scrub_file(fs, path, scrub_report, &t);
-		if (rc)
-			ret = tool_err("scrub", argv[i], rc);
-	}
-	pfs_disconnect(fs);
-	printf("scrub: %" PRIu64 " objects, %" PRIu64 " blocks verified, %" PRIu64
-	       " bad, %" PRIu64 " objects not verifiable: %s\n", t.objects, t.blocks, t.bad,
-	       t.failed, t.bad || t.failed || ret ? "FAILED" : "clean");
-	if (t.bad || t.failed)
-		ret = TOOL_EXIT_FAIL;
-	return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* dispatch                                                            */
 
 static const struct cmd cmds[] = {
-	{ "setstripe", cmd_setstripe, "[-c COUNT] [-S SIZE] [-i FIRST] [--ec K+M] "
+	{ "setstripe", pfs_cmd_setstripe, "[-c COUNT] [-S SIZE] [-i FIRST] [--ec K+M] "
 	  "[--compress CODEC] [--chunk-size N] pfs:/PATH...",
 	  "Set the default layout of a directory, or create an empty file with a layout.",
 	  "  -c, COUNT   number of targets to stripe over (-1 = all up targets, 0 = default)\n"
@@ -1227,28 +414,28 @@ static const struct cmd cmds[] = {
 	  "              the stripe size (default 64K)\n"
 	  "On an existing directory the layout becomes its default for new files; on a\n"
 	  "path that does not exist an empty file with this layout is created.\n" },
-	{ "getstripe", cmd_getstripe, "pfs:/PATH...",
+	{ "getstripe", pfs_cmd_getstripe, "pfs:/PATH...",
 	  "Print the layout of a file (pattern, stripe_count, stripe_size, fid, the\n"
 	  "target of each stripe, logical size and bytes stored), or the default\n"
 	  "layout of a directory.", "" },
-	{ "ls", cmd_ls, "[-l] [pfs:/PATH...]",
+	{ "ls", pfs_cmd_ls, "[-l] [pfs:/PATH...]",
 	  "List a directory (default pfs:/).",
 	  "  -l, --long  one line per entry: mode, links, size, mtime, name\n" },
-	{ "stat", cmd_stat, "pfs:/PATH...",
+	{ "stat", pfs_cmd_stat, "pfs:/PATH...",
 	  "Print the attributes of a file or directory (size from the objects; for a\n"
 	  "file also the bytes stored on the targets' disks).", "" },
-	{ "mkdir", cmd_mkdir, "[-p] [-m MODE] pfs:/DIR...",
+	{ "mkdir", pfs_cmd_mkdir, "[-p] [-m MODE] pfs:/DIR...",
 	  "Create directories.",
 	  "  -p, --parents  create missing parents; no error if the directory exists\n"
 	  "  -m, --mode     permission bits in octal (default 0755)\n" },
-	{ "rm", cmd_rm, "[-r] [-f] pfs:/PATH...",
+	{ "rm", pfs_cmd_rm, "[-r] [-f] pfs:/PATH...",
 	  "Remove files (and with -r, directories and their contents).",
 	  "  -r, --recursive  remove directories and everything below them\n"
 	  "  -f, --force      no error for paths that do not exist\n" },
-	{ "rmdir", cmd_rmdir, "pfs:/DIR...", "Remove empty directories.", "" },
-	{ "mv", cmd_mv, "pfs:/SRC pfs:/DST",
+	{ "rmdir", pfs_cmd_rmdir, "pfs:/DIR...", "Remove empty directories.", "" },
+	{ "mv", pfs_cmd_mv, "pfs:/SRC pfs:/DST",
 	  "Rename SRC to DST; when DST is an existing directory, move SRC into it.", "" },
-	{ "df", cmd_df, "[-h]",
+	{ "df", pfs_cmd_df, "[-h]",
 	  "Show the capacity of every storage target and a summary (like lfs df).",
 	  "  -h, --human-readable  sizes as 1.5G instead of 1K blocks (--help: this text)\n" },
 	{ "health", pfs_cmd_health, "pfs:/PATH...",
@@ -1274,7 +461,7 @@ static const struct cmd cmds[] = {
 	  "              existing DST is replaced by a new file with this layout\n"
 	  "  -q, --quiet no progress bar\n" },
 	{ "cat", pfs_cmd_cat, "pfs:/PATH...", "Write files to standard output.", "" },
-	{ "scrub", cmd_scrub, "pfs:/PATH... | --target ID",
+	{ "scrub", pfs_cmd_scrub, "pfs:/PATH... | --target ID",
 	  "Verify stored checksums: every object of the files, or every object on one\n"
 	  "target. One line per object (target, fid, stripe; bad block count and the\n"
 	  "object offset of the first bad block). Exit status 0 when clean, 1 when any\n"

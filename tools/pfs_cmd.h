@@ -1,5 +1,6 @@
 /* pfs_cmd.h - what the pieces of the pfs command share: argument and path
- * parsing, error and usage reporting, and the subcommand entry points. */
+ * parsing, error and usage reporting, option handling, and the subcommand
+ * entry points (one file per group of subcommands). */
 #ifndef PFS_CMD_H
 #define PFS_CMD_H
 
@@ -41,6 +42,9 @@ int tool_join(const char *dir, const char *name, char *out, size_t len);
 const char *tool_basename(const char *path);
 /* "1.5G"-style rendering of a byte count. */
 void tool_human(uint64_t n, char *buf, size_t len);
+/* The "stored" line of getstripe and stat: bytes the objects occupy on the
+ * targets' disks, after indent, with the logical/stored ratio. */
+void tool_print_stored(const char *indent, uint64_t size, uint64_t stored);
 
 /* ---- reporting (pfs.c) ---- */
 
@@ -53,6 +57,39 @@ int tool_usage_err(const char *cmd, const char *fmt, ...)
 int tool_help(const char *cmd);
 /* pfs_connect(NULL), reporting failure. 0 or TOOL_EXIT_FAIL. */
 int tool_connect(const char *cmd, pfs_fs_t **fs);
+
+/* ---- option handling (pfs.c) ---- */
+
+/* What getopt_long returned for an option the command does not handle
+ * itself: --help prints the help (TOOL_EXIT_OK), anything else is a usage
+ * error (TOOL_EXIT_USAGE). Option strings start with ':' and opterr is 0,
+ * so the messages are ours. */
+int tool_opt_common(const char *cmd, int opt, char **argv);
+/* Parses a command that takes only --help: -1 when it was not given (the
+ * operands are argv[optind..]), else the exit code to return. */
+int tool_parse_plain(const char *cmd, int argc, char **argv);
+/* Checks that there are at least min operands and that each is a pfs path.
+ * 0 or TOOL_EXIT_USAGE after reporting. */
+int tool_check_operands(const char *cmd, int argc, char **argv, int min);
+
+/* ---- the subcommands: each takes its own argv (argv[0] is its name) and
+ * returns an exit code ---- */
+
+/* ---- namespace (pfs_ns.c) ---- */
+
+int pfs_cmd_ls(int argc, char **argv);
+int pfs_cmd_stat(int argc, char **argv);
+int pfs_cmd_mkdir(int argc, char **argv);
+int pfs_cmd_rmdir(int argc, char **argv);
+int pfs_cmd_rm(int argc, char **argv);
+int pfs_cmd_mv(int argc, char **argv);
+
+/* ---- layouts and targets (pfs_stripe.c) ---- */
+
+int pfs_cmd_setstripe(int argc, char **argv);
+int pfs_cmd_getstripe(int argc, char **argv);
+int pfs_cmd_df(int argc, char **argv);
+int pfs_cmd_scrub(int argc, char **argv);
 
 /* ---- data movement (pfs_cp.c) ---- */
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "log.h"
 #include "mds_ops.h"
+#include "wire_ops.h"
 
 /* Per-worker buffers: decoded request, reply struct, encoded reply. */
 struct mds_scratch {
@@ -290,60 +291,101 @@ static int op_replace_target(struct op_ctx *c)
 
 /* ---- group commit ---- */
 
-/* Decodes a namespace change into p. Returns 0 when it is ready for the
- * group commit, 1 when the request changes nothing (an open without
- * O_CREAT: served at once from a read transaction), or the error to reply. */
-static int gc_prepare(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
+/* Decodes one kind of namespace change into p->op for the group commit.
+ * Returns 0 when it is ready, 1 when the request changes nothing after all
+ * (an open without O_CREAT: served at once from a read transaction), or
+ * the error to reply. */
+typedef int (*gc_prep_fn)(struct mds_ops *o, struct mds_pending *p,
+			  const struct net_req_info *in);
+
+static int gc_prep_open(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
 {
 	struct mds_store_op *op = &p->op;
-	int rc = 0;
+	int rc = dec_status(wire_dec_open(in->payload, in->plen, &p->in.open));
 
-	memset(op, 0, sizeof(*op));
-	op->attr = &p->attr;
-	switch (in->opcode) {
-	case WIRE_OP_OPEN:
-		rc = dec_status(wire_dec_open(in->payload, in->plen, &p->in.open));
-		if (!rc && !(p->in.open.flags & O_CREAT))
-			return 1;
-		op->kind = MDS_SOP_OPEN;
-		op->open = &p->in.open;
-		op->lops = &o->lops;
-		break;
-	case WIRE_OP_MKDIR:
-		rc = dec_status(wire_dec_mkdir(in->payload, in->plen, &p->in.mkdir));
-		op->kind = MDS_SOP_MKDIR;
-		op->path = p->in.mkdir.path;
-		op->mode = p->in.mkdir.mode;
-		break;
-	case WIRE_OP_RMDIR:
-	case WIRE_OP_UNLINK:
-		rc = dec_status(wire_dec_path(in->payload, in->plen, &p->in.path));
-		op->kind = in->opcode == WIRE_OP_RMDIR ? MDS_SOP_RMDIR : MDS_SOP_UNLINK;
-		op->path = p->in.path.path;
-		break;
-	case WIRE_OP_RENAME:
-		rc = dec_status(wire_dec_rename(in->payload, in->plen, &p->in.rename));
-		op->kind = MDS_SOP_RENAME;
-		op->path = p->in.rename.from;
-		op->to = p->in.rename.to;
-		break;
-	case WIRE_OP_SET_LAYOUT:
-		rc = dec_status(wire_dec_set_layout(in->payload, in->plen, &p->in.setl));
-		op->kind = MDS_SOP_SET_LAYOUT;
-		op->setl = &p->in.setl;
-		op->lops = &o->lops;
-		break;
-	case WIRE_OP_SET_SIZE:
-		rc = dec_status(wire_dec_set_size(in->payload, in->plen, &p->in.setsz));
-		op->kind = MDS_SOP_SET_SIZE;
-		op->ino = p->in.setsz.ino;
-		op->size = p->in.setsz.size;
-		op->grow = !!(p->in.setsz.flags & WIRE_SIZE_GROW);
-		break;
-	default:
+	if (!rc && !(p->in.open.flags & O_CREAT))
 		return 1;
-	}
+	op->kind = MDS_SOP_OPEN;
+	op->open = &p->in.open;
+	op->lops = &o->lops;
 	return rc;
+}
+
+static int gc_prep_mkdir(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
+{
+	struct mds_store_op *op = &p->op;
+	int rc = dec_status(wire_dec_mkdir(in->payload, in->plen, &p->in.mkdir));
+
+	op->kind = MDS_SOP_MKDIR;
+	op->path = p->in.mkdir.path;
+	op->mode = p->in.mkdir.mode;
+	return rc;
+}
+
+static int gc_prep_path(struct mds_pending *p, const struct net_req_info *in,
+			enum mds_store_kind kind)
+{
+	struct mds_store_op *op = &p->op;
+	int rc = dec_status(wire_dec_path(in->payload, in->plen, &p->in.path));
+
+	op->kind = kind;
+	op->path = p->in.path.path;
+	return rc;
+}
+
+static int gc_prep_rmdir(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
+{
+	return gc_prep_path(p, in, MDS_SOP_RMDIR);
+}
+
+static int gc_prep_unlink(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
+{
+	return gc_prep_path(p, in, MDS_SOP_UNLINK);
+}
+
+static int gc_prep_rename(struct mds_ops *o, struct mds_pending *p, const struct net_req_info *in)
+{
+	struct mds_store_op *op = &p->op;
+	int rc = dec_status(wire_dec_rename(in->payload, in->plen, &p->in.rename));
+
+	op->kind = MDS_SOP_RENAME;
+	op->path = p->in.rename.from;
+	op->to = p->in.rename.to;
+	return rc;
+}
+
+static int gc_prep_set_layout(struct mds_ops *o, struct mds_pending *p,
+			      const struct net_req_info *in)
+{
+	struct mds_store_op *op = &p->op;
+	int rc = dec_status(wire_dec_set_layout(in->payload, in->plen, &p->in.setl));
+
+	op->kind = MDS_SOP_SET_LAYOUT;
+	op->setl = &p->in.setl;
+	op->lops = &o->lops;
+	return rc;
+}
+
+static int gc_prep_set_size(struct mds_ops *o, struct mds_pending *p,
+			    const struct net_req_info *in)
+{
+	struct mds_store_op *op = &p->op;
+	int rc = dec_status(wire_dec_set_size(in->payload, in->plen, &p->in.setsz));
+
+	op->kind = MDS_SOP_SET_SIZE;
+	op->ino = p->in.setsz.ino;
+	op->size = p->in.setsz.size;
+	op->grow = !!(p->in.setsz.flags & WIRE_SIZE_GROW);
+	return rc;
+}
+
+/* Decodes a namespace change into p with its opcode's prep (see gc_prep_fn). */
+static int gc_prepare(struct mds_ops *o, gc_prep_fn prep, struct mds_pending *p,
+		      const struct net_req_info *in)
+{
+	memset(&p->op, 0, sizeof(p->op));
+	p->op.attr = &p->attr;
+	return prep(o, p, in);
 }
 
 static int64_t gc_ns(const struct timespec *ts)
@@ -371,8 +413,7 @@ static void gc_answer(struct mds_ops *o, struct mds_pending *batch, struct mds_s
 
 		next = p->next;
 		kick |= !rc && p->op.queued;
-		if (!rc && (p->opcode == WIRE_OP_OPEN || p->opcode == WIRE_OP_MKDIR ||
-			    p->opcode == WIRE_OP_SET_LAYOUT)) {
+		if (!rc && wire_op_reply_attr(p->opcode)) {
 			sc->out.attr = p->attr;
 			rc = reply_attr(&c, 0);
 		}
@@ -494,25 +535,21 @@ static void gc_submit(struct mds_ops *o, struct mds_pending *p, struct mds_scrat
 	pthread_mutex_unlock(&o->gc_lock);
 }
 
-/* A namespace change: 0 when it was queued or answered, 1 when the caller
- * serves it the ordinary way. */
-static int gc_handle(struct mds_ops *o, struct net_req *req, const struct net_req_info *info,
-		     struct mds_scratch *sc)
+/* A namespace change (an opcode the table calls mutating, with a prep for
+ * the group commit): 0 when it was queued or answered, 1 when the caller
+ * serves it the ordinary way (anything else, or no memory for the queue). */
+static int gc_handle(struct mds_ops *o, gc_prep_fn prep, struct net_req *req,
+		     const struct net_req_info *info, struct mds_scratch *sc)
 {
 	struct mds_pending *p;
 	int rc;
 
-	switch (info->opcode) {
-	case WIRE_OP_OPEN: case WIRE_OP_MKDIR: case WIRE_OP_RMDIR: case WIRE_OP_UNLINK:
-	case WIRE_OP_RENAME: case WIRE_OP_SET_LAYOUT: case WIRE_OP_SET_SIZE:
-		break;
-	default:
+	if (!prep || !wire_op_mutating(info->opcode))
 		return 1;
-	}
 	p = malloc(sizeof(*p));
 	if (!p)
 		return 1;
-	rc = gc_prepare(o, p, info);
+	rc = gc_prepare(o, prep, p, info);
 	if (rc) {
 		free(p);
 		if (rc > 0)
@@ -529,24 +566,41 @@ static int gc_handle(struct mds_ops *o, struct net_req *req, const struct net_re
 	return 0;
 }
 
-static op_fn op_lookup_fn(uint16_t opcode)
+/* ---- the ops table ---- */
+
+/* How the MDS serves an opcode: its handler, and for the namespace changes
+ * that go through the group commit, how to decode one into a batch (NULL:
+ * served alone; TARGET_REGISTER and REPLACE_TARGET change stored state too
+ * but commit on their own). What an opcode is (ours, mutating, replying
+ * with an attr) is the protocol's opcode table, wire_ops.h. */
+struct mds_op {
+	op_fn serve;
+	gc_prep_fn batch;
+};
+
+static const struct mds_op mds_op_table[WIRE_OP_MAX] = {
+	[WIRE_OP_PING] = { op_ping, NULL },
+	[WIRE_OP_TARGET_REGISTER] = { op_target_register, NULL },
+	[WIRE_OP_TARGET_LIST] = { op_target_list, NULL },
+	[WIRE_OP_LOOKUP] = { op_lookup, NULL },
+	[WIRE_OP_OPEN] = { op_open, gc_prep_open },
+	[WIRE_OP_MKDIR] = { op_mkdir, gc_prep_mkdir },
+	[WIRE_OP_RMDIR] = { op_rmdir, gc_prep_rmdir },
+	[WIRE_OP_UNLINK] = { op_unlink, gc_prep_unlink },
+	[WIRE_OP_RENAME] = { op_rename, gc_prep_rename },
+	[WIRE_OP_READDIR] = { op_readdir, NULL },
+	[WIRE_OP_SET_LAYOUT] = { op_set_layout, gc_prep_set_layout },
+	[WIRE_OP_SET_SIZE] = { op_set_size, gc_prep_set_size },
+	[WIRE_OP_REPLACE_TARGET] = { op_replace_target, NULL },
+};
+
+/* The entry of an opcode the MDS serves, NULL for any other (an OSS's
+ * opcode, or not an opcode at all). */
+static const struct mds_op *mds_op_find(uint16_t opcode)
 {
-	switch (opcode) {
-	case WIRE_OP_PING: return op_ping;
-	case WIRE_OP_TARGET_REGISTER: return op_target_register;
-	case WIRE_OP_TARGET_LIST: return op_target_list;
-	case WIRE_OP_LOOKUP: return op_lookup;
-	case WIRE_OP_OPEN: return op_open;
-	case WIRE_OP_MKDIR: return op_mkdir;
-	case WIRE_OP_RMDIR: return op_rmdir;
-	case WIRE_OP_UNLINK: return op_unlink;
-	case WIRE_OP_RENAME: return op_rename;
-	case WIRE_OP_READDIR: return op_readdir;
-	case WIRE_OP_SET_LAYOUT: return op_set_layout;
-	case WIRE_OP_SET_SIZE: return op_set_size;
-	case WIRE_OP_REPLACE_TARGET: return op_replace_target;
-	default: return NULL;
-	}
+	if (!wire_op_served_by(opcode, WIRE_SERVER_MDS) || !mds_op_table[opcode].serve)
+		return NULL;
+	return &mds_op_table[opcode];
 }
 
 void mds_ops_handle(struct net_req *req, void *arg)
@@ -554,24 +608,24 @@ void mds_ops_handle(struct net_req *req, void *arg)
 	struct mds_ops *o = arg;
 	struct net_req_info info;
 	struct op_ctx c = { .o = o };
+	const struct mds_op *op;
 	int worker, rc;
-	op_fn fn;
 
 	net_req_info(req, &info);
 	worker = net_req_worker(req);
-	fn = op_lookup_fn(info.opcode);
+	op = mds_op_find(info.opcode);
 	if (worker < 0 || worker >= o->nworkers) {
 		log_msg(LOG_ERR, "request on unknown worker %d", worker);
 		rc = -EIO;
-	} else if (!fn) {
+	} else if (!op) {
 		rc = -EOPNOTSUPP;
-	} else if (!gc_handle(o, req, &info, &o->scratch[worker])) {
+	} else if (!gc_handle(o, op->batch, req, &info, &o->scratch[worker])) {
 		return;
 	} else {
 		c.sc = &o->scratch[worker];
 		c.p = info.payload;
 		c.plen = info.plen;
-		rc = fn(&c);
+		rc = op->serve(&c);
 	}
 	log_msg(LOG_DEBUG, "op %u reqid %llu -> %d", info.opcode,
 		(unsigned long long)info.reqid, rc);

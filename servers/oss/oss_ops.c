@@ -10,6 +10,7 @@
 #include "checksum.h"
 #include "log.h"
 #include "oss_ops.h"
+#include "wire_ops.h"
 
 #define OSS_BULK_ALIGN (2u << 20)  /* lets the kernel back bulk with huge pages */
 #define OSS_REPLY_MAX (WIRE_MSG_MAX - WIRE_HDR_LEN)
@@ -281,11 +282,8 @@ static uint32_t oss_ext_slice(const struct wire_obj_io *io, uint64_t from, uint6
 /* A write over segments, stored segment by segment as each arrives: up to
  * OSS_SEGS_AHEAD pulls run while one segment is checked against its own
  * CRC and stored, so the storage copy of one overlaps the network copy of
- * the next. (A megabyte used to go as two 512 KiB RPCs, pulled at the same
- * time and then stored one behind the other on the file's lock.) A stream
- * of synchronous 1 MiB writes, 4 stripes, 1 GiB: 1.29-1.41 -> 1.42-1.54
- * GiB/s, client CPU 0.23-0.27 -> 0.18-0.22 s/GiB. A failure leaves the
- * segments before it stored; the client sends the whole RPC again or
+ * the next (what that bought: docs/perf-notes-net.md). A failure leaves
+ * the segments before it stored; the client sends the whole RPC again or
  * reports the error. */
 static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
 			  const struct net_req_info *info, const struct wire_obj_io *io,
@@ -500,7 +498,8 @@ static int oss_obj_glimpse(struct oss_ctx *ctx, struct oss_worker *w,
 	return wire_enc_obj_size(w->reply, sizeof(w->reply), &rep);
 }
 
-static int oss_obj_sync(struct oss_ctx *ctx, const struct net_req_info *info)
+static int oss_obj_sync(struct oss_ctx *ctx, struct oss_worker *w,
+			const struct net_req_info *info)
 {
 	struct wire_obj m;
 	int rc;
@@ -511,7 +510,8 @@ static int oss_obj_sync(struct oss_ctx *ctx, const struct net_req_info *info)
 	return objstore_sync(ctx->os, m.fid, m.stripe);
 }
 
-static int oss_obj_destroy(struct oss_ctx *ctx, const struct net_req_info *info)
+static int oss_obj_destroy(struct oss_ctx *ctx, struct oss_worker *w,
+			   const struct net_req_info *info)
 {
 	struct wire_obj m;
 	int rc;
@@ -598,7 +598,8 @@ static int oss_statfs(struct oss_ctx *ctx, struct oss_worker *w,
 	return wire_enc_statfs_rep(w->reply, sizeof(w->reply), &rep);
 }
 
-static int oss_obj_lock(struct oss_ctx *ctx, const struct net_req_info *info)
+static int oss_obj_lock(struct oss_ctx *ctx, struct oss_worker *w,
+			const struct net_req_info *info)
 {
 	struct wire_obj_lock m;
 	int rc;
@@ -613,38 +614,42 @@ static int oss_obj_lock(struct oss_ctx *ctx, const struct net_req_info *info)
 	return oss_locks_acquire(ctx->locks, &m);
 }
 
+/* ---- the ops table ---- */
+
+/* A handler: the reply length in w->reply, or a negative errno. */
+typedef int (*oss_op_fn)(struct oss_ctx *ctx, struct oss_worker *w,
+			 const struct net_req_info *info);
+
+/* The handler of each opcode an OSS serves; what an opcode is (ours or
+ * not) is the protocol's opcode table, wire_ops.h. */
+static const oss_op_fn oss_op_table[WIRE_OP_MAX] = {
+	[WIRE_OP_OBJ_WRITE] = oss_obj_write,
+	[WIRE_OP_OBJ_READ] = oss_obj_read,
+	[WIRE_OP_OBJ_PUNCH] = oss_obj_punch,
+	[WIRE_OP_OBJ_GLIMPSE] = oss_obj_glimpse,
+	[WIRE_OP_OBJ_SYNC] = oss_obj_sync,
+	[WIRE_OP_OBJ_DESTROY] = oss_obj_destroy,
+	[WIRE_OP_OSS_STATFS] = oss_statfs,
+	[WIRE_OP_OBJ_SCRUB] = oss_obj_scrub,
+	[WIRE_OP_OSS_LIST] = oss_list,
+	[WIRE_OP_OBJ_STAT] = oss_obj_stat,
+	[WIRE_OP_OBJ_WRITE_CHUNKS] = oss_obj_write_chunks,
+	[WIRE_OP_OBJ_LOCK] = oss_obj_lock,
+	[WIRE_OP_OBJ_UNLOCK] = oss_obj_lock,
+};
+
+/* Serves the request with its opcode's handler; -EOPNOTSUPP for an
+ * opcode that is not an OSS's (an MDS opcode, or none at all). */
 static int oss_dispatch(struct oss_ctx *ctx, struct oss_worker *w,
 			const struct net_req_info *info)
 {
-	switch (info->opcode) {
-	case WIRE_OP_OBJ_WRITE:
-		return oss_obj_write(ctx, w, info);
-	case WIRE_OP_OBJ_READ:
-		return oss_obj_read(ctx, w, info);
-	case WIRE_OP_OBJ_PUNCH:
-		return oss_obj_punch(ctx, w, info);
-	case WIRE_OP_OBJ_GLIMPSE:
-		return oss_obj_glimpse(ctx, w, info);
-	case WIRE_OP_OBJ_SYNC:
-		return oss_obj_sync(ctx, info);
-	case WIRE_OP_OBJ_DESTROY:
-		return oss_obj_destroy(ctx, info);
-	case WIRE_OP_OSS_STATFS:
-		return oss_statfs(ctx, w, info);
-	case WIRE_OP_OBJ_SCRUB:
-		return oss_obj_scrub(ctx, w, info);
-	case WIRE_OP_OSS_LIST:
-		return oss_list(ctx, w, info);
-	case WIRE_OP_OBJ_STAT:
-		return oss_obj_stat(ctx, w, info);
-	case WIRE_OP_OBJ_WRITE_CHUNKS:
-		return oss_obj_write_chunks(ctx, w, info);
-	case WIRE_OP_OBJ_LOCK:
-	case WIRE_OP_OBJ_UNLOCK:
-		return oss_obj_lock(ctx, info);
-	default:
+	oss_op_fn fn = NULL;
+
+	if (wire_op_served_by(info->opcode, WIRE_SERVER_OSS))
+		fn = oss_op_table[info->opcode];
+	if (!fn)
 		return -EOPNOTSUPP;
-	}
+	return fn(ctx, w, info);
 }
 
 /* Client mistakes are routine; anything else is worth a line in the log. */
