@@ -296,7 +296,7 @@ int net_conn_broken(int fi_err)
  * on it keep timing out while a new connection works at once. Each reset
  * keeps one idle endpoint until net_close (see net_lane_spend_locked), tens
  * of MB with libfabric 1.17's defaults (mostly rxm's shared receive pool;
- * docs/perf-notes-net.md), so timeouts reset at most NET_TIMEOUT_RESETS
+ * docs/PERFORMANCE.md), so timeouts reset at most NET_TIMEOUT_RESETS
  * times per endpoint and once per NET_TIMEOUT_RESET_GAP_NS (resets during
  * an outage do not help; one soon after it does), then calls wait for TCP
  * to retransmit. */

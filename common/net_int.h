@@ -242,7 +242,7 @@ static inline int net_errno(ssize_t fi_rc)
  * at a time is inside libfabric. That provider guards its queues with spin
  * locks in shared memory, and on a small machine a thread spinning on one
  * holds the core that the lock's owner needs; a mutex sleeps instead (what
- * it bought: docs/perf-notes-net.md). tcp has its own wait object and locks
+ * it bought: docs/PERFORMANCE.md). tcp has its own wait object and locks
  * and is left alone. Innermost: nothing takes another lock while holding
  * it, and it is never held across a wait. */
 static inline void net_prov_lock(struct net_ep *ep)

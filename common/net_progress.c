@@ -28,7 +28,7 @@
  *   for naps), but not at all after a burst that came out of NET_QUIET_NS
  *   of silence: an isolated exchange (a heartbeat every 2 s per OSS) would
  *   buy a spin on both sides for nothing.
- * The figures behind these choices: docs/perf-notes-net.md. */
+ * The figures behind these choices: docs/PERFORMANCE.md. */
 #define NET_SPIN_NS 1000000L
 #define NET_NAP_MIN_NS 50000L
 #define NET_NAP_MAX_NS 4000000L

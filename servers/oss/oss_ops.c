@@ -282,7 +282,7 @@ static uint32_t oss_ext_slice(const struct wire_obj_io *io, uint64_t from, uint6
 /* A write over segments, stored segment by segment as each arrives: up to
  * OSS_SEGS_AHEAD pulls run while one segment is checked against its own
  * CRC and stored, so the storage copy of one overlaps the network copy of
- * the next (what that bought: docs/perf-notes-net.md). A failure leaves
+ * the next (what that bought: docs/PERFORMANCE.md). A failure leaves
  * the segments before it stored; the client sends the whole RPC again or
  * reports the error. */
 static int oss_write_segs(struct oss_ctx *ctx, struct oss_worker *w,
