@@ -18,7 +18,8 @@ FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -I$(top_srcdir)/include -I$(top_srcdir)/common \
 	-I$(top_srcdir)/libpfs -D_GNU_SOURCE
-FUZZ_LIBSRC = $(top_srcdir)/common/wire.c $(top_srcdir)/common/layout.c \
+FUZZ_LIBSRC = $(top_srcdir)/common/wire.c $(top_srcdir)/common/wire_oss.c \
+	$(top_srcdir)/common/layout.c \
 	$(top_srcdir)/common/log.c $(top_srcdir)/libpfs/config.c \
 	$(top_srcdir)/libpfs/layout_api.c
 FUZZ_DEPS = $(FUZZ_LIBSRC) $(top_srcdir)/common/wire.h $(top_srcdir)/common/layout.h \
@@ -43,7 +44,7 @@ tests/fuzz/fuzz_layout: $(top_srcdir)/tests/fuzz/fuzz_layout.c $(FUZZ_DEPS)
 tests/fuzz/gen_corpus: $(top_srcdir)/tests/fuzz/gen_corpus.c $(FUZZ_DEPS)
 	$(AM_V_GEN)$(MKDIR_P) tests/fuzz && $(CC) -std=gnu11 -I$(top_srcdir)/include \
 		-I$(top_srcdir)/common -D_GNU_SOURCE -o $@ $(top_srcdir)/tests/fuzz/gen_corpus.c \
-		$(top_srcdir)/common/wire.c $(top_srcdir)/common/layout.c
+		$(top_srcdir)/common/wire.c $(top_srcdir)/common/wire_oss.c $(top_srcdir)/common/layout.c
 
 fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
