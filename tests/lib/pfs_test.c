@@ -65,6 +65,21 @@ void t_run(const char *name, void (*fn)(void), unsigned limit_s)
 	fflush(stdout);
 }
 
+void t_run_cases(const struct t_case *cases, unsigned n, unsigned limit_s)
+{
+	for (unsigned i = 0; i < n; i++)
+		t_run(cases[i].name, cases[i].fn, limit_s);
+}
+
+void t_fail_cases(const struct t_case *cases, unsigned n, const char *why)
+{
+	for (unsigned i = 0; i < n; i++) {
+		printf("FAIL %s: %s\n", cases[i].name, why);
+		t_failed++;
+	}
+	fflush(stdout);
+}
+
 int t_done(void)
 {
 	printf("%d passed, %d failed", t_passed, t_failed);
