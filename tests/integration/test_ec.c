@@ -638,7 +638,7 @@ ON_CLUSTER(patterns_4_2, case_patterns(4, 2, 16384, 1))
 ON_CLUSTER(patterns_8_3, case_patterns(8, 3, 8192, ec_all))
 ON_CLUSTER(concurrent_writers, case_concurrent_writers())
 ON_CLUSTER(bad_shard, case_bad_shard())
-ON_CLUSTER(truncate, case_truncate())
+ON_CLUSTER(truncate_parity, case_truncate())
 ON_CLUSTER(writes_with_kills, case_writes_with_kills())
 ON_CLUSTER(rebuild, case_rebuild())
 
@@ -647,7 +647,7 @@ int main(void)
 	static const struct t_case cases[] = {
 		T_CASE(roundtrip), T_CASE(dead_found_fast), T_CASE(patterns_4_2),
 		T_CASE(patterns_8_3), T_CASE(concurrent_writers), T_CASE(bad_shard),
-		T_CASE(truncate), T_CASE(writes_with_kills), T_CASE(rebuild),
+		T_CASE(truncate_parity), T_CASE(writes_with_kills), T_CASE(rebuild),
 	};
 	double t0 = now_s();
 	int rc;
