@@ -120,6 +120,11 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 	_exit(1);
 }
 
+void t_name(const char *name)
+{
+	t_current = name;
+}
+
 void t_log(const char *fmt, ...)
 {
 	va_list ap;

@@ -39,6 +39,9 @@ __attribute__((noreturn, format(printf, 1, 2))) void t_skip(const char *fmt, ...
  * message (every assertion below ends here). */
 __attribute__((noreturn, format(printf, 3, 4)))
 void t_fail(const char *file, int line, const char *fmt, ...);
+/* Names what the process is doing when it runs no forked case (an MPI rank
+ * under mpirun: "rank 3"); failures and t_log lines carry the name. */
+void t_name(const char *name);
 /* Prints a line prefixed with the current case's name. */
 __attribute__((format(printf, 1, 2))) void t_log(const char *fmt, ...);
 
