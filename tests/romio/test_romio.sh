@@ -193,7 +193,8 @@ if [[ -z $H5PCC ]]; then
 	echo "# skip hdf5: h5pcc.mpich not installed (package libhdf5-mpich-dev)"
 else
 	# compiled by Debian's wrappers against Debian's MPICH; run on ours
-	if "$H5PCC" -o "$BIN/h5_pfs" "$S/tests/romio/h5_pfs.c" >"$OUT" 2>&1; then
+	if "$H5PCC" -o "$BIN/h5_pfs" "$S/tests/romio/h5_pfs.c" "$S/tests/lib/pfs_test.c" \
+		>"$OUT" 2>&1; then
 		for np in 1 3 4; do
 			LD_LIBRARY_PATH=$P/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 				mpirun "$np" "$BIN/h5_pfs" "pfs:/h5/data.np$np.h5"
