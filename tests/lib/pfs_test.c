@@ -25,11 +25,21 @@ static unsigned t_default_limit(void)
 	return v > 0 ? (unsigned)v : 600;
 }
 
+/* PFS_TEST_CASE, when set, names the one case to run. */
+static int t_selected(const char *name)
+{
+	const char *only = getenv("PFS_TEST_CASE");
+
+	return !only || !*only || strcmp(only, name) == 0;
+}
+
 void t_run(const char *name, void (*fn)(void), unsigned limit_s)
 {
 	pid_t pid;
 	int status;
 
+	if (!t_selected(name))
+		return;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
