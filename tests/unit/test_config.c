@@ -94,6 +94,8 @@ static void hex_roundtrip(void)
 	T_MEMEQ(in, out, sizeof(in));
 	T_LT(config_hex_encode(in, sizeof(in), hex, 80), 0);
 	T_LT(config_hex_decode(hex, out, 10, &n), 0);
+	/* the bound exactly: one byte short of room is refused */
+	T_LT(config_hex_decode(hex, out, sizeof(in) - 1, &n), 0);
 }
 
 int main(void)
