@@ -84,6 +84,8 @@ void t_run_cases(const struct t_case *cases, unsigned n, unsigned limit_s)
 void t_fail_cases(const struct t_case *cases, unsigned n, const char *why)
 {
 	for (unsigned i = 0; i < n; i++) {
+		if (!t_selected(cases[i].name))
+			continue;
 		printf("FAIL %s: %s\n", cases[i].name, why);
 		t_failed++;
 	}
