@@ -76,10 +76,8 @@ static void expect(pfs_file_t *f, const unsigned char *model, uint64_t off, size
 	      n < 0 ? pfs_strerror((int)n) : "short");
 	if (n == (ssize_t)len)
 		for (size_t i = 0; i < len; i++)
-			if (buf[i] != model[off + i]) {
+			if (buf[i] != model[off + i])
 				T_FAIL("%s: first wrong byte at %" PRIu64, what, off + i);
-				break;
-			}
 	free(buf);
 }
 
@@ -251,10 +249,8 @@ static void torn(void)
 		uint32_t m[2], r[2], fmt;
 		unsigned blocks;
 
-		if (rec_io(map, 16 + 8 * k, m, 0)) {
+		if (rec_io(map, 16 + 8 * k, m, 0))
 			T_FAIL("map of chunk %d", k);
-			continue;
-		}
 		fmt = m[0];
 		T_CHECK(fmt != 0 && m[0] == m[1], "chunk %d: settled compressed (%08x/%08x)", k,
 		      m[0], m[1]);
