@@ -15,7 +15,9 @@
  * the cases never opens an endpoint) and counts it passed when the child
  * exits 0 within limit_s seconds (0: PFS_TEST_TIMEOUT or 600). A case that
  * calls t_skip counts as neither. PFS_TEST_CASE=name runs only the case of
- * that name (the others are not run and not counted): to replay one case. */
+ * that name (the others are not run and not counted): to replay one case.
+ * PFS_TEST_NOFORK=1 runs the cases in this process, without a time limit
+ * (for valgrind or a debugger; the first failure ends the program). */
 void t_run(const char *name, void (*fn)(void), unsigned limit_s);
 /* A named case, for tables of cases that share a fixture (a cluster
  * started in the parent): T_CASE(fn) names it after its function. */
