@@ -8,9 +8,9 @@ mpiio_libpfsmpiio_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mpiio/common
 
 check_PROGRAMS += tests/mpi/test_mpiio_common
 tests_mpi_test_mpiio_common_SOURCES = tests/mpi/test_mpiio_common.c
-tests_mpi_test_mpiio_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mpiio/common
-tests_mpi_test_mpiio_common_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_mpi_test_mpiio_common_LDADD = mpiio/libpfsmpiio.la $(CHECK_LIBS)
+tests_mpi_test_mpiio_common_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/mpiio/common \
+	-I$(top_srcdir)/tests/lib
+tests_mpi_test_mpiio_common_LDADD = mpiio/libpfsmpiio.la $(TEST_LIBS)
 TESTS += tests/mpi/test_mpiio_common
 
 EXTRA_DIST += tests/mpi/run-mpi-tests.sh tests/mpi/mpi_test.h tests/mpi/hdf5_pfs.c \

@@ -3,13 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cluster.h"
 #include "pfs.h"
+#include "pfs_test.h"
 
 #define TIMEOUT_MS 1500
 #define LEN (4u << 20)
@@ -19,20 +19,6 @@
 #define FROZEN_BUDGET_S (2.0 * TIMEOUT_MS / 1000)
 /* After the resume: a client reconnects and is served within this. */
 #define THAW_BUDGET_S 12.0
-
-static int failures;
-
-static void check(int ok, int round, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - round %d: ", ok ? "ok" : "not ok", round);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	failures += !ok;
-}
 
 static double now_s(void)
 {
@@ -71,8 +57,8 @@ static double read_until_whole(pfs_file_t *f, uint8_t *got, const uint8_t *want)
  * read again (the bytes, in bounded time). Odd rounds first connect anew
  * while the server is frozen, so the connection to it is set up against a
  * hung peer. */
-static int round_trip(struct cluster *c, int r, pfs_fs_t **fs, pfs_file_t **f,
-		      uint8_t *got, const uint8_t *want)
+static void round_trip(struct cluster *c, int r, pfs_fs_t **fs, pfs_file_t **f,
+		       uint8_t *got, const uint8_t *want)
 {
 	double t0, took;
 	ssize_t n;
@@ -85,25 +71,27 @@ static int round_trip(struct cluster *c, int r, pfs_fs_t **fs, pfs_file_t **f,
 		pfs_disconnect(*fs);
 		*fs = NULL;
 		rc = pfs_connect(c->conf, fs);
-		if (!rc)
-			rc = pfs_open(*fs, "/f", O_RDWR, 0, NULL, f);
-		if (rc) {
-			fprintf(stderr, "test_thaw: reconnect: %s\n", pfs_strerror(rc));
-			cluster_kill_oss(c, 0, SIGCONT);
-			return rc;
-		}
+		T_CHECK(rc == 0, "round %d: reconnect: %s", r, pfs_strerror(rc));
+		rc = pfs_open(*fs, "/f", O_RDWR, 0, NULL, f);
+		T_CHECK(rc == 0, "round %d: reopen: %s", r, pfs_strerror(rc));
 	}
 	t0 = now_s();
 	n = pfs_pread(*f, got, LEN, 0);
 	took = now_s() - t0;
-	check(n < 0 && took < FROZEN_BUDGET_S, r, "frozen: the read fails (%zd) in %.2f s", n, took);
-	cluster_kill_oss(c, 0, SIGCONT);
+	T_CHECK(n < 0 && took < FROZEN_BUDGET_S,
+		"round %d: frozen: the read gave %zd in %.2f s (want an error within %.1f s)", r, n,
+		took, FROZEN_BUDGET_S);
+	t_log("round %d: frozen: the read fails (%zd) in %.2f s", r, n, took);
+	T_OK(cluster_kill_oss(c, 0, SIGCONT));
 	took = read_until_whole(*f, got, want);
-	check(took >= 0, r, "thawed: the bytes are back %.2f s after the resume", took);
-	return 0;
+	T_CHECK(took >= 0, "round %d: thawed: the bytes are not back %.0f s after the resume", r,
+		THAW_BUDGET_S);
+	t_log("round %d: thawed: the bytes are back %.2f s after the resume", r, took);
 }
 
-int main(void)
+/* The servers are this case's children (SIGSTOP and SIGCONT need no
+ * parent, but the cluster's teardown does). */
+static void freeze_thaw(void)
 {
 	struct pfs_layout l = { .stripe_count = 1, .stripe_size = 1 << 20, .first_target = 0 };
 	uint8_t *want = malloc(LEN), *got = malloc(LEN);
@@ -112,35 +100,27 @@ int main(void)
 	struct cluster c;
 	int rc;
 
-	if (!want || !got)
-		return 1;
+	T_ASSERT(want != NULL && got != NULL);
 	for (size_t i = 0; i < LEN; i++)
 		want[i] = (uint8_t)(i * 7 + i / 4096);
 	rc = cluster_start(&c, 1, "tcp");
-	if (rc) {
-		fprintf(stderr, "test_thaw: cluster: %s\n", pfs_strerror(rc));
-		return 1;
-	}
-	rc = write_conf(&c);
-	if (!rc)
-		rc = pfs_connect(c.conf, &fs);
-	if (!rc)
-		rc = pfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &l, &f);
-	if (!rc && pfs_pwrite(f, want, LEN, 0) != (ssize_t)LEN)
-		rc = -EIO;
-	if (rc)
-		fprintf(stderr, "test_thaw: setup: %s\n", pfs_strerror(rc));
-	for (int r = 0; !rc && r < ROUNDS; r++)
-		rc = round_trip(&c, r, &fs, &f, got, want);
-	if (f)
-		pfs_close(f);
-	if (fs)
-		pfs_disconnect(fs);
-	if (failures || rc)
-		setenv("PFS_KEEP_TEST_DIR", "1", 1);
+	T_CHECK(rc == 0, "cluster: %s", pfs_strerror(rc));
+	T_OK(write_conf(&c));
+	rc = pfs_connect(c.conf, &fs);
+	T_CHECK(rc == 0, "connect: %s", pfs_strerror(rc));
+	T_OK(pfs_open(fs, "/f", O_RDWR | O_CREAT, 0644, &l, &f));
+	T_EQ(pfs_pwrite(f, want, LEN, 0), LEN);
+	for (int r = 0; r < ROUNDS; r++)
+		round_trip(&c, r, &fs, &f, got, want);
+	T_OK(pfs_close(f));
+	T_OK(pfs_disconnect(fs));
 	cluster_destroy(&c);
 	free(want);
 	free(got);
-	printf("# test_thaw: %d rounds, %d failed\n", ROUNDS, failures);
-	return failures || rc ? 1 : 0;
+}
+
+int main(void)
+{
+	t_run("freeze_thaw", freeze_thaw, 600);
+	return t_done();
 }

@@ -1,6 +1,5 @@
-# fuzz - build rules for tests/fuzz/ (libFuzzer targets) and tests/fault/
-# (the crash-consistency fault-injection harness); included from the top
-# Makefile.am.
+# fuzz - build rules for tests/fuzz/ (libFuzzer targets); included from the
+# top Makefile.am.
 #
 # The fuzzers are built with clang directly from the codec sources (not the
 # libtool objects: those are built by $(CC) without -fsanitize=fuzzer). When
@@ -9,9 +8,6 @@
 #   make check        each target for 6 s (FUZZ_SECONDS) over the corpus
 #   make fuzz         each target for FUZZ_SECONDS (default 60) s
 #   make fuzz-corpus  regenerates the generated seeds in the source tree
-#   make fault        the fault harness, long mode (PFS_FAULT_KILLS, default 60;
-#                     PFS_FAULT_SEED repeats a schedule, PFS_FAULT_STRICT=1 fails
-#                     when the client does not recover without reconnecting)
 
 FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter \
@@ -52,7 +48,7 @@ fuzz: fuzz-build
 		bash $(top_srcdir)/tests/fuzz/run_fuzz.sh $${FUZZ_SECONDS:-60}
 fuzz-corpus: tests/fuzz/gen_corpus
 	tests/fuzz/gen_corpus $(top_srcdir)/tests/fuzz/corpus
-.PHONY: fuzz fuzz-build fuzz-corpus fault
+.PHONY: fuzz fuzz-build fuzz-corpus
 
 # In `make check`: the fuzz test needs the fuzzers built first.
 TESTS += tests/fuzz/run_fuzz.sh
@@ -62,21 +58,3 @@ EXTRA_DIST += tests/fuzz/run_fuzz.sh tests/fuzz/fuzz_common.h tests/fuzz/fuzz_wi
 	tests/fuzz/fuzz_config.c tests/fuzz/fuzz_layout.c tests/fuzz/gen_corpus.c \
 	tests/fuzz/corpus
 
-# ---- tests/fault: kill -9 of servers under a writer, then verify ----
-check_PROGRAMS += tests/fault/test_fault
-tests_fault_test_fault_SOURCES = tests/fault/test_fault.c \
-	tests/integration/cluster.c tests/integration/cluster.h
-tests_fault_test_fault_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/integration
-tests_fault_test_fault_LDADD = libpfs.la $(PTHREAD_LIBS)
-TESTS += tests/fault/test_fault
-# A hung (SIGSTOP) server: errors within the budget, service after SIGCONT.
-check_PROGRAMS += tests/fault/test_thaw
-tests_fault_test_thaw_SOURCES = tests/fault/test_thaw.c \
-	tests/integration/cluster.c tests/integration/cluster.h
-tests_fault_test_thaw_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/integration
-tests_fault_test_thaw_LDADD = libpfs.la $(PTHREAD_LIBS)
-TESTS += tests/fault/test_thaw
-# Long mode: PFS_FAULT_KILLS kill points (default 60), PFS_FAULT_SEED to repeat.
-fault: tests/fault/test_fault
-	PFS_BUILDDIR=$(abs_top_builddir) PFS_FAULT_KILLS=$${PFS_FAULT_KILLS:-60} \
-		tests/fault/test_fault

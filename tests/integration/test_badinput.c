@@ -1,7 +1,6 @@
 /* test_badinput.c - hostile input against live servers: garbage, truncated
  * and oversized frames and random payloads for every opcode. Each server
  * must answer with an error or drop the frame, and keep serving others. */
-#include <check.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,24 +10,21 @@
 #include "checksum.h"
 #include "cluster.h"
 #include "net.h"
+#include "pfs_test.h"
 #include "wire.h"
 
-/* The cluster under attack, started once in the parent (unchecked fixture). */
+/* The cluster under attack, started once in the parent (main). */
 static struct cluster test_cluster;
 
-static void cluster_up(void)
+static int cluster_up(void)
 {
 	if (cluster_start(&test_cluster, 1, getenv("PFS_TEST_PROVIDER"))) {
-		fprintf(stderr, "test_badinput: cluster did not start (logs in %s)\n", test_cluster.dir);
+		printf("test_badinput: cluster did not start (logs in %s)\n", test_cluster.dir);
 		setenv("PFS_KEEP_TEST_DIR", "1", 1);
 		cluster_destroy(&test_cluster);
-		exit(1);
+		return -1;
 	}
-}
-
-static void cluster_down(void)
-{
-	cluster_destroy(&test_cluster);
+	return 0;
 }
 
 static struct net_ep *open_client(int timeout_ms)
@@ -37,7 +33,7 @@ static struct net_ep *open_client(int timeout_ms)
 			      .timeout_ms = timeout_ms };
 	struct net_ep *ep = NULL;
 
-	ck_assert_int_eq(net_open(&o, &ep), 0);
+	T_EQ(net_open(&o, &ep), 0);
 	return ep;
 }
 
@@ -47,7 +43,7 @@ static fi_addr_t resolve(struct net_ep *ep, int port)
 	fi_addr_t a;
 
 	snprintf(p, sizeof(p), "%d", port);
-	ck_assert_int_eq(net_resolve(ep, "127.0.0.1", p, &a), 0);
+	T_EQ(net_resolve(ep, "127.0.0.1", p, &a), 0);
 	return a;
 }
 
@@ -61,47 +57,39 @@ static void assert_healthy(void)
 	struct wire_statfs_rep sf;
 	size_t n;
 
-	ck_assert_int_eq(net_rpc(ep, mds, WIRE_OP_PING, NULL, 0, rep, sizeof(rep), &n), 0);
-	ck_assert_int_eq(net_rpc(ep, oss, WIRE_OP_OSS_STATFS, NULL, 0, rep, sizeof(rep), &n), 0);
-	ck_assert_int_eq(wire_dec_statfs_rep(rep, n, &sf), 0);
-	ck_assert_int_eq(kill(test_cluster.mds, 0), 0);
-	ck_assert_int_eq(kill(test_cluster.oss[0], 0), 0);
+	T_EQ(net_rpc(ep, mds, WIRE_OP_PING, NULL, 0, rep, sizeof(rep), &n), 0);
+	T_EQ(net_rpc(ep, oss, WIRE_OP_OSS_STATFS, NULL, 0, rep, sizeof(rep), &n), 0);
+	T_EQ(wire_dec_statfs_rep(rep, n, &sf), 0);
+	T_EQ(kill(test_cluster.mds, 0), 0);
+	T_EQ(kill(test_cluster.oss[0], 0), 0);
 	net_close(ep);
-}
-
-static void random_bytes(uint8_t *p, size_t n, unsigned *seed)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rand_r(seed);
 }
 
 /* Frames that are not pfs frames at all: no reply is possible, the server
  * must drop them. */
-START_TEST(garbage_frames)
+static void garbage_frames(void)
 {
 	static const size_t lens[] = { 1, 7, WIRE_HDR_LEN - 1, WIRE_HDR_LEN, 100, 4096,
 				       WIRE_MSG_MAX };
 	struct net_ep *ep = open_client(3000);
 	int ports[] = { test_cluster.base_port, test_cluster.base_port + 1 };
 	uint8_t *buf = malloc(WIRE_MSG_MAX);
-	unsigned seed = 11;
 
 	for (int s = 0; s < 2; s++) {
 		fi_addr_t dest = resolve(ep, ports[s]);
 
 		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-			random_bytes(buf, lens[i], &seed);
-			ck_assert_int_eq(net_send_raw(ep, dest, buf, lens[i]), 0);
+			t_fill(buf, lens[i]);
+			T_EQ(net_send_raw(ep, dest, buf, lens[i]), 0);
 		}
 	}
 	net_close(ep);
 	free(buf);
 	assert_healthy();
 }
-END_TEST
 
 /* Headers that lie: wrong magic, version, lengths, flags. */
-START_TEST(lying_headers)
+static void lying_headers(void)
 {
 	struct net_ep *ep = open_client(3000);
 	fi_addr_t dest[2] = { resolve(ep, test_cluster.base_port),
@@ -125,16 +113,15 @@ START_TEST(lying_headers)
 		for (int k = 0; k < 7; k++) {
 			memset(buf, 0, sizeof(buf));
 			wire_hdr_encode(&h[k], buf, sizeof(buf));
-			ck_assert_int_eq(net_send_raw(ep, dest[s], buf, WIRE_HDR_LEN), 0);
+			T_EQ(net_send_raw(ep, dest[s], buf, WIRE_HDR_LEN), 0);
 		}
 	}
 	net_close(ep);
 	assert_healthy();
 }
-END_TEST
 
 /* Frames far larger than any receive buffer. */
-START_TEST(oversized_frames)
+static void oversized_frames(void)
 {
 	struct net_ep *ep = open_client(5000);
 	fi_addr_t dest[2] = { resolve(ep, test_cluster.base_port),
@@ -148,29 +135,27 @@ START_TEST(oversized_frames)
 	free(buf);
 	assert_healthy();
 }
-END_TEST
 
 /* Valid frames carrying random or truncated payloads for every opcode: the
  * server must reply (an error, or success when the bytes happen to decode). */
-START_TEST(hostile_payloads)
+static void hostile_payloads(void)
 {
 	struct net_ep *ep = open_client(5000);
 	fi_addr_t dest[2] = { resolve(ep, test_cluster.base_port),
 			      resolve(ep, test_cluster.base_port + 1) };
 	uint8_t *payload = malloc(WIRE_MSG_MAX), *rep = malloc(WIRE_MSG_MAX);
-	unsigned seed = 99;
 
 	for (int s = 0; s < 2; s++) {
 		for (uint16_t op = 0; op < WIRE_OP_MAX + 2; op++) {
 			for (int k = 0; k < 4; k++) {
-				size_t len = k == 0 ? 0 : (size_t)(rand_r(&seed) % (k == 3 ? 8000 : 64));
+				size_t len = k == 0 ? 0 : (size_t)(t_rand() % (k == 3 ? 8000 : 64));
 				size_t n;
 				int rc;
 
-				random_bytes(payload, len, &seed);
+				t_fill(payload, len);
 				rc = net_rpc(ep, dest[s], op, payload, len, rep, WIRE_MSG_MAX, &n);
-				ck_assert_msg(rc != -ETIMEDOUT, "server %d did not answer op %u", s, op);
-				ck_assert_msg(rc <= 0, "bad status %d", rc);
+				T_CHECK(rc != -ETIMEDOUT, "server %d did not answer op %u", s, op);
+				T_CHECK(rc <= 0, "bad status %d", rc);
 			}
 		}
 	}
@@ -179,7 +164,6 @@ START_TEST(hostile_payloads)
 	net_close(ep);
 	assert_healthy();
 }
-END_TEST
 
 /* Reads len bytes at off of object fid.0 (inline); returns the status and
  * fills *r (its data points into rep). */
@@ -191,16 +175,16 @@ static int read_obj(struct net_ep *ep, fi_addr_t oss, uint64_t fid, uint64_t off
 	size_t n;
 	int len_enc, rc;
 
-	ck_assert_ptr_nonnull(io);
-	ck_assert_ptr_nonnull(buf);
+	T_ASSERT((io) != NULL);
+	T_ASSERT((buf) != NULL);
 	io->fid = fid;
 	io->next = 1;
 	io->ext[0] = (struct wire_extent){ off, len };
 	len_enc = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
-	ck_assert_int_gt(len_enc, 0);
+	T_GT(len_enc, 0);
 	rc = net_rpc(ep, oss, WIRE_OP_OBJ_READ, buf, (size_t)len_enc, rep, WIRE_MSG_MAX, &n);
 	if (rc == 0)
-		ck_assert_int_eq(wire_dec_obj_io_rep(rep, n, r), 0);
+		T_EQ(wire_dec_obj_io_rep(rep, n, r), 0);
 	free(io);
 	free(buf);
 	return rc;
@@ -209,7 +193,7 @@ static int read_obj(struct net_ep *ep, fi_addr_t oss, uint64_t fid, uint64_t off
 /* A bulk write is checked segment by segment (the OSS stores each as it
  * arrives): a segment whose CRC does not match is refused with everything
  * after it, and the reply says so; the segments before it are stored. */
-START_TEST(segment_crc_checked)
+static void segment_crc_checked(void)
 {
 	const uint64_t seg = 256 << 10;
 	struct net_ep *ep = open_client(5000);
@@ -219,14 +203,13 @@ START_TEST(segment_crc_checked)
 	static const uint8_t zeros[4096];
 	struct wire_obj_io_rep r;
 	struct net_mr *mr;
-	unsigned seed = 7;
 	size_t n;
 	int len;
 
-	ck_assert_ptr_nonnull(io);
-	ck_assert_ptr_nonnull(data);
-	random_bytes(data, 2 * seg, &seed);
-	ck_assert_int_eq(net_mr_reg(ep, data, 2 * seg, NET_MR_REMOTE_READ, &mr), 0);
+	T_ASSERT((io) != NULL);
+	T_ASSERT((data) != NULL);
+	t_fill(data, 2 * seg);
+	T_EQ(net_mr_reg(ep, data, 2 * seg, NET_MR_REMOTE_READ, &mr), 0);
 	for (int bad = 1; bad >= 0; bad--) {
 		uint64_t fid = 1001 + (uint64_t)bad;
 
@@ -241,16 +224,16 @@ START_TEST(segment_crc_checked)
 							checksum_crc32c(0, data + i * seg, seg) };
 		io->seg[bad].crc ^= 1;
 		len = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
-		ck_assert_int_gt(len, 0);
-		ck_assert_int_eq(net_rpc(ep, oss, WIRE_OP_OBJ_WRITE, buf, (size_t)len, rep,
+		T_GT(len, 0);
+		T_EQ(net_rpc(ep, oss, WIRE_OP_OBJ_WRITE, buf, (size_t)len, rep,
 					 WIRE_MSG_MAX, &n), -EBADMSG);
 		/* Straddling the two segments: the first's last 4 KiB, then
 		 * nothing (a hole past the end reads as zeros). */
-		ck_assert_int_eq(read_obj(ep, oss, fid, seg - 4096, 8192, rep, &r), 0);
-		ck_assert_uint_eq(r.obj_size, bad ? seg : 0);
-		ck_assert_uint_eq(r.inline_len, 8192);
-		ck_assert_mem_eq(r.inline_data, bad ? data + seg - 4096 : zeros, 4096);
-		ck_assert_mem_eq(r.inline_data + 4096, zeros, 4096);
+		T_EQ(read_obj(ep, oss, fid, seg - 4096, 8192, rep, &r), 0);
+		T_UEQ(r.obj_size, bad ? seg : 0);
+		T_UEQ(r.inline_len, 8192);
+		T_MEMEQ(r.inline_data, bad ? data + seg - 4096 : zeros, 4096);
+		T_MEMEQ(r.inline_data + 4096, zeros, 4096);
 	}
 	net_mr_close(mr);
 	free(io);
@@ -260,11 +243,10 @@ START_TEST(segment_crc_checked)
 	net_close(ep);
 	assert_healthy();
 }
-END_TEST
 
 /* An I/O request naming client memory that is not registered: the write
  * never succeeds, and the server goes on serving everyone else. */
-START_TEST(bogus_rma_descriptor)
+static void bogus_rma_descriptor(void)
 {
 	struct net_ep *ep = open_client(5000);
 	fi_addr_t oss = resolve(ep, test_cluster.base_port + 1);
@@ -280,9 +262,9 @@ START_TEST(bogus_rma_descriptor)
 	io->nseg = 1;
 	io->seg[0] = (struct wire_seg){ 0xdead0000, 65536, 0x4242, 0 };
 	len = wire_enc_obj_io(buf, WIRE_MSG_MAX, io);
-	ck_assert_int_gt(len, 0);
+	T_GT(len, 0);
 	rc = net_rpc(ep, oss, WIRE_OP_OBJ_WRITE, buf, (size_t)len, rep, WIRE_MSG_MAX, &n);
-	ck_assert_int_lt(rc, 0);
+	T_LT(rc, 0);
 	/* The bad key makes the client's provider drop the connection, so the
 	 * read may get an error, a success (a push completes at the server
 	 * once sent; a real client's CRC check would catch it) or no answer
@@ -294,27 +276,21 @@ START_TEST(bogus_rma_descriptor)
 	net_close(ep);
 	assert_healthy();
 }
-END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("badinput");
-	TCase *tc = tcase_create("hostile");
-	SRunner *sr;
-	int failed;
+	static const struct t_case cases[] = {
+		T_CASE(garbage_frames), T_CASE(lying_headers), T_CASE(oversized_frames),
+		T_CASE(hostile_payloads), T_CASE(bogus_rma_descriptor),
+		T_CASE(segment_crc_checked),
+	};
 
-	tcase_add_unchecked_fixture(tc, cluster_up, cluster_down);
-	tcase_set_timeout(tc, 240);
-	tcase_add_test(tc, garbage_frames);
-	tcase_add_test(tc, lying_headers);
-	tcase_add_test(tc, oversized_frames);
-	tcase_add_test(tc, hostile_payloads);
-	tcase_add_test(tc, bogus_rma_descriptor);
-	tcase_add_test(tc, segment_crc_checked);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	t_seed();
+	if (cluster_up() != 0) {
+		t_fail_cases(cases, T_NCASES(cases), "the cluster did not start");
+		return t_done();
+	}
+	t_run_cases(cases, T_NCASES(cases), 240);
+	cluster_destroy(&test_cluster);
+	return t_done();
 }

@@ -9,18 +9,21 @@
  * thawed, so a "lost" stripe is one whose server does not answer.
  * Environment: PFS_EC_ALL=1 runs all 231 loss patterns of up to 3 of 8+3
  * (default: every single loss and a seeded 1 in 20 of the others);
- * PFS_EC_SEED fixes the sample and the writes. */
+ * PFS_TEST_SEED fixes the sample and the writes.
+ *
+ * Every case runs on a cluster of its own, started in its forked child:
+ * the cases kill and restart servers, which only their parent can reap. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "cluster.h"
+#include "pfs_test.h"
 #include "pfs.h"
 
 #define NOSS 11
@@ -29,23 +32,7 @@
 
 static struct cluster ec_cluster;
 static pfs_fs_t *ec_fs;
-static int ec_failures, ec_checks;
 static unsigned ec_seed;
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	ec_checks++;
-	if (ok)
-		return;
-	ec_failures++;
-	fprintf(stderr, "FAIL: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 static double now_s(void)
 {
@@ -69,7 +56,7 @@ static pfs_file_t *ec_create(const char *path, uint32_t k, uint32_t m, uint64_t 
 	pfs_file_t *f = NULL;
 	int rc = pfs_open(ec_fs, path, O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &f);
 
-	check(rc == 0, "create %s (%u+%u): %s", path, k, m, pfs_strerror(rc));
+	T_CHECK(rc == 0, "create %s (%u+%u): %s", path, k, m, pfs_strerror(rc));
 	if (!rc)
 		pfs_get_layout(f, out);
 	return f;
@@ -85,13 +72,13 @@ static int read_matches(const char *path, const uint8_t *want, size_t len, const
 
 	rc = pfs_open(ec_fs, path, O_RDONLY, 0, NULL, &f);
 	if (rc) {
-		check(0, "%s: open: %s", what, pfs_strerror(rc));
+		T_FAIL("%s: open: %s", what, pfs_strerror(rc));
 		free(got);
 		return 0;
 	}
 	n = pfs_pread(f, got, len + 4096, 0);     /* past EOF on purpose */
 	ok = n == (ssize_t)len && !memcmp(got, want, len);
-	check(ok, "%s: read %zd of %zu bytes%s", what, n, len,
+	T_CHECK(ok, "%s: read %zd of %zu bytes%s", what, n, len,
 	      n == (ssize_t)len ? ", content differs" : "");
 	pfs_close(f);
 	free(got);
@@ -118,7 +105,7 @@ static void wait_healthy(const char *path, const char *after)
 			return;
 		usleep(50 * 1000);
 	} while (now_s() - t0 < 20);
-	check(0, "%s: stripes still lost 20 s after a %s", path, after);
+	T_FAIL("%s: stripes still lost 20 s after a %s", path, after);
 }
 
 /* Restarts them and waits until the file sees every stripe again. */
@@ -126,7 +113,7 @@ static void restart_targets(const uint32_t *ids, int n, const char *path)
 {
 
 	for (int i = 0; i < n; i++)
-		check(cluster_start_oss(&ec_cluster, (int)ids[i]) == 0, "restart target %u", ids[i]);
+		T_CHECK(cluster_start_oss(&ec_cluster, (int)ids[i]) == 0, "restart target %u", ids[i]);
 	wait_healthy(path, "restart");
 }
 
@@ -182,13 +169,13 @@ static void case_roundtrip(void)
 
 	if (!f)
 		return;
-	check(l.stripe_count == 6 && l.ec_k == 4 && l.ec_m == 2, "layout is 4+2 over 6 targets");
+	T_CHECK(l.stripe_count == 6 && l.ec_k == 4 && l.ec_m == 2, "layout is 4+2 over 6 targets");
 	while (off < len) {                     /* random pieces, in order */
 		size_t n = 1 + (size_t)rand_r(&seed) % 30000;
 
 		n = n < len - off ? n : len - off;
 		fill(chunk, n, seed + (unsigned)off);
-		check(pfs_pwrite(f, chunk, n, off) == (ssize_t)n, "write %zu at %zu", n, off);
+		T_CHECK(pfs_pwrite(f, chunk, n, off) == (ssize_t)n, "write %zu at %zu", n, off);
 		memcpy(want + off, chunk, n);
 		off += n;
 	}
@@ -197,10 +184,10 @@ static void case_roundtrip(void)
 
 		n = n < len - o ? n : len - o;
 		fill(chunk, n, seed);
-		check(pfs_pwrite(f, chunk, n, o) == (ssize_t)n, "overwrite %zu at %zu", n, o);
+		T_CHECK(pfs_pwrite(f, chunk, n, o) == (ssize_t)n, "overwrite %zu at %zu", n, o);
 		memcpy(want + o, chunk, n);
 	}
-	check(pfs_fstat(f, &st) == 0 && st.size == len, "size %zu", len);
+	T_CHECK(pfs_fstat(f, &st) == 0 && st.size == len, "size %zu", len);
 	pfs_close(f);
 	read_matches("/ec/rt", want, len, "4+2 round trip");
 	read_with_loss("/ec/rt", &l, 1u << 0 | 1u << 5, want, len);
@@ -210,7 +197,7 @@ static void case_roundtrip(void)
 	if (f) {
 		memset(want, 0, len);
 		fill(want + 200000, 1000, 7);
-		check(pfs_pwrite(f, want + 200000, 1000, 200000) == 1000, "write past a hole");
+		T_CHECK(pfs_pwrite(f, want + 200000, 1000, 200000) == 1000, "write past a hole");
 		pfs_close(f);
 		read_with_loss("/ec/hole", &l, 1u << 1 | 1u << 4, want, 201000);
 	}
@@ -220,7 +207,7 @@ static void case_roundtrip(void)
 
 /* A client that never reached a target before finds it dead without
  * waiting out an RPC attempt: rxm keeps retrying a refused connect, and
- * net.c counts 250 ms of it as refused, so the degraded read goes around
+ * net_call.c counts 250 ms of it as refused, so the degraded read goes around
  * the dead target at once. The client here has a 20 s budget (5 s
  * attempts): before that bound the read took an attempt and more. */
 #define DEAD_TIMEOUT_MS 20000
@@ -241,19 +228,19 @@ static void case_dead_found_fast(void)
 	if (!f || !want || !got)
 		goto out;
 	fill(want, len, ec_seed + 17);
-	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "dead: write %zu", len);
+	T_CHECK(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "dead: write %zu", len);
 	pfs_close(f);
 	f = NULL;
 	snprintf(conf, sizeof(conf), "%s/dead.conf", ec_cluster.dir);
 	cf = fopen(conf, "w");
-	check(cf != NULL, "dead: write %s", conf);
+	T_CHECK(cf != NULL, "dead: write %s", conf);
 	if (!cf)
 		goto out;
 	fprintf(cf, "provider = tcp\nmds_host = 127.0.0.1\nmds_port = %d\ntimeout_ms = %d\n",
 		ec_cluster.base_port, DEAD_TIMEOUT_MS);
 	fclose(cf);
 	rc = pfs_connect(conf, &fs);
-	check(rc == 0, "dead: connect: %s", pfs_strerror(rc));
+	T_CHECK(rc == 0, "dead: connect: %s", pfs_strerror(rc));
 	if (rc)
 		goto out;
 	kill_targets(&l.targets[0], 1);
@@ -262,8 +249,8 @@ static void case_dead_found_fast(void)
 	n = rc ? rc : pfs_pread(f, got, len, 0);
 	dt = now_s() - t0;
 	printf("# dead target found: 1 MiB degraded read in %.2f s\n", dt);
-	check(n == (ssize_t)len && !memcmp(got, want, len), "dead: degraded read %zd", n);
-	check(dt < DEAD_TIMEOUT_MS / 4 / 1000.0,
+	T_CHECK(n == (ssize_t)len && !memcmp(got, want, len), "dead: degraded read %zd", n);
+	T_CHECK(dt < DEAD_TIMEOUT_MS / 4 / 1000.0,
 	      "dead: a degraded read waited %.2f s (an RPC attempt is %.1f s)", dt,
 	      DEAD_TIMEOUT_MS / 4 / 1000.0);
 	restart_targets(&l.targets[0], 1, "/ec/dead");
@@ -293,8 +280,8 @@ static void case_patterns(uint32_t k, uint32_t m, uint64_t cell, int all)
 	if (!f)
 		goto out;
 	fill(want, len, seed);
-	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "%s: write", path);
-	check(pfs_fsync(f) == 0, "%s: fsync", path);
+	T_CHECK(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "%s: write", path);
+	T_CHECK(pfs_fsync(f) == 0, "%s: fsync", path);
 	pfs_close(f);
 	for (uint64_t mask = 1; mask < (1ull << l.stripe_count); mask++) {
 		int nl = __builtin_popcountll(mask);
@@ -322,7 +309,7 @@ static void case_patterns(uint32_t k, uint32_t m, uint64_t cell, int all)
 			n = pfs_pread(g, buf, len, 0);
 			pfs_close(g);
 		}
-		check(n < 0, "%s: %u lost stripes give an error (got %zd)", path, m + 1, n);
+		T_CHECK(n < 0, "%s: %u lost stripes give an error (got %zd)", path, m + 1, n);
 		restart_targets(ids, (int)m + 1, path);
 		free(buf);
 	}
@@ -368,7 +355,7 @@ static void case_writes_with_kills(void)
 			failed_writes++;
 			w = pfs_pwrite(f, chunk, n, o);    /* the retry heals the rows */
 		}
-		check(w == (ssize_t)n, "write %zu at %zu: %zd", n, o, w);
+		T_CHECK(w == (ssize_t)n, "write %zu at %zu: %zd", n, o, w);
 		memcpy(want + o, chunk, n);
 		end = o + n > end ? o + n : end;
 	}
@@ -376,7 +363,7 @@ static void case_writes_with_kills(void)
 	{
 		struct pfs_stat st;
 
-		check(pfs_fstat(f, &st) == 0 && st.size == end, "size %zu after the writes", end);
+		T_CHECK(pfs_fstat(f, &st) == 0 && st.size == end, "size %zu after the writes", end);
 		pfs_close(f);
 		f = NULL;
 		read_matches("/ec/kills", want, end, "after writes with kills");
@@ -442,7 +429,7 @@ static void case_concurrent_writers(void)
 	}
 	for (int t = 0; t < CW_THREADS; t++) {
 		pthread_join(th[t], NULL);
-		check(arg[t].rc == 0, "concurrent writer %d: %s", t, pfs_strerror(arg[t].rc));
+		T_CHECK(arg[t].rc == 0, "concurrent writer %d: %s", t, pfs_strerror(arg[t].rc));
 	}
 	for (size_t i = 0; i < len; i++)
 		want[i] = (uint8_t)(1 + i / CW_PIECE);
@@ -476,22 +463,22 @@ static void case_bad_shard(void)
 	if (!f)
 		goto out;
 	fill(want, len, 11);
-	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before the damage");
-	check(pfs_fsync(f) == 0, "fsync before the damage");
+	T_CHECK(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before the damage");
+	T_CHECK(pfs_fsync(f) == 0, "fsync before the damage");
 	pfs_close(f);
 	/* 16 bytes in the middle of data stripe 1's second cell */
 	snprintf(cmd, sizeof(cmd),
 		 "f=$(find %s/oss%u/objects -name '%llu.1'); test -n \"$f\" && "
 		 "printf 'XXXXXXXXXXXXXXXX' | dd of=\"$f\" bs=1 seek=%d conv=notrunc status=none",
 		 ec_cluster.dir, l.targets[1], (unsigned long long)l.fid, 16384 + 5000);
-	check(system(cmd) == 0, "flip bytes in a shard on disk");
+	T_CHECK(system(cmd) == 0, "flip bytes in a shard on disk");
 	rc = pfs_scrub_file(ec_fs, "/ec/bad", bad_blocks, &bad);
-	check(rc == 0 && bad == 1, "scrub finds the bad block (rc %d, bad %llu)", rc,
+	T_CHECK(rc == 0 && bad == 1, "scrub finds the bad block (rc %d, bad %llu)", rc,
 	      (unsigned long long)bad);
 	read_matches("/ec/bad", want, len, "read around a corrupt shard");
 	bad = 0;
 	rc = pfs_scrub_file(ec_fs, "/ec/bad", bad_blocks, &bad);
-	check(rc == 0 && bad == 0, "the read repaired it (rc %d, bad %llu)", rc,
+	T_CHECK(rc == 0 && bad == 0, "the read repaired it (rc %d, bad %llu)", rc,
 	      (unsigned long long)bad);
 	read_with_loss("/ec/bad", &l, 1u << 0 | 1u << 4, want, len);
 out:
@@ -510,8 +497,8 @@ static void case_truncate(void)
 	if (!f)
 		goto out;
 	fill(want, len, 99);
-	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before truncate");
-	check(pfs_ftruncate(f, cut) == 0, "truncate to %zu", cut);
+	T_CHECK(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before truncate");
+	T_CHECK(pfs_ftruncate(f, cut) == 0, "truncate to %zu", cut);
 	pfs_close(f);
 	read_matches("/ec/trunc", want, cut, "after truncate");
 	/* stripes 0 (holds the new end) and 1 lost: row 2 comes from parity */
@@ -519,7 +506,7 @@ static void case_truncate(void)
 	f = NULL;
 	if (pfs_open(ec_fs, "/ec/trunc", O_RDWR, 0, NULL, &f) == 0) {
 		memset(want + cut, 0, len - cut);    /* growing adds zeros */
-		check(pfs_ftruncate(f, len) == 0, "truncate up");
+		T_CHECK(pfs_ftruncate(f, len) == 0, "truncate up");
 		pfs_close(f);
 		read_with_loss("/ec/trunc", &l, 1u << 1 | 1u << 2, want, len);
 	}
@@ -543,27 +530,27 @@ static void case_rebuild(void)
 	if (!f)
 		goto out;
 	fill(want, len, 5);
-	check(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before rebuild");
+	T_CHECK(pfs_pwrite(f, want, len, 0) == (ssize_t)len, "write before rebuild");
 	pfs_close(f);
 	lost = l.targets[1];
 	kill_targets(&lost, 1);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s/oss%u", ec_cluster.dir, lost);
-	check(system(cmd) == 0, "remove target %u's storage", lost);
+	T_CHECK(system(cmd) == 0, "remove target %u's storage", lost);
 	rc = pfs_health(ec_fs, "/ec/rebuild", &h);
-	check(rc == 0 && h.lost == 1 && h.stripe_err[1] != 0 && h.redundancy == 2,
+	T_CHECK(rc == 0 && h.lost == 1 && h.stripe_err[1] != 0 && h.redundancy == 2,
 	      "health: 1 of 6 lost (rc %d, lost %u)", rc, h.lost);
 	rc = pfs_rebuild(ec_fs, "/ec/rebuild", lost, -1, &placed);
-	check(rc == 0, "rebuild: %s", pfs_strerror(rc));
-	check(pfs_getstripe(ec_fs, "/ec/rebuild", &nl) == 0 && nl.targets[1] == placed &&
+	T_CHECK(rc == 0, "rebuild: %s", pfs_strerror(rc));
+	T_CHECK(pfs_getstripe(ec_fs, "/ec/rebuild", &nl) == 0 && nl.targets[1] == placed &&
 	      placed != lost, "the layout names the new target %u", placed);
 	rc = pfs_health(ec_fs, "/ec/rebuild", &h);
-	check(rc == 0 && h.lost == 0, "healthy after the rebuild");
+	T_CHECK(rc == 0 && h.lost == 0, "healthy after the rebuild");
 	/* full redundancy again: lose two other stripes, including the new one */
 	read_with_loss("/ec/rebuild", &nl, 1u << 1 | 1u << 4, want, len);
 	read_with_loss("/ec/rebuild", &nl, 1u << 0 | 1u << 3, want, len);
-	check(pfs_rebuild(ec_fs, "/ec/rebuild", 250, -1, NULL) == -ENOENT,
+	T_CHECK(pfs_rebuild(ec_fs, "/ec/rebuild", 250, -1, NULL) == -ENOENT,
 	      "rebuild of a target the file does not use: ENOENT");
-	check(cluster_start_oss(&ec_cluster, (int)lost) == 0, "the lost target comes back empty");
+	T_CHECK(cluster_start_oss(&ec_cluster, (int)lost) == 0, "the lost target comes back empty");
 	{
 		pfs_file_t *r = NULL;
 		struct pfs_layout rl = { .stripe_count = 2, .first_target = -1 };
@@ -571,7 +558,7 @@ static void case_rebuild(void)
 		if (pfs_open(ec_fs, "/ec/raid0", O_RDWR | O_CREAT, 0644, &rl, &r) == 0) {
 			pfs_get_layout(r, &rl);
 			pfs_close(r);
-			check(pfs_rebuild(ec_fs, "/ec/raid0", rl.targets[0], -1, NULL) == -EOPNOTSUPP,
+			T_CHECK(pfs_rebuild(ec_fs, "/ec/raid0", rl.targets[0], -1, NULL) == -EOPNOTSUPP,
 			      "rebuild of a RAID0 file: EOPNOTSUPP");
 		}
 	}
@@ -610,15 +597,11 @@ static int wait_up(void)
 	return -ETIMEDOUT;
 }
 
-int main(void)
+/* The cluster of one case, in the case's own process. */
+static void ec_cluster_up(void)
 {
-	const char *seed = getenv("PFS_EC_SEED");
-	int all = getenv("PFS_EC_ALL") && !strcmp(getenv("PFS_EC_ALL"), "1");
-	double t0 = now_s();
 	int rc;
 
-	ec_seed = seed ? (unsigned)strtoul(seed, NULL, 10) : (unsigned)time(NULL);
-	printf("# test_ec: seed %u (PFS_EC_SEED to repeat)\n", ec_seed);
 	setenv("PFS_TEST_LOCK_GRACE_MS", GRACE_MS, 1);
 	rc = cluster_start(&ec_cluster, NOSS, "tcp");
 	if (!rc)
@@ -629,26 +612,51 @@ int main(void)
 		rc = wait_up();
 	if (!rc)
 		rc = pfs_mkdir(ec_fs, "/ec", 0755);
-	if (rc) {
-		fprintf(stderr, "test_ec: cluster did not come up: %s (logs in %s)\n",
-			pfs_strerror(rc), ec_cluster.dir);
+	if (rc)
 		setenv("PFS_KEEP_TEST_DIR", "1", 1);
-		cluster_destroy(&ec_cluster);
-		return 1;
-	}
-	case_roundtrip();
-	case_dead_found_fast();
-	case_patterns(4, 2, 16384, 1);
-	case_patterns(8, 3, 8192, all);
-	case_concurrent_writers();
-	case_bad_shard();
-	case_truncate();
-	case_writes_with_kills();
-	case_rebuild();
-	pfs_disconnect(ec_fs);
-	if (ec_failures)
-		setenv("PFS_KEEP_TEST_DIR", "1", 1);
+	T_CHECK(rc == 0, "cluster did not come up: %s (logs in %s)", pfs_strerror(rc),
+		ec_cluster.dir);
+}
+
+static void ec_cluster_down(void)
+{
+	T_OK(pfs_disconnect(ec_fs));
 	cluster_destroy(&ec_cluster);
-	printf("# test_ec: %d checks, %d failed, %.1f s\n", ec_checks, ec_failures, now_s() - t0);
-	return ec_failures ? 1 : 0;
+}
+
+#define ON_CLUSTER(name, call)                                                      \
+	static void name(void)                                                      \
+	{                                                                           \
+		ec_cluster_up();                                                    \
+		call;                                                               \
+		ec_cluster_down();                                                  \
+	}
+static int ec_all;
+ON_CLUSTER(roundtrip, case_roundtrip())
+ON_CLUSTER(dead_found_fast, case_dead_found_fast())
+ON_CLUSTER(patterns_4_2, case_patterns(4, 2, 16384, 1))
+ON_CLUSTER(patterns_8_3, case_patterns(8, 3, 8192, ec_all))
+ON_CLUSTER(concurrent_writers, case_concurrent_writers())
+ON_CLUSTER(bad_shard, case_bad_shard())
+ON_CLUSTER(truncate_parity, case_truncate())
+ON_CLUSTER(writes_with_kills, case_writes_with_kills())
+ON_CLUSTER(rebuild, case_rebuild())
+
+int main(void)
+{
+	static const struct t_case cases[] = {
+		T_CASE(roundtrip), T_CASE(dead_found_fast), T_CASE(patterns_4_2),
+		T_CASE(patterns_8_3), T_CASE(concurrent_writers), T_CASE(bad_shard),
+		T_CASE(truncate_parity), T_CASE(writes_with_kills), T_CASE(rebuild),
+	};
+	double t0 = now_s();
+	int rc;
+
+	ec_all = getenv("PFS_EC_ALL") && !strcmp(getenv("PFS_EC_ALL"), "1");
+	/* The generators below take an unsigned seed: the run's seed folded. */
+	ec_seed = (unsigned)(t_seed() ^ (t_seed() >> 32));
+	t_run_cases(cases, T_NCASES(cases), 600);
+	rc = t_done();
+	printf("# test_ec: %.1f s\n", now_s() - t0);
+	return rc;
 }

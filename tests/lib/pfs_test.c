@@ -25,11 +25,38 @@ static unsigned t_default_limit(void)
 	return v > 0 ? (unsigned)v : 600;
 }
 
+/* PFS_TEST_CASE, when set, names the one case to run. */
+static int t_selected(const char *name)
+{
+	const char *only = getenv("PFS_TEST_CASE");
+
+	return !only || !*only || strcmp(only, name) == 0;
+}
+
+/* PFS_TEST_NOFORK=1: the case runs here; a failure or skip ends the
+ * program through t_fail/t_skip, so returning means it passed. */
+static int t_run_here(const char *name, void (*fn)(void))
+{
+	const char *nofork = getenv("PFS_TEST_NOFORK");
+
+	if (!nofork || strcmp(nofork, "1") != 0)
+		return 0;
+	t_current = name;
+	fn();
+	t_current = "main";
+	printf("PASS %s\n", name);
+	fflush(stdout);
+	t_passed++;
+	return 1;
+}
+
 void t_run(const char *name, void (*fn)(void), unsigned limit_s)
 {
 	pid_t pid;
 	int status;
 
+	if (!t_selected(name) || t_run_here(name, fn))
+		return;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -60,6 +87,23 @@ void t_run(const char *name, void (*fn)(void), unsigned limit_s)
 		t_failed++;
 	} else {
 		printf("FAIL %s\n", name);
+		t_failed++;
+	}
+	fflush(stdout);
+}
+
+void t_run_cases(const struct t_case *cases, unsigned n, unsigned limit_s)
+{
+	for (unsigned i = 0; i < n; i++)
+		t_run(cases[i].name, cases[i].fn, limit_s);
+}
+
+void t_fail_cases(const struct t_case *cases, unsigned n, const char *why)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (!t_selected(cases[i].name))
+			continue;
+		printf("FAIL %s: %s\n", cases[i].name, why);
 		t_failed++;
 	}
 	fflush(stdout);
@@ -103,6 +147,11 @@ void t_fail(const char *file, int line, const char *fmt, ...)
 		       t_seed_value, t_seed_value);
 	fflush(NULL);
 	_exit(1);
+}
+
+void t_name(const char *name)
+{
+	t_current = name;
 }
 
 void t_log(const char *fmt, ...)

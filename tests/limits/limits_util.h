@@ -1,31 +1,17 @@
 /* limits_util.h - small helpers shared by the resource-limit tests: process
- * memory and descriptor counts from /proc, clocks, and failing loudly. */
+ * memory and descriptor counts from /proc, clocks, counts from the
+ * environment. Failures go through the harness (pfs_test.h). */
 #ifndef PFS_LIMITS_UTIL_H
 #define PFS_LIMITS_UTIL_H
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
-
-static int limits_failed;
-
-static void limits_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void limits_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	limits_failed = 1;
-}
+#include "pfs_test.h"
 
 static inline double limits_now(void)
 {
@@ -53,6 +39,16 @@ static inline long limits_rss_kb(pid_t pid)
 		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
 			break;
 	fclose(f);
+	return kb;
+}
+
+/* VmRSS of pid in KiB; a memory check that cannot read it fails rather
+ * than passing unmeasured. */
+static inline long limits_rss_kb_or_fail(pid_t pid, const char *who)
+{
+	long kb = limits_rss_kb(pid);
+
+	T_CHECK(kb >= 0, "cannot read the RSS of %s (pid %d)", who, (int)pid);
 	return kb;
 }
 

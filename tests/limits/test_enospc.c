@@ -86,7 +86,7 @@ static int en_open(pfs_fs_t *fs, const char *path, int first, uint32_t count, pf
 	return pfs_open(fs, path, O_RDWR | O_CREAT, 0644, &l, f);
 }
 
-int main(void)
+static void full_target(void)
 {
 	char dir[600], orig[600], from[700], to[700];
 	struct pfs_target_stat ts;
@@ -94,50 +94,37 @@ int main(void)
 	pfs_file_t *a = NULL, *b = NULL, *g = NULL;
 	pfs_fs_t *fs = NULL;
 	uint32_t acked = 0, k;
-	int rc, err = 0, mounted = 0;
+	int rc, err = 0;
 	double t0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		printf("SKIP: test_enospc: no private mount namespace (%s); needs root "
-		       "(CAP_SYS_ADMIN) to mount a small tmpfs\n", strerror(errno));
-		return 77;
-	}
-	limits_tmpdir();
+	/* The mount namespace is this case's: the tmpfs goes with it. */
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		t_skip("no private mount namespace (%s); needs root (CAP_SYS_ADMIN) to "
+		       "mount a small tmpfs", strerror(errno));
 	rc = cluster_start(&c, 2, "tcp");
-	if (rc) {
-		fprintf(stderr, "FAIL: cluster: %s\n", strerror(-rc));
-		cluster_destroy(&c);
-		return 99;
-	}
+	T_CHECK(rc == 0, "cluster: %s", strerror(-rc));
 	/* oss1 moves onto a 32 MiB tmpfs, keeping its identity. */
 	cluster_kill_oss(&c, 1, SIGTERM);
 	snprintf(dir, sizeof(dir), "%s/oss1", c.dir);
 	snprintf(orig, sizeof(orig), "%s/oss1.orig", c.dir);
-	if (rename(dir, orig) < 0 || mkdir(dir, 0755) < 0) {
-		limits_fail("moving %s: %s", dir, strerror(errno));
-		goto out;
-	}
+	if (rename(dir, orig) < 0 || mkdir(dir, 0755) < 0)
+		T_FAIL("moving %s: %s", dir, strerror(errno));
 	if (mount("tmpfs", dir, "tmpfs", 0, EN_TMPFS) < 0) {
-		printf("SKIP: test_enospc: cannot mount tmpfs (%s)\n", strerror(errno));
+		const char *why = strerror(errno);
+
 		cluster_destroy(&c);
-		return 77;
+		t_skip("cannot mount tmpfs (%s)", why);
 	}
-	mounted = 1;
 	snprintf(from, sizeof(from), "%s/target.id", orig);
 	snprintf(to, sizeof(to), "%s/target.id", dir);
 	rc = en_copy(from, to);
 	if (!rc)
 		rc = cluster_start_oss(&c, 1);
-	if (rc) {
-		limits_fail("restarting oss1 on tmpfs: %s", strerror(-rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("restarting oss1 on tmpfs: %s", strerror(-rc));
 	rc = pfs_connect(NULL, &fs);
-	if (rc) {
-		limits_fail("connect: %s", pfs_strerror(rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("connect: %s", pfs_strerror(rc));
 	/* Wait for oss1's heartbeat to report the small disk. */
 	for (int i = 0; i < 100; i++) {
 		if (en_target(fs, 1, &ts) == 0 && ts.up && ts.total_bytes <= (64u << 20))
@@ -151,10 +138,8 @@ int main(void)
 	rc = en_open(fs, "/full", 1, 1, &a);
 	if (!rc)
 		rc = en_open(fs, "/other", 0, 1, &b);
-	if (rc) {
-		limits_fail("create: %s", pfs_strerror(rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("create: %s", pfs_strerror(rc));
 	for (k = 0; k < EN_MAX_CHUNKS; k++) {
 		ssize_t n;
 
@@ -165,48 +150,46 @@ int main(void)
 		if (!err)
 			err = pfs_fsync(a);
 		if (limits_now() - t0 > EN_TIMEOUT_S)
-			limits_fail("chunk %u took %.1f s", k, limits_now() - t0);
+			T_FAIL("chunk %u took %.1f s", k, limits_now() - t0);
 		if (err)
 			break;
 		acked = k + 1;
 	}
 	printf("enospc: %u MiB acknowledged, then: %s\n", acked, err ? pfs_strerror(err) : "no error");
 	if (err != -ENOSPC)
-		limits_fail("expected -ENOSPC when target 1 filled, got %d (%s)", err,
-			    pfs_strerror(err));
+		T_FAIL("expected -ENOSPC when target 1 filled, got %d (%s)", err,
+		       pfs_strerror(err));
 	if (acked < 16)
-		limits_fail("only %u MiB fitted on a 32 MiB target", acked);
+		T_FAIL("only %u MiB fitted on a 32 MiB target", acked);
 	/* Again: still a clear -ENOSPC. */
 	en_fill(en_buf, k, 2);
 	rc = (int)pfs_pwrite(a, en_buf, EN_CHUNK, (uint64_t)(k + 1) * EN_CHUNK);
 	if (rc != -ENOSPC)
-		limits_fail("a second write past the end: %d (%s), expected -ENOSPC", rc,
-			    pfs_strerror(rc));
+		T_FAIL("a second write past the end: %d (%s), expected -ENOSPC", rc,
+		       pfs_strerror(rc));
 	/* Nothing acknowledged is damaged. */
 	for (uint32_t i = 0; i < acked; i++) {
 		ssize_t n = pfs_pread(a, en_got, EN_CHUNK, (uint64_t)i * EN_CHUNK);
 
 		en_fill(en_buf, i, 1);
-		if (n != EN_CHUNK || memcmp(en_buf, en_got, EN_CHUNK)) {
-			limits_fail("chunk %u read back wrong after ENOSPC (%zd)", i, n);
-			break;
-		}
+		if (n != EN_CHUNK || memcmp(en_buf, en_got, EN_CHUNK))
+			T_FAIL("chunk %u read back wrong after ENOSPC (%zd)", i, n);
 	}
 	/* Space already allocated can be overwritten. */
 	en_fill(en_buf, 0, 3);
 	if (pfs_pwrite(a, en_buf, EN_CHUNK, 0) != EN_CHUNK || pfs_fsync(a) ||
 	    pfs_pread(a, en_got, EN_CHUNK, 0) != EN_CHUNK || memcmp(en_buf, en_got, EN_CHUNK))
-		limits_fail("overwriting chunk 0 on the full target failed");
+		T_FAIL("overwriting chunk 0 on the full target failed");
 	/* The other target works. */
 	for (uint32_t i = 0; i < 4; i++) {
 		en_fill(en_buf, i, 4);
 		if (pfs_pwrite(b, en_buf, EN_CHUNK, (uint64_t)i * EN_CHUNK) != EN_CHUNK ||
 		    pfs_pread(b, en_got, EN_CHUNK, (uint64_t)i * EN_CHUNK) != EN_CHUNK ||
 		    memcmp(en_buf, en_got, EN_CHUNK))
-			limits_fail("target 0 write/read %u failed while target 1 is full", i);
+			T_FAIL("target 0 write/read %u failed while target 1 is full", i);
 	}
 	if (pfs_fsync(b))
-		limits_fail("fsync on target 0 failed while target 1 is full");
+		T_FAIL("fsync on target 0 failed while target 1 is full");
 	/* Once the MDS hears target 1 is full (next heartbeat), new files go to
 	 * target 0 only, and two stripes cannot be placed. */
 	for (int i = 0; i < 60; i++) {
@@ -221,19 +204,17 @@ int main(void)
 
 		snprintf(path, sizeof(path), "/new%d", i);
 		rc = en_open(fs, path, -1, 1, &g);
-		if (rc) {
-			limits_fail("create %s with target 1 full: %s", path, pfs_strerror(rc));
-			continue;
-		}
+		if (rc)
+			T_FAIL("create %s with target 1 full: %s", path, pfs_strerror(rc));
 		pfs_get_layout(g, &l);
 		if (l.targets[0] != 0)
-			limits_fail("%s placed on the full target %u", path, l.targets[0]);
+			T_FAIL("%s placed on the full target %u", path, l.targets[0]);
 		pfs_close(g);
 	}
 	rc = en_open(fs, "/two", -1, 2, &g);
 	if (rc != -ENOSPC)
-		limits_fail("2-stripe create with one target full: %d (%s), expected -ENOSPC",
-			    rc, pfs_strerror(rc));
+		T_FAIL("2-stripe create with one target full: %d (%s), expected -ENOSPC",
+		       rc, pfs_strerror(rc));
 	if (!rc)
 		pfs_close(g);
 	/* Remove the big file: its objects are destroyed and target 1 is usable. */
@@ -241,7 +222,7 @@ int main(void)
 	a = NULL;
 	rc = pfs_unlink(fs, "/full");
 	if (rc)
-		limits_fail("unlink /full: %s", pfs_strerror(rc));
+		T_FAIL("unlink /full: %s", pfs_strerror(rc));
 	for (int i = 0; i < 100; i++) {
 		if (en_target(fs, 1, &ts) == 0 && ts.free_bytes > ts.total_bytes / 2)
 			break;
@@ -251,25 +232,25 @@ int main(void)
 	       (unsigned long long)ts.free_bytes, (unsigned long long)ts.total_bytes);
 	rc = en_open(fs, "/again", 1, 1, &g);
 	if (rc) {
-		limits_fail("create on target 1 after freeing it: %s", pfs_strerror(rc));
+		T_FAIL("create on target 1 after freeing it: %s", pfs_strerror(rc));
 	} else {
 		en_fill(en_buf, 7, 5);
 		if (pfs_pwrite(g, en_buf, EN_CHUNK, 0) != EN_CHUNK || pfs_fsync(g) ||
 		    pfs_pread(g, en_got, EN_CHUNK, 0) != EN_CHUNK || memcmp(en_buf, en_got, EN_CHUNK))
-			limits_fail("target 1 does not take writes after space was freed");
+			T_FAIL("target 1 does not take writes after space was freed");
 		pfs_close(g);
 	}
-out:
-	if (a)
-		pfs_close(a);
-	if (b)
-		pfs_close(b);
-	if (fs)
-		pfs_disconnect(fs);
+	T_OK(pfs_close(b));
+	T_OK(pfs_disconnect(fs));
 	cluster_stop_servers(&c);
-	if (mounted)
-		umount2(dir, MNT_DETACH);
+	umount2(dir, MNT_DETACH);
 	cluster_destroy(&c);
-	printf("%s: test_enospc\n", limits_failed ? "FAIL" : "PASS");
-	return limits_failed ? 1 : 0;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	limits_tmpdir();
+	t_run("full_target", full_target, 600);
+	return t_done();
 }

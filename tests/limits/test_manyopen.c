@@ -25,7 +25,7 @@
 #define MO_MEM_FACTOR 1
 #endif
 
-int main(void)
+static void manyopen(void)
 {
 	long n = limits_env("PFS_LIMITS_OPENS", 20000);
 	struct cluster c;
@@ -35,61 +35,49 @@ int main(void)
 	int fd0, fd1, fd2, rc;
 	double t0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	files = calloc((size_t)n, sizeof(*files));
-	if (!files)
-		return 99;
-	limits_tmpdir();
+	T_ASSERT(files != NULL);
 	rc = cluster_start(&c, MO_NOSS, "tcp");
-	if (rc) {
-		fprintf(stderr, "FAIL: cluster: %s\n", strerror(-rc));
-		cluster_destroy(&c);
-		return 99;
-	}
+	T_CHECK(rc == 0, "cluster: %s", strerror(-rc));
 	rc = pfs_connect(NULL, &fs);
-	if (rc) {
-		fprintf(stderr, "FAIL: connect: %s\n", pfs_strerror(rc));
-		cluster_destroy(&c);
-		return 1;
-	}
+	T_CHECK(rc == 0, "connect: %s", pfs_strerror(rc));
 	rc = pfs_mkdir(fs, "/many", 0755);
 	if (rc)
-		limits_fail("mkdir /many: %s", pfs_strerror(rc));
+		T_FAIL("mkdir /many: %s", pfs_strerror(rc));
 	fd0 = limits_fd_count(0);
-	rss0 = limits_rss_kb(0);
+	T_CHECK(fd0 >= 0, "cannot count the client's descriptors");
+	rss0 = limits_rss_kb_or_fail(0, "the client");
 	t0 = limits_now();
-	for (long i = 0; i < n && !limits_failed; i++) {
+	for (long i = 0; i < n; i++) {
 		char path[64];
 
 		snprintf(path, sizeof(path), "/many/f%06ld", i);
 		rc = pfs_open(fs, path, O_RDWR | O_CREAT, 0644, NULL, &files[i]);
 		if (rc)
-			limits_fail("open %s (#%ld): %s", path, i, pfs_strerror(rc));
+			T_FAIL("open %s (#%ld): %s", path, i, pfs_strerror(rc));
 	}
 	fd1 = limits_fd_count(0);
-	rss1 = limits_rss_kb(0);
+	rss1 = limits_rss_kb_or_fail(0, "the client");
 	printf("manyopen: %ld files open in %.1f s; client fds %d -> %d, RSS %ld -> %ld KiB "
 	       "(%.0f bytes per open file)\n", n, limits_now() - t0, fd0, fd1, rss0, rss1,
 	       (double)(rss1 - rss0) * 1024.0 / (double)n);
 	if (fd1 > fd0 + 4)
-		limits_fail("opens took descriptors: %d -> %d", fd0, fd1);
+		T_FAIL("opens took descriptors: %d -> %d", fd0, fd1);
 	if (rss1 - rss0 > (n * MO_PER_FILE_KB + MO_SLACK_KB) * MO_MEM_FACTOR)
-		limits_fail("client memory grew by %ld KiB for %ld open files", rss1 - rss0, n);
+		T_FAIL("client memory grew by %ld KiB for %ld open files", rss1 - rss0, n);
 
 	/* Every file written (one object each on the OSSes) and read back. */
 	t0 = limits_now();
-	for (long i = 0; i < n && !limits_failed; i++) {
+	for (long i = 0; i < n; i++) {
 		uint64_t v = (uint64_t)i * 2654435761u, got = 0;
 		ssize_t w = pfs_pwrite(files[i], &v, sizeof(v), (uint64_t)i % 4096);
 
-		if (w != sizeof(v)) {
-			limits_fail("write #%ld: %zd", i, w);
-			break;
-		}
+		if (w != sizeof(v))
+			T_FAIL("write #%ld: %zd", i, w);
 		w = pfs_pread(files[i], &got, sizeof(got), (uint64_t)i % 4096);
 		if (w != sizeof(got) || got != v)
-			limits_fail("read back #%ld: %zd, %llx != %llx", i, w,
-				    (unsigned long long)got, (unsigned long long)v);
+			T_FAIL("read back #%ld: %zd, %llx != %llx", i, w,
+			       (unsigned long long)got, (unsigned long long)v);
 	}
 	printf("manyopen: %ld files written and read back in %.1f s\n", n, limits_now() - t0);
 	for (int i = 0; i < MO_NOSS; i++) {
@@ -98,25 +86,25 @@ int main(void)
 		printf("manyopen: oss%d has %d descriptors open, RSS %ld KiB\n", i, sfd,
 		       limits_rss_kb(c.oss[i]));
 		if (sfd > MO_SERVER_FDS)
-			limits_fail("oss%d holds %d descriptors", i, sfd);
+			T_FAIL("oss%d holds %d descriptors", i, sfd);
 	}
 	printf("manyopen: mds has %d descriptors open, RSS %ld KiB\n", limits_fd_count(c.mds),
 	       limits_rss_kb(c.mds));
 	if (limits_fd_count(c.mds) > 256)
-		limits_fail("the MDS holds %d descriptors", limits_fd_count(c.mds));
+		T_FAIL("the MDS holds %d descriptors", limits_fd_count(c.mds));
 
 	for (long i = 0; i < n; i++) {
 		if (!files[i])
 			continue;
 		rc = pfs_close(files[i]);
 		if (rc)
-			limits_fail("close #%ld: %s", i, pfs_strerror(rc));
+			T_FAIL("close #%ld: %s", i, pfs_strerror(rc));
 	}
 	fd2 = limits_fd_count(0);
 	rss2 = limits_rss_kb(0);
 	printf("manyopen: all closed; client fds %d, RSS %ld KiB\n", fd2, rss2);
 	if (fd2 > fd0 + 4)
-		limits_fail("descriptors leaked: %d -> %d", fd0, fd2);
+		T_FAIL("descriptors leaked: %d -> %d", fd0, fd2);
 	/* A still-working connection: the last file is there, with its size. */
 	{
 		struct pfs_stat st;
@@ -125,12 +113,18 @@ int main(void)
 		snprintf(path, sizeof(path), "/many/f%06ld", n - 1);
 		rc = pfs_stat(fs, path, &st);
 		if (rc || st.size != (uint64_t)((n - 1) % 4096) + 8)
-			limits_fail("stat %s: %s, size %llu", path, pfs_strerror(rc),
-				    (unsigned long long)st.size);
+			T_FAIL("stat %s: %s, size %llu", path, pfs_strerror(rc),
+			       (unsigned long long)st.size);
 	}
-	pfs_disconnect(fs);
+	T_OK(pfs_disconnect(fs));
 	cluster_destroy(&c);
 	free(files);
-	printf("%s: test_manyopen\n", limits_failed ? "FAIL" : "PASS");
-	return limits_failed ? 1 : 0;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	limits_tmpdir();
+	t_run("manyopen", manyopen, 900);
+	return t_done();
 }

@@ -71,7 +71,7 @@ static int mg_create(pfs_fs_t *fs, const char *path, uint32_t count, struct pfs_
 	return pfs_close(f);
 }
 
-int main(void)
+static void grace(void)
 {
 	struct pfs_layout l;
 	struct cluster c;
@@ -79,70 +79,56 @@ int main(void)
 	double t0;
 	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	limits_tmpdir();
 	rc = cluster_start(&c, 2, "tcp");
-	if (rc) {
-		fprintf(stderr, "FAIL: cluster: %s\n", strerror(-rc));
-		cluster_destroy(&c);
-		return 99;
-	}
+	T_CHECK(rc == 0, "cluster: %s", strerror(-rc));
 	rc = pfs_connect(NULL, &fs);
-	if (!rc)
-		rc = mg_create(fs, "/before", 2, NULL);
-	if (rc) {
-		fprintf(stderr, "FAIL: connect/create: %s\n", pfs_strerror(rc));
-		cluster_destroy(&c);
-		return 1;
-	}
+	T_CHECK(rc == 0, "connect: %s", pfs_strerror(rc));
+	rc = mg_create(fs, "/before", 2, NULL);
+	T_CHECK(rc == 0, "create /before: %s", pfs_strerror(rc));
 	/* Restart the MDS; create over both targets at once. */
 	rc = mg_restart_mds(&c);
-	if (rc) {
-		limits_fail("MDS restart: %s", strerror(-rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("MDS restart: %s", strerror(-rc));
 	/* A fresh connection (an old one first waits out an attempt on the
 	 * dead MDS's connection, long enough for the heartbeats to come). */
 	pfs_disconnect(fs);
 	t0 = limits_now();
 	rc = pfs_connect(NULL, &fs);
-	if (rc) {
-		limits_fail("connect after the MDS restart: %s", pfs_strerror(rc));
-		fs = NULL;
-		goto out;
-	}
+	T_CHECK(rc == 0, "connect after the MDS restart: %s", pfs_strerror(rc));
 	rc = mg_create(fs, "/after", 2, NULL);
 	printf("mds_grace: 2-stripe create %.2f s after the MDS restart: %s\n",
 	       limits_now() - t0, rc ? pfs_strerror(rc) : "ok");
 	if (rc)
-		limits_fail("create right after the MDS restart: %s", pfs_strerror(rc));
+		T_FAIL("create right after the MDS restart: %s", pfs_strerror(rc));
 
 	/* A target that is gone: up during the grace only. */
 	cluster_kill_oss(&c, 1, SIGKILL);
 	rc = mg_restart_mds(&c);
-	if (rc) {
-		limits_fail("MDS restart 2: %s", strerror(-rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("MDS restart 2: %s", strerror(-rc));
 	sleep(4);   /* grace (3 s) over; oss0 has sent heartbeats since */
 	rc = mg_create(fs, "/two", 2, NULL);
 	if (rc != -ENOSPC)
-		limits_fail("2-stripe create with target 1 gone: %d (%s), expected -ENOSPC", rc,
-			    pfs_strerror(rc));
+		T_FAIL("2-stripe create with target 1 gone: %d (%s), expected -ENOSPC", rc,
+		       pfs_strerror(rc));
 	for (int i = 0; i < 3; i++) {
 		char path[32];
 
 		snprintf(path, sizeof(path), "/one%d", i);
 		rc = mg_create(fs, path, 1, &l);
 		if (rc)
-			limits_fail("create %s with target 1 gone: %s", path, pfs_strerror(rc));
+			T_FAIL("create %s with target 1 gone: %s", path, pfs_strerror(rc));
 		else if (l.targets[0] != 0)
-			limits_fail("%s placed on the dead target %u", path, l.targets[0]);
+			T_FAIL("%s placed on the dead target %u", path, l.targets[0]);
 	}
-out:
-	if (fs)
-		pfs_disconnect(fs);
+	T_OK(pfs_disconnect(fs));
 	cluster_destroy(&c);
-	printf("%s: test_mds_grace\n", limits_failed ? "FAIL" : "PASS");
-	return limits_failed ? 1 : 0;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	limits_tmpdir();
+	t_run("grace", grace, 600);
+	return t_done();
 }

@@ -59,7 +59,7 @@ static void *rd_create(void *p)
 	return NULL;
 }
 
-int main(void)
+static void listing(void)
 {
 	pthread_t th[RD_THREADS];
 	struct rd_arg args[RD_THREADS];
@@ -71,90 +71,69 @@ int main(void)
 	double t0;
 	int rc;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	rd_n = limits_env("PFS_LIMITS_DIRENTS", 100000);
-	limits_tmpdir();
 	rc = cluster_start(&c, 1, "tcp");
-	if (rc) {
-		fprintf(stderr, "FAIL: cluster: %s\n", strerror(-rc));
-		cluster_destroy(&c);
-		return 99;
-	}
+	T_CHECK(rc == 0, "cluster: %s", strerror(-rc));
 	rc = pfs_connect(NULL, &rd_fs);
-	if (!rc)
-		rc = pfs_mkdir(rd_fs, "/big", 0755);
-	if (rc) {
-		fprintf(stderr, "FAIL: connect/mkdir: %s\n", pfs_strerror(rc));
-		cluster_destroy(&c);
-		return 1;
-	}
+	T_CHECK(rc == 0, "connect: %s", pfs_strerror(rc));
+	T_OK(pfs_mkdir(rd_fs, "/big", 0755));
 	t0 = limits_now();
 	for (int i = 0; i < RD_THREADS; i++) {
 		args[i].idx = i;
 		args[i].rc = 0;
-		pthread_create(&th[i], NULL, rd_create, &args[i]);
+		T_OK(pthread_create(&th[i], NULL, rd_create, &args[i]));
 	}
 	for (int i = 0; i < RD_THREADS; i++) {
 		pthread_join(th[i], NULL);
 		if (args[i].rc)
-			limits_fail("creator %d: %s", i, pfs_strerror(args[i].rc));
+			T_FAIL("creator %d: %s", i, pfs_strerror(args[i].rc));
 	}
 	printf("readdir: %ld entries created in %.1f s\n", rd_n, limits_now() - t0);
-	if (limits_failed)
-		goto out;
 
 	/* The whole listing: complete, ordered, no duplicates, small memory. */
-	rss0 = limits_rss_kb(0);
+	rss0 = limits_rss_kb_or_fail(0, "the client");
 	t0 = limits_now();
 	rc = pfs_opendir(rd_fs, "/big", &d);
-	if (rc) {
-		limits_fail("opendir: %s", pfs_strerror(rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("opendir: %s", pfs_strerror(rc));
 	while ((rc = pfs_readdir(d, &ent)) == 1) {
 		char want[64];
 
 		snprintf(want, sizeof(want), "e%07ld", count);
-		if (strcmp(ent.name, want) != 0) {
-			limits_fail("entry %ld is \"%s\", expected \"%s\" (after \"%s\")", count,
-				    ent.name, want, prev);
-			break;
-		}
+		if (strcmp(ent.name, want) != 0)
+			T_FAIL("entry %ld is \"%s\", expected \"%s\" (after \"%s\")", count,
+			       ent.name, want, prev);
 		if ((count % 2 == 0) != S_ISREG(ent.mode))
-			limits_fail("%s: wrong type %o", ent.name, ent.mode);
+			T_FAIL("%s: wrong type %o", ent.name, ent.mode);
 		memcpy(prev, ent.name, sizeof(prev));
 		count++;
 		if (count % 4096 == 0) {
-			long r = limits_rss_kb(0);
+			long r = limits_rss_kb_or_fail(0, "the client");
 
 			rssmax = r > rssmax ? r : rssmax;
 		}
 	}
 	if (rc < 0)
-		limits_fail("readdir after %ld entries: %s", count, pfs_strerror(rc));
+		T_FAIL("readdir after %ld entries: %s", count, pfs_strerror(rc));
 	pfs_closedir(d);
 	printf("readdir: %ld entries listed in %.1f s; client RSS %ld -> max %ld KiB\n", count,
 	       limits_now() - t0, rss0, rssmax);
 	if (count != rd_n)
-		limits_fail("listed %ld entries of %ld", count, rd_n);
+		T_FAIL("listed %ld entries of %ld", count, rd_n);
 	if (RD_CHECK_RSS && rssmax - rss0 > RD_SLACK_KB)
-		limits_fail("listing grew the client by %ld KiB", rssmax - rss0);
+		T_FAIL("listing grew the client by %ld KiB", rssmax - rss0);
 
 	/* Listing while the directory shrinks under it: ends, never repeats. */
 	rc = pfs_opendir(rd_fs, "/big", &d);
-	if (rc) {
-		limits_fail("opendir 2: %s", pfs_strerror(rc));
-		goto out;
-	}
+	if (rc)
+		T_FAIL("opendir 2: %s", pfs_strerror(rc));
 	count = 0;
 	prev[0] = '\0';
 	while ((rc = pfs_readdir(d, &ent)) == 1) {
 		char path[64];
 
-		if (strcmp(ent.name, prev) <= 0) {
-			limits_fail("\"%s\" listed after \"%s\"", ent.name, prev);
-			break;
-		}
+		if (strcmp(ent.name, prev) <= 0)
+			T_FAIL("\"%s\" listed after \"%s\"", ent.name, prev);
 		memcpy(prev, ent.name, sizeof(prev));
 		count++;
 		idx = atol(ent.name + 1);
@@ -164,23 +143,26 @@ int main(void)
 			snprintf(path, sizeof(path), "/big/e%07ld", idx + 501);
 			rc = pfs_rmdir(rd_fs, path);
 			if (rc)
-				limits_fail("remove %s: %s", path, pfs_strerror(rc));
+				T_FAIL("remove %s: %s", path, pfs_strerror(rc));
 			removed++;
 		}
-		if (count > rd_n) {
-			limits_fail("listing does not end");
-			break;
-		}
+		if (count > rd_n)
+			T_FAIL("listing does not end");
 	}
 	if (rc < 0)
-		limits_fail("readdir 2: %s", pfs_strerror(rc));
+		T_FAIL("readdir 2: %s", pfs_strerror(rc));
 	pfs_closedir(d);
 	printf("readdir: %ld entries listed while %ld were removed ahead\n", count, removed);
 	if (count != rd_n - removed)
-		limits_fail("second listing saw %ld entries, expected %ld", count, rd_n - removed);
-out:
-	pfs_disconnect(rd_fs);
+		T_FAIL("second listing saw %ld entries, expected %ld", count, rd_n - removed);
+	T_OK(pfs_disconnect(rd_fs));
 	cluster_destroy(&c);
-	printf("%s: test_readdir\n", limits_failed ? "FAIL" : "PASS");
-	return limits_failed ? 1 : 0;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	limits_tmpdir();
+	t_run("listing", listing, 900);
+	return t_done();
 }

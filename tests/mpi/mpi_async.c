@@ -57,7 +57,7 @@ static void test_overlap(const char *name, MPI_Info info, long n)
 	tpost = MPI_Wtime() - t0;
 	wpend = overlap(&req, &st, &acc);
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
-	MT_CHECK(cnt == n, "iwrite_at count %d want %ld", cnt, n);
+	T_CHECK(cnt == n, "iwrite_at count %d want %ld", cnt, n);
 	MT_MPI(MPI_File_sync(fh));
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_sync(fh));
@@ -65,7 +65,7 @@ static void test_overlap(const char *name, MPI_Info info, long n)
 	MT_MPI(MPI_File_iread_at(fh, noff, back, (int)n, MPI_BYTE, &req));
 	rpend = overlap(&req, &st, &acc);
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
-	MT_CHECK(cnt == n, "iread_at count %d want %ld", cnt, n);
+	T_CHECK(cnt == n, "iread_at count %d want %ld", cnt, n);
 	mt_verify(back, noff, n, SALT, "iread_at after iwrite_at");
 	MT_MPI(MPI_File_close(&fh));
 	MPI_Reduce(&wpend, &sum_w, 1, MPI_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
@@ -107,11 +107,11 @@ static void test_many(const char *name, MPI_Info info)
 		int idx = MPI_UNDEFINED;
 
 		MT_MPI(MPI_Waitany(NREQ, req, &idx, st));
-		MT_CHECK(idx != MPI_UNDEFINED, "waitany gave no request");
+		T_CHECK(idx != MPI_UNDEFINED, "waitany gave no request");
 		if (idx == MPI_UNDEFINED)
 			break;
 		MPI_Get_count(st, MPI_BYTE, &cnt);
-		MT_CHECK(cnt == part, "iwrite_at %d count %d", idx, cnt);
+		T_CHECK(cnt == part, "iwrite_at %d count %d", idx, cnt);
 	}
 	MT_MPI(MPI_File_sync(fh));
 	MPI_Barrier(MPI_COMM_WORLD);
@@ -151,7 +151,7 @@ static void test_many(const char *name, MPI_Info info)
 		MT_MPI(MPI_File_iread_at(fh, 0, back, (int)chunk, MPI_BYTE, &req[0]));
 		MT_MPI(MPI_Wait(&req[0], &st[0]));
 		MPI_Get_count(&st[0], MPI_BYTE, &cnt);
-		MT_CHECK(cnt == chunk, "strided read back count %d want %ld", cnt, chunk);
+		T_CHECK(cnt == chunk, "strided read back count %d want %ld", cnt, chunk);
 		for (long i = 0; i < chunk; i += BLK) {
 			if (!mt_verify(back + i, i, BLK, SALT, "strided iwrite"))
 				break;
@@ -167,7 +167,7 @@ static void test_many(const char *name, MPI_Info info)
 		mt_fill(buf, off, part, SALT);
 		MT_MPI(MPI_File_iwrite_at(fh, off, buf, (int)part, MPI_BYTE, &r));
 		MT_MPI(MPI_Request_free(&r));
-		MT_CHECK(r == MPI_REQUEST_NULL, "request not nulled by MPI_Request_free");
+		T_CHECK(r == MPI_REQUEST_NULL, "request not nulled by MPI_Request_free");
 		MT_MPI(MPI_File_sync(fh));
 		memset(back, 0, part);
 		MT_MPI(MPI_File_read_at(fh, off, back, (int)part, MPI_BYTE, &st[0]));
@@ -199,20 +199,20 @@ static void test_errors(const char *name, MPI_Info info)
 	memset(buf, 7, sizeof(buf));
 
 	rc = MPI_File_iwrite_at(fh, huge - 100, buf, sizeof(buf), MPI_BYTE, &req);
-	MT_CHECK(rc == MPI_SUCCESS, "iwrite_at past the limit failed at post (%d)", rc);
+	T_CHECK(rc == MPI_SUCCESS, "iwrite_at past the limit failed at post (%d)", rc);
 	if (rc == MPI_SUCCESS) {
 		rc = MPI_Wait(&req, &st);
-		MT_CHECK(mt_err_class(rc) == MPI_ERR_IO, "MPI_Wait on a failed iwrite: class %d want %d",
-			 mt_err_class(rc), MPI_ERR_IO);
+		T_CHECK(mt_err_class(rc) == MPI_ERR_IO, "MPI_Wait on a failed iwrite: class %d want %d",
+			mt_err_class(rc), MPI_ERR_IO);
 	}
 	rc = MPI_File_iread_at(fh, huge - 100, buf, sizeof(buf), MPI_BYTE, &req);
-	MT_CHECK(rc == MPI_SUCCESS, "iread_at past the limit failed at post (%d)", rc);
+	T_CHECK(rc == MPI_SUCCESS, "iread_at past the limit failed at post (%d)", rc);
 	if (rc == MPI_SUCCESS) {
 		do {
 			rc = MPI_Test(&req, &flag, &st);
 		} while (rc == MPI_SUCCESS && !flag);
-		MT_CHECK(mt_err_class(rc) == MPI_ERR_IO, "MPI_Test on a failed iread: class %d want %d",
-			 mt_err_class(rc), MPI_ERR_IO);
+		T_CHECK(mt_err_class(rc) == MPI_ERR_IO, "MPI_Test on a failed iread: class %d want %d",
+			mt_err_class(rc), MPI_ERR_IO);
 	}
 	/* one good and one failing request in a Waitall */
 	{
@@ -223,17 +223,17 @@ static void test_errors(const char *name, MPI_Info info)
 		MT_MPI(MPI_File_iwrite_at(fh, (MPI_Offset)rank * 4096, buf, 4096, MPI_BYTE, &two[0]));
 		MT_MPI(MPI_File_iwrite_at(fh, huge, buf, 4096, MPI_BYTE, &two[1]));
 		rc = MPI_Waitall(2, two, sts);
-		MT_CHECK(mt_err_class(rc) == MPI_ERR_IN_STATUS, "Waitall with a failure: class %d",
-			 mt_err_class(rc));
+		T_CHECK(mt_err_class(rc) == MPI_ERR_IN_STATUS, "Waitall with a failure: class %d",
+			mt_err_class(rc));
 		if (mt_err_class(rc) == MPI_ERR_IN_STATUS) {
 			/* the good one completed, or is still pending (Open MPI stops
 			 * waiting at the first error): then wait for it */
-			MT_CHECK(sts[0].MPI_ERROR == MPI_SUCCESS || sts[0].MPI_ERROR == MPI_ERR_PENDING,
-				 "good request status %d", sts[0].MPI_ERROR);
+			T_CHECK(sts[0].MPI_ERROR == MPI_SUCCESS || sts[0].MPI_ERROR == MPI_ERR_PENDING,
+				"good request status %d", sts[0].MPI_ERROR);
 			if (sts[0].MPI_ERROR == MPI_ERR_PENDING)
 				MT_MPI(MPI_Wait(&two[0], &sts[0]));
-			MT_CHECK(mt_err_class(sts[1].MPI_ERROR) == MPI_ERR_IO, "bad request status %d",
-				 sts[1].MPI_ERROR);
+			T_CHECK(mt_err_class(sts[1].MPI_ERROR) == MPI_ERR_IO, "bad request status %d",
+				sts[1].MPI_ERROR);
 		}
 	}
 	/* the file still works */

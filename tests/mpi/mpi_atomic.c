@@ -21,7 +21,7 @@ static void write_and_check(MPI_File fh, int rank, int salt, const char *what)
 	mt_fill(w, (long)off, N, salt);
 	MT_MPI(MPI_File_write_at(fh, off, w, N, MPI_BYTE, &st));
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
-	MT_CHECK(cnt == N, "%s: write count %d", what, cnt);
+	T_CHECK(cnt == N, "%s: write count %d", what, cnt);
 	memset(r, 0, N);
 	MT_MPI(MPI_File_read_at(fh, off, r, N, MPI_BYTE, &st));
 	mt_verify(r, (long)off, N, salt, what);
@@ -45,11 +45,11 @@ static void hooked(MPI_File fh, int rank)
 	int rc, flag = -1;
 
 	rc = MPI_File_set_atomicity(fh, 1);
-	MT_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
-		 "set_atomicity(1): class %d, want MPI_ERR_UNSUPPORTED_OPERATION (%d)",
-		 mt_err_class(rc), MPI_ERR_UNSUPPORTED_OPERATION);
+	T_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
+		"set_atomicity(1): class %d, want MPI_ERR_UNSUPPORTED_OPERATION (%d)",
+		mt_err_class(rc), MPI_ERR_UNSUPPORTED_OPERATION);
 	MT_MPI(MPI_File_get_atomicity(fh, &flag));
-	MT_CHECK(flag == 0, "get_atomicity after the refusal: %d", flag);
+	T_CHECK(flag == 0, "get_atomicity after the refusal: %d", flag);
 	write_and_check(fh, rank, 11, "write after refused set_atomicity(1)");
 	MT_MPI(MPI_File_set_atomicity(fh, 0));
 	write_and_check(fh, rank, 12, "write after set_atomicity(0)");
@@ -67,31 +67,31 @@ static void fbtl(MPI_File fh, int rank)
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_set_atomicity(fh, 1));      /* io/ompio accepts it */
 	MT_MPI(MPI_File_get_atomicity(fh, &flag));
-	MT_CHECK(flag == 1, "get_atomicity: %d", flag);
+	T_CHECK(flag == 1, "get_atomicity: %d", flag);
 	mt_fill(w, (long)off, N, 22);
 
 	/* nonblocking: the request completes with the error class */
 	rc = MPI_File_iwrite_at(fh, off, w, N, MPI_BYTE, &req);
 	if (rc == MPI_SUCCESS)
 		rc = MPI_Wait(&req, &st);
-	MT_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
-		 "iwrite_at in atomic mode: class %d, want MPI_ERR_UNSUPPORTED_OPERATION (%d)",
-		 mt_err_class(rc), MPI_ERR_UNSUPPORTED_OPERATION);
+	T_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
+		"iwrite_at in atomic mode: class %d, want MPI_ERR_UNSUPPORTED_OPERATION (%d)",
+		mt_err_class(rc), MPI_ERR_UNSUPPORTED_OPERATION);
 	rc = MPI_File_iread_at(fh, off, r, N, MPI_BYTE, &req);
 	if (rc == MPI_SUCCESS)
 		rc = MPI_Wait(&req, &st);
-	MT_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
-		 "iread_at in atomic mode: class %d", mt_err_class(rc));
+	T_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
+		"iread_at in atomic mode: class %d", mt_err_class(rc));
 
 	/* blocking: io/ompio 4.1.4 drops fbtl errors here, leaving a count of
 	 * 0; a later Open MPI that passes the error on is fine too */
 	rc = MPI_File_write_at(fh, off, w, N, MPI_BYTE, &st);
 	if (rc == MPI_SUCCESS) {
 		MPI_Get_count(&st, MPI_BYTE, &cnt);
-		MT_CHECK(cnt == 0, "write_at in atomic mode: success with count %d", cnt);
+		T_CHECK(cnt == 0, "write_at in atomic mode: success with count %d", cnt);
 	} else {
-		MT_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
-			 "write_at in atomic mode: class %d", mt_err_class(rc));
+		T_CHECK(mt_err_class(rc) == MPI_ERR_UNSUPPORTED_OPERATION,
+			"write_at in atomic mode: class %d", mt_err_class(rc));
 	}
 
 	/* collective: reported, not asserted (which ranks see the error

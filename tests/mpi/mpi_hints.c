@@ -15,10 +15,10 @@ static void want_info(MPI_File fh, const char *key, const char *want)
 	MT_MPI(MPI_File_get_info(fh, &used));
 	MPI_Info_get(used, key, MPI_MAX_INFO_VAL, val, &flag);
 	if (want)
-		MT_CHECK(flag && !strcmp(val, want), "info %s = %s (set %d), want %s", key,
-			 flag ? val : "-", flag, want);
+		T_CHECK(flag && !strcmp(val, want), "info %s = %s (set %d), want %s", key,
+			flag ? val : "-", flag, want);
 	else
-		MT_CHECK(flag, "info %s missing", key);
+		T_CHECK(flag, "info %s missing", key);
 	MPI_Info_free(&used);
 }
 
@@ -32,7 +32,7 @@ static void write_check(MPI_File fh)
 		buf[i] = rank * N + i;
 	MT_MPI(MPI_File_write_at_all(fh, (MPI_Offset)rank * N * sizeof(int), buf, N, MPI_INT, &st));
 	MT_MPI(MPI_File_read_at_all(fh, (MPI_Offset)rank * N * sizeof(int), back, N, MPI_INT, &st));
-	MT_CHECK(!memcmp(buf, back, N * sizeof(int)), "data differs");
+	T_CHECK(!memcmp(buf, back, N * sizeof(int)), "data differs");
 	free(buf);
 	free(back);
 }
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			fh = MPI_FILE_NULL;
 			rc = open_with(other, bad[i][0], bad[i][1], &fh);
-			MT_CHECK(rc != MPI_SUCCESS, "hint %s=%s accepted", bad[i][0], bad[i][1]);
+			T_CHECK(rc != MPI_SUCCESS, "hint %s=%s accepted", bad[i][0], bad[i][1]);
 			if (rc == MPI_SUCCESS)
 				MPI_File_close(&fh);
 		}

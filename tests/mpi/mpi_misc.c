@@ -31,13 +31,13 @@ static void test_small_and_unaligned(const char *name, MPI_Info info)
 	/* zero-length, collective and independent */
 	MT_MPI(MPI_File_write_at_all(fh, 0, buf, 0, MPI_BYTE, &st));
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
-	MT_CHECK(cnt == 0, "zero write_all count %d", cnt);
+	T_CHECK(cnt == 0, "zero write_all count %d", cnt);
 	MT_MPI(MPI_File_write_at(fh, 5, buf, 0, MPI_BYTE, &st));
 	/* unaligned independent writes of 777 bytes */
 	mt_fill(buf, off, 777, SALT);
 	MT_MPI(MPI_File_write_at(fh, off, buf, 777, MPI_BYTE, &st));
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
-	MT_CHECK(cnt == 777, "write_at count %d", cnt);
+	T_CHECK(cnt == 777, "write_at count %d", cnt);
 	MT_MPI(MPI_File_sync(fh));
 	MPI_Barrier(MPI_COMM_WORLD);
 	/* read a neighbour's bytes through the write-only handle's file (OMPIO
@@ -55,7 +55,7 @@ static void test_small_and_unaligned(const char *name, MPI_Info info)
 		/* read past end of file: short count */
 		MT_MPI(MPI_File_read_at(rf, 13 + 777L * nprocs - 100, back, 1000, MPI_BYTE, &st));
 		MPI_Get_count(&st, MPI_BYTE, &cnt);
-		MT_CHECK(cnt == 100, "read past EOF count %d want 100", cnt);
+		T_CHECK(cnt == 100, "read past EOF count %d want 100", cnt);
 		MT_MPI(MPI_File_close(&rf));
 	}
 	MT_MPI(MPI_File_close(&fh));
@@ -81,13 +81,13 @@ static void test_straddle(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_read_at(fh, off, back, (int)n, MPI_BYTE, &st));
 	mt_verify(back, off, n, SALT, "straddle");
 	MT_MPI(MPI_File_get_size(fh, &size));
-	MT_CHECK(size == 60000 + 300000L * nprocs, "size %lld want %ld", (long long)size,
-		 60000 + 300000L * nprocs);
+	T_CHECK(size == 60000 + 300000L * nprocs, "size %lld want %ld", (long long)size,
+		60000 + 300000L * nprocs);
 	/* the hole before 60000 reads as zeros */
 	MT_MPI(MPI_File_read_at(fh, 0, back, 60000, MPI_BYTE, &st));
 	for (int i = 0; i < 60000; i++) {
 		if (back[i]) {
-			MT_CHECK(0, "hole byte %d is %d", i, back[i]);
+			T_CHECK(0, "hole byte %d is %d", i, back[i]);
 			break;
 		}
 	}
@@ -116,7 +116,7 @@ static void test_nonblocking(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_iwrite_at_all(fh, offb, b, N, MPI_BYTE, &req[1]));
 	MT_MPI(MPI_Waitall(2, req, st));
 	MPI_Get_count(&st[0], MPI_BYTE, &cnt);
-	MT_CHECK(cnt == N, "iwrite_at count %d", cnt);
+	T_CHECK(cnt == N, "iwrite_at count %d", cnt);
 	MPI_Barrier(MPI_COMM_WORLD);
 	{
 		long oa = (long)((rank + 1) % nprocs) * N, ob = (long)(nprocs + (rank + 1) % nprocs) * N;
@@ -154,26 +154,26 @@ static void test_size_and_delete(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_set_size(fh, 1048579));
 	MPI_Barrier(MPI_COMM_WORLD);    /* OMPIO's barrier comes only after the truncate */
 	MT_MPI(MPI_File_get_size(fh, &size));
-	MT_CHECK(size == 1048579, "size after grow %lld", (long long)size);
+	T_CHECK(size == 1048579, "size after grow %lld", (long long)size);
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_set_size(fh, 4097));
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_get_size(fh, &size));
-	MT_CHECK(size == 4097, "size after shrink %lld", (long long)size);
+	T_CHECK(size == 4097, "size after shrink %lld", (long long)size);
 	MT_MPI(MPI_File_read_at(fh, 5000, c, 16, MPI_BYTE, &st));
 	MPI_Get_count(&st, MPI_BYTE, &cnt);
-	MT_CHECK(cnt == 0, "read past shrunk end count %d", cnt);
+	T_CHECK(cnt == 0, "read past shrunk end count %d", cnt);
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_preallocate(fh, 8192));
 	MPI_Barrier(MPI_COMM_WORLD);
 	MT_MPI(MPI_File_get_size(fh, &size));
-	MT_CHECK(size == 8192, "size after preallocate %lld", (long long)size);
+	T_CHECK(size == 8192, "size after preallocate %lld", (long long)size);
 	MT_MPI(MPI_File_close(&fh));
 
 	/* EXCL on an existing file */
 	rc = MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_CREATE | MPI_MODE_EXCL | MPI_MODE_RDWR,
 			   info, &fh);
-	MT_CHECK(mt_err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL open: class %d", mt_err_class(rc));
+	T_CHECK(mt_err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL open: class %d", mt_err_class(rc));
 	if (rc == MPI_SUCCESS)
 		MPI_File_close(&fh);
 
@@ -182,14 +182,14 @@ static void test_size_and_delete(const char *name, MPI_Info info)
 		MT_MPI(MPI_File_delete(name, MPI_INFO_NULL));
 	MPI_Barrier(MPI_COMM_WORLD);
 	rc = MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh);
-	MT_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "open missing: class %d want %d",
-		 mt_err_class(rc), MPI_ERR_NO_SUCH_FILE);
+	T_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "open missing: class %d want %d",
+		mt_err_class(rc), MPI_ERR_NO_SUCH_FILE);
 	if (rc == MPI_SUCCESS)
 		MPI_File_close(&fh);
 	if (rank == 0) {
 		rc = MPI_File_delete(name, MPI_INFO_NULL);
-		MT_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "delete missing: class %d",
-			 mt_err_class(rc));
+		T_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "delete missing: class %d",
+			mt_err_class(rc));
 	}
 
 	/* DELETE_ON_CLOSE */
@@ -198,8 +198,8 @@ static void test_size_and_delete(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_close(&fh));
 	MPI_Barrier(MPI_COMM_WORLD);
 	rc = MPI_File_open(MPI_COMM_WORLD, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh);
-	MT_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "after DELETE_ON_CLOSE: class %d",
-		 mt_err_class(rc));
+	T_CHECK(mt_err_class(rc) == MPI_ERR_NO_SUCH_FILE, "after DELETE_ON_CLOSE: class %d",
+		mt_err_class(rc));
 	if (rc == MPI_SUCCESS)
 		MPI_File_close(&fh);
 }

@@ -30,7 +30,7 @@ static void expect_fail(const char *what, const char *name, int amode, MPI_Info 
 		int rc = MPI_File_open(MPI_COMM_WORLD, name, amode, info, &fh);
 		int ok = mt_err_class(rc) == want, all = 0;
 
-		MT_CHECK(ok, "%s (try %d): class %d want %d", what, i, mt_err_class(rc), want);
+		T_CHECK(ok, "%s (try %d): class %d want %d", what, i, mt_err_class(rc), want);
 		if (rc == MPI_SUCCESS)
 			MPI_File_close(&fh);
 		/* every rank failed the same way: nobody hangs in the next open */
@@ -59,9 +59,9 @@ static void test_create_excl(const char *name)
 			     MPI_MODE_CREATE | MPI_MODE_EXCL | MPI_MODE_WRONLY, info, &fh));
 	/* every rank's handle carries the file's layout */
 	info_value(fh, "striping_factor", val, sizeof(val));
-	MT_CHECK(!strcmp(val, "3"), "striping_factor on rank %d: \"%s\"", rank, val);
+	T_CHECK(!strcmp(val, "3"), "striping_factor on rank %d: \"%s\"", rank, val);
 	info_value(fh, "striping_unit", val, sizeof(val));
-	MT_CHECK(!strcmp(val, "65536"), "striping_unit on rank %d: \"%s\"", rank, val);
+	T_CHECK(!strcmp(val, "65536"), "striping_unit on rank %d: \"%s\"", rank, val);
 	/* and works: each rank writes 4 KiB at a stripe-crossing offset */
 	for (int i = 0; i < 1024; i++)
 		mine[i] = rank * 100000 + i;
@@ -79,20 +79,20 @@ static void test_create_excl(const char *name)
 	MT_MPI(MPI_File_read_at(fh, 60000 + (MPI_Offset)((rank + 1) % nprocs) * 4096, theirs, 1024,
 				MPI_INT, &st));
 	MPI_Get_count(&st, MPI_INT, &cnt);
-	MT_CHECK(cnt == 1024, "read count %d", cnt);
+	T_CHECK(cnt == 1024, "read count %d", cnt);
 	for (int i = 0; i < 1024; i++) {
 		if (theirs[i] != ((rank + 1) % nprocs) * 100000 + i) {
-			MT_CHECK(0, "int %d is %d", i, theirs[i]);
+			T_CHECK(0, "int %d is %d", i, theirs[i]);
 			break;
 		}
 	}
 	MT_MPI(MPI_File_get_size(fh, &size));
-	MT_CHECK(size == 60000 + (MPI_Offset)nprocs * 4096, "size %lld", (long long)size);
+	T_CHECK(size == 60000 + (MPI_Offset)nprocs * 4096, "size %lld", (long long)size);
 	{
 		int rc = MPI_File_write_at(fh, 0, mine, 1, MPI_INT, &st);
 
-		MT_CHECK(mt_err_class(rc) == MPI_ERR_READ_ONLY || mt_err_class(rc) == MPI_ERR_ACCESS,
-			 "write on a read-only handle: class %d", mt_err_class(rc));
+		T_CHECK(mt_err_class(rc) == MPI_ERR_READ_ONLY || mt_err_class(rc) == MPI_ERR_ACCESS,
+			"write on a read-only handle: class %d", mt_err_class(rc));
 	}
 	MT_MPI(MPI_File_close(&fh));
 	MPI_Info_free(&info);
@@ -153,11 +153,11 @@ static void test_split(int argc, char **argv)
 		rc = MPI_File_open(half, name, MPI_MODE_CREATE | MPI_MODE_EXCL | MPI_MODE_RDWR,
 				   MPI_INFO_NULL, &fh);
 		if (i == 0) {
-			MT_CHECK(rc == MPI_SUCCESS, "first EXCL create on half %d: class %d", color,
-				 mt_err_class(rc));
+			T_CHECK(rc == MPI_SUCCESS, "first EXCL create on half %d: class %d", color,
+				mt_err_class(rc));
 		} else {
-			MT_CHECK(mt_err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL again on half %d: class %d",
-				 color, mt_err_class(rc));
+			T_CHECK(mt_err_class(rc) == MPI_ERR_FILE_EXISTS, "EXCL again on half %d: class %d",
+				color, mt_err_class(rc));
 		}
 		if (rc == MPI_SUCCESS) {
 			MPI_Status st;

@@ -24,7 +24,7 @@ static void check_file(MPI_File fh, int n, const char *what, const unsigned char
 		int want = hole && hole[i] ? 0 : i;
 
 		if (all[i] != want) {
-			MT_CHECK(0, "%s/%s: int %d is %d, want %d", alg, what, i, all[i], want);
+			T_CHECK(0, "%s/%s: int %d is %d, want %d", alg, what, i, all[i], want);
 			break;
 		}
 	}
@@ -42,14 +42,14 @@ static void roundtrip(MPI_File fh, MPI_Datatype ftype, const int *vals, int n, c
 	MT_MPI(MPI_File_set_view(fh, 0, MPI_INT, ftype, "native", MPI_INFO_NULL));
 	MT_MPI(MPI_File_write_all(fh, vals, n, MPI_INT, &st));
 	MPI_Get_count(&st, MPI_INT, &cnt);
-	MT_CHECK(cnt == n, "%s: write_all count %d want %d", what, cnt, n);
+	T_CHECK(cnt == n, "%s: write_all count %d want %d", what, cnt, n);
 	MT_MPI(MPI_File_sync(fh));
 	MPI_Barrier(MPI_COMM_WORLD);
 	memset(back, 0xff, ((size_t)n + 1) * sizeof(int));
 	MT_MPI(MPI_File_read_at_all(fh, 0, back, n, MPI_INT, &st));
 	for (int i = 0; i < n; i++) {
 		if (back[i] != vals[i]) {
-			MT_CHECK(0, "%s/%s: read_all elem %d is %d want %d", alg, what, i, back[i], vals[i]);
+			T_CHECK(0, "%s/%s: read_all elem %d is %d want %d", alg, what, i, back[i], vals[i]);
 			break;
 		}
 	}
@@ -57,7 +57,7 @@ static void roundtrip(MPI_File fh, MPI_Datatype ftype, const int *vals, int n, c
 	MT_MPI(MPI_File_read_at(fh, 0, back, n, MPI_INT, &st));
 	for (int i = 0; i < n; i++) {
 		if (back[i] != vals[i]) {
-			MT_CHECK(0, "%s/%s: read elem %d is %d want %d", alg, what, i, back[i], vals[i]);
+			T_CHECK(0, "%s/%s: read elem %d is %d want %d", alg, what, i, back[i], vals[i]);
 			break;
 		}
 	}
@@ -208,7 +208,7 @@ static void test_struct(const char *name, MPI_Info info)
 	MT_MPI(MPI_File_read_at_all(fh, 0, back, n, MPI_INT, &st));
 	for (int i = 0; i < n; i++) {
 		if (back[i] != vals[i]) {
-			MT_CHECK(0, "%s/struct: elem %d is %d want %d", alg, i, back[i], vals[i]);
+			T_CHECK(0, "%s/struct: elem %d is %d want %d", alg, i, back[i], vals[i]);
 			break;
 		}
 	}

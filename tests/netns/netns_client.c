@@ -17,7 +17,6 @@
  * The program stops at "stop" or after SECONDS, whichever comes first. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "pfs.h"
+#include "pfs_test.h"
 
 #define NC_NFILES 3
 #define NC_BLOCK 65536            /* > WIRE_INLINE_MAX: moves by RMA */
@@ -58,23 +58,10 @@ static struct nc_file nc_files[NC_NFILES] = {
 	{ .path = "/on-oss1", .first_target = 1, .count = 1 },
 	{ .path = "/on-both", .first_target = 0, .count = 2 },
 };
-static int nc_failed;
 static int nc_timeout_ms = 2000;
 static double nc_slowest_fail;
 static double nc_start;             /* when the write loop began */
 static unsigned nc_mds_ok[NC_NPHASES], nc_mds_err[NC_NPHASES];
-
-static void nc_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	nc_failed = 1;
-}
 
 static double nc_now(void)
 {
@@ -178,64 +165,64 @@ static void nc_account(unsigned *ok, unsigned *err, int phase, int rc, double t,
 		return;
 	}
 	err[phase]++;
+	/* Nothing is cut yet in the first phase: no error is acceptable. */
+	if (phase == 0)
+		T_FAIL("%s in phase %s (no fault yet): error %d (%s)", what, nc_phases[phase], rc,
+		       pfs_strerror(rc));
 	if (t > nc_slowest_fail)
 		nc_slowest_fail = t;
 	if (!nc_transport(rc))
-		nc_fail("%s in phase %s: unexpected error %d (%s)", what, nc_phases[phase], rc,
-			pfs_strerror(rc));
+		T_FAIL("%s in phase %s: unexpected error %d (%s)", what, nc_phases[phase], rc,
+		       pfs_strerror(rc));
 	if (t * 1000.0 > nc_timeout_ms + NC_SLACK_MS)
-		nc_fail("%s in phase %s failed after %.2f s (budget %d ms)", what,
-			nc_phases[phase], t, nc_timeout_ms);
+		T_FAIL("%s in phase %s failed after %.2f s (budget %d ms)", what,
+		       nc_phases[phase], t, nc_timeout_ms);
 }
 
-static int nc_verify(pfs_fs_t *fs, const char *who)
+static void nc_verify(pfs_fs_t *fs, const char *who)
 {
 	static uint8_t buf[NC_BLOCK];
-	int bad = 0;
 
 	for (int fi = 0; fi < NC_NFILES; fi++) {
 		struct nc_file *nf = &nc_files[fi];
 		pfs_file_t *f;
 		int rc = pfs_open(fs, nf->path, O_RDONLY, 0, NULL, &f);
 
-		if (rc) {
-			nc_fail("%s: reopen %s: %s", who, nf->path, pfs_strerror(rc));
-			return -1;
-		}
+		if (rc)
+			T_FAIL("%s: reopen %s: %s", who, nf->path, pfs_strerror(rc));
 		for (int b = 0; b < NC_NBLOCKS; b++) {
 			struct nc_block *blk = &nf->b[b];
 			ssize_t n = pfs_pread(f, buf, NC_BLOCK, (uint64_t)b * NC_BLOCK);
 			int64_t v;
 			int okv;
 
-			if (n < 0) {
-				nc_fail("%s: read %s block %d: %s", who, nf->path, b,
-					pfs_strerror((int)n));
-				bad++;
-				continue;
-			}
+			if (n < 0)
+				T_FAIL("%s: read %s block %d: %s", who, nf->path, b,
+				       pfs_strerror((int)n));
 			if (n < NC_BLOCK)
 				memset(buf + n, 0, NC_BLOCK - (size_t)n);
 			v = nc_identify(buf, fi, b);
 			okv = v == blk->ack;
 			for (uint32_t m = 0; !okv && m < blk->nmaybe; m++)
 				okv = v == blk->maybe[m];
-			if (!okv) {
-				nc_fail("%s: %s block %d holds version %lld, acknowledged %u (+%u unsure)",
-					who, nf->path, b, (long long)v, blk->ack, blk->nmaybe);
-				bad++;
-			}
+			if (!okv)
+				T_FAIL("%s: %s block %d holds version %lld, acknowledged %u (+%u unsure)",
+				       who, nf->path, b, (long long)v, blk->ack, blk->nmaybe);
 		}
 		pfs_close(f);
 	}
-	return bad;
 }
 
-int main(int argc, char **argv)
+static const char *nc_phasefile;
+static double nc_limit;
+
+/* The whole run through the phases the script announces: one case. */
+static void nc_run(void)
 {
 	static uint8_t buf[NC_BLOCK];
-	const char *phasefile;
-	unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	const char *phasefile = nc_phasefile;
+	/* rand_r over the run's seed, folded (PFS_TEST_SEED replays it) */
+	unsigned seed = (unsigned)(t_seed() ^ (t_seed() >> 32));
 	uint32_t version = 0;
 	double start, limit;
 	pfs_fs_t *fs;
@@ -243,30 +230,19 @@ int main(int argc, char **argv)
 	unsigned iter = 0;
 	char *env;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: netns_client PHASEFILE SECONDS\n");
-		return 2;
-	}
-	phasefile = argv[1];
-	limit = atof(argv[2]);
+	limit = nc_limit;
 	env = getenv("NETNS_TIMEOUT_MS");
 	if (env)
 		nc_timeout_ms = atoi(env);
 	rc = pfs_connect(NULL, &fs);
-	if (rc) {
-		fprintf(stderr, "FAIL: connect: %s\n", pfs_strerror(rc));
-		return 1;
-	}
+	T_CHECK(rc == 0, "connect: %s", pfs_strerror(rc));
 	for (int fi = 0; fi < NC_NFILES; fi++) {
 		struct nc_file *nf = &nc_files[fi];
 		struct pfs_layout l = { .stripe_count = nf->count, .stripe_size = NC_BLOCK,
 					.first_target = nf->first_target };
 
 		rc = pfs_open(fs, nf->path, O_RDWR | O_CREAT | O_TRUNC, 0644, &l, &nf->f);
-		if (rc) {
-			fprintf(stderr, "FAIL: create %s: %s\n", nf->path, pfs_strerror(rc));
-			return 1;
-		}
+		T_CHECK(rc == 0, "create %s: %s", nf->path, pfs_strerror(rc));
 	}
 	printf("client: connected, 3 files created\n");
 	fflush(stdout);
@@ -291,9 +267,9 @@ int main(int argc, char **argv)
 		} else if (n < 0 && blk->nmaybe < NC_MAXV) {
 			blk->maybe[blk->nmaybe++] = version;
 		} else if (n >= 0) {
-			nc_fail("short write %zd", n);
+			T_FAIL("short write %zd", n);
 		} else {
-			nc_fail("more than %d unsure writes on one block", NC_MAXV);
+			T_FAIL("more than %d unsure writes on one block", NC_MAXV);
 		}
 		nc_account(nf->ok, nf->err, phase, n < 0 ? (int)n : 0, nc_now() - t0, "pwrite");
 		if (iter % 8 == 0) {
@@ -323,18 +299,20 @@ int main(int argc, char **argv)
 	}
 	/* The guarantees per phase. */
 	if (nc_files[0].ok[1] == 0)
-		nc_fail("nothing on oss0 succeeded while oss1 was cut");
+		T_FAIL("nothing on oss0 succeeded while oss1 was cut");
 	/* The files with a stripe on oss1 (/on-oss1, /on-both) take turns with
 	 * /on-oss0, and a few failures of 2 s fill the 5 s cut: any one of
 	 * them failing in the cut (or right after, as below) shows it. */
 	if (nc_files[1].err[1] + nc_files[2].err[1] + nc_files[1].err[2] + nc_files[2].err[2] == 0)
-		nc_fail("the oss1 cut was never seen (no call on a file with a stripe on oss1 failed)");
+		T_FAIL("the oss1 cut was never seen (no call on a file with a stripe on oss1 failed)");
+	if (nc_mds_err[6])
+		T_FAIL("the MDS: %u failures after the last restore", nc_mds_err[6]);
 	for (int fi = 0; fi < NC_NFILES; fi++) {
 		if (nc_files[fi].ok[6] == 0)
-			nc_fail("%s: nothing succeeded after the last restore", nc_files[fi].path);
+			T_FAIL("%s: nothing succeeded after the last restore", nc_files[fi].path);
 		if (nc_files[fi].err[6])
-			nc_fail("%s: %u failures after the last restore", nc_files[fi].path,
-				nc_files[fi].err[6]);
+			T_FAIL("%s: %u failures after the last restore", nc_files[fi].path,
+			       nc_files[fi].err[6]);
 	}
 	/* A call that hung in the cut fails up to one timeout later, possibly
 	 * after the phase has moved on (and a loaded machine reads the phase
@@ -342,24 +320,34 @@ int main(int argc, char **argv)
 	 * phase right after. */
 	if (nc_files[0].err[3] + nc_files[0].err[4] + nc_files[1].err[3] + nc_files[1].err[4] +
 	    nc_files[2].err[3] + nc_files[2].err[4] + nc_mds_err[3] + nc_mds_err[4] == 0)
-		nc_fail("the client cut was never seen");
+		T_FAIL("the client cut was never seen");
 	/* Let anything still in the pipes settle, then check every block, through
 	 * this connection and through a fresh one. */
 	for (int fi = 0; fi < NC_NFILES; fi++) {
 		rc = pfs_fsync(nc_files[fi].f);
 		if (rc)
-			nc_fail("final fsync %s: %s", nc_files[fi].path, pfs_strerror(rc));
+			T_FAIL("final fsync %s: %s", nc_files[fi].path, pfs_strerror(rc));
 		pfs_close(nc_files[fi].f);
 	}
 	nc_verify(fs, "same connection");
 	pfs_disconnect(fs);
 	rc = pfs_connect(NULL, &fs);
-	if (rc) {
-		nc_fail("reconnect: %s", pfs_strerror(rc));
-	} else {
-		nc_verify(fs, "new connection");
-		pfs_disconnect(fs);
+	T_CHECK(rc == 0, "reconnect: %s", pfs_strerror(rc));
+	nc_verify(fs, "new connection");
+	T_OK(pfs_disconnect(fs));
+	printf("client: all acknowledged blocks intact\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: netns_client PHASEFILE SECONDS\n");
+		return 2;
 	}
-	printf("client: %s\n", nc_failed ? "FAILED" : "all acknowledged blocks intact");
-	return nc_failed ? 1 : 0;
+	nc_phasefile = argv[1];
+	nc_limit = atof(argv[2]);
+	t_seed();
+	/* the phases, then the final checks (a reconnect, every block) */
+	t_run("writes_through_cuts", nc_run, (unsigned)nc_limit + 300);
+	return t_done();
 }

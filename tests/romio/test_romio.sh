@@ -163,16 +163,17 @@ for entry in "${ROMIO_TESTS[@]}"; do
 done
 
 # ---- the project's own MPI tests at 1, 3 and 4 ranks ----
-if "$MPICC" -O1 -Wall -o "$BIN/mpiio_pfs" "$S/tests/romio/mpiio_pfs.c" >"$OUT" 2>&1; then
+if "$MPICC" -O1 -Wall -o "$BIN/mpiio_pfs" "$S/tests/romio/mpiio_pfs.c" \
+	"$S/tests/lib/pfs_test.c" >"$OUT" 2>&1; then
 	for np in 1 3 4; do
 		mpirun "$np" "$BIN/mpiio_pfs" pfs:/own
 		grep '^# ' "$OUT"
 		n_ok=$(grep -c '^ok - ' "$OUT")
-		n_bad=$(grep -c '^FAIL - ' "$OUT")
-		if (( RC == 0 && n_ok > 0 && n_bad == 0 )); then
+		if (( RC == 0 && n_ok > 0 )); then
 			ok "mpiio_pfs at $np rank(s): $n_ok checks"
 		else
-			fail "mpiio_pfs at $np rank(s): rc $RC, $n_bad failed checks"
+			fail "mpiio_pfs at $np rank(s): rc $RC after $n_ok checks"
+			grep -m 3 ': rank [0-9]*: ' "$OUT"
 		fi
 		# the layout asked for by hint is the file's layout
 		if timeout 30 "$PFS" getstripe "pfs:/own/hinted.np$np" >"$OUT" 2>&1 &&
@@ -192,7 +193,8 @@ if [[ -z $H5PCC ]]; then
 	echo "# skip hdf5: h5pcc.mpich not installed (package libhdf5-mpich-dev)"
 else
 	# compiled by Debian's wrappers against Debian's MPICH; run on ours
-	if "$H5PCC" -o "$BIN/h5_pfs" "$S/tests/romio/h5_pfs.c" >"$OUT" 2>&1; then
+	if "$H5PCC" -o "$BIN/h5_pfs" "$S/tests/romio/h5_pfs.c" "$S/tests/lib/pfs_test.c" \
+		>"$OUT" 2>&1; then
 		for np in 1 3 4; do
 			LD_LIBRARY_PATH=$P/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
 				mpirun "$np" "$BIN/h5_pfs" "pfs:/h5/data.np$np.h5"

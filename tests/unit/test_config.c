@@ -1,42 +1,41 @@
 /* test_config.c - the config parser: defaults, every key, and every kind of
  * bad line rejected with the line named; discovery order of the file. */
-#include <check.h>
+#include "pfs_test.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
 
-START_TEST(parse_good)
+static void parse_good(void)
 {
 	struct pfs_config c;
 	char err[256] = "";
 
-	ck_assert_int_eq(config_parse_string("# cluster\nprovider = shm\n mds_host=10.0.0.1 \n"
+	T_EQ(config_parse_string("# cluster\nprovider = shm\n mds_host=10.0.0.1 \n"
 					     "mds_port = 9000 # trailing comment\n"
 					     "timeout_ms = 2500\nwrite_behind_mib = 8\n"
 					     "read_ahead_mib=0\n\n", &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(c.provider, "shm");
-	ck_assert_int_eq(c.write_behind_mib, 8);
-	ck_assert_int_eq(c.read_ahead_mib, 0);
-	ck_assert_str_eq(c.mds_host, "10.0.0.1");
-	ck_assert_str_eq(c.mds_port, "9000");
-	ck_assert_int_eq(c.timeout_ms, 2500);
-	ck_assert_int_eq(config_parse_string("", &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(c.provider, "tcp");
-	ck_assert_int_eq(c.timeout_ms, 10000);
-	ck_assert_int_eq(c.write_behind_mib, 0);        /* the caches are asked for */
-	ck_assert_int_eq(c.read_ahead_mib, 0);
-	ck_assert_int_eq(config_parse_string("mds_addr = 0a0B\n", &c, err, sizeof(err)), 0);
-	ck_assert_str_eq(config_bind_host(&c), "127.0.0.1");   /* MDS on loopback */
-	ck_assert_int_eq(config_parse_string("mds_host = 10.1.1.1\n", &c, err, sizeof(err)), 0);
-	ck_assert_ptr_null(config_bind_host(&c));
-	ck_assert_int_eq(config_parse_string("mds_host = 10.1.1.1\nbind_host = 10.1.1.2\n", &c,
+	T_STREQ(c.provider, "shm");
+	T_EQ(c.write_behind_mib, 8);
+	T_EQ(c.read_ahead_mib, 0);
+	T_STREQ(c.mds_host, "10.0.0.1");
+	T_STREQ(c.mds_port, "9000");
+	T_EQ(c.timeout_ms, 2500);
+	T_EQ(config_parse_string("", &c, err, sizeof(err)), 0);
+	T_STREQ(c.provider, "tcp");
+	T_EQ(c.timeout_ms, 10000);
+	T_EQ(c.write_behind_mib, 0);        /* the caches are asked for */
+	T_EQ(c.read_ahead_mib, 0);
+	T_EQ(config_parse_string("mds_addr = 0a0B\n", &c, err, sizeof(err)), 0);
+	T_STREQ(config_bind_host(&c), "127.0.0.1");   /* MDS on loopback */
+	T_EQ(config_parse_string("mds_host = 10.1.1.1\n", &c, err, sizeof(err)), 0);
+	T_ASSERT((config_bind_host(&c)) == NULL);
+	T_EQ(config_parse_string("mds_host = 10.1.1.1\nbind_host = 10.1.1.2\n", &c,
 					     err, sizeof(err)), 0);
-	ck_assert_str_eq(config_bind_host(&c), "10.1.1.2");
+	T_STREQ(config_bind_host(&c), "10.1.1.2");
 }
-END_TEST
 
-START_TEST(parse_bad)
+static void parse_bad(void)
 {
 	static const char *bad[] = {
 		"provider = sockets\n", "provider =\n", "mds_port = 0\n", "mds_port = 70000\n",
@@ -50,41 +49,38 @@ START_TEST(parse_bad)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ck_assert_int_eq(config_parse_string(bad[i], &c, err, sizeof(err)), -EINVAL);
-		ck_assert_msg(strstr(err, "line 1") != NULL, "no line in '%s' for %s", err, bad[i]);
+		T_EQ(config_parse_string(bad[i], &c, err, sizeof(err)), -EINVAL);
+		T_CHECK(strstr(err, "line 1") != NULL, "no line in '%s' for %s", err, bad[i]);
 	}
 }
-END_TEST
 
-START_TEST(default_path_order)
+static void default_path_order(void)
 {
 	char buf[512];
 
 	setenv("PFS_CONFIG", "/x/y.conf", 1);
-	ck_assert_int_eq(config_default_path(buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "/x/y.conf");
+	T_EQ(config_default_path(buf, sizeof(buf)), 0);
+	T_STREQ(buf, "/x/y.conf");
 	unsetenv("PFS_CONFIG");
 	setenv("XDG_CONFIG_HOME", "/cfg", 1);
-	ck_assert_int_eq(config_default_path(buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "/cfg/pfs/client.conf");
+	T_EQ(config_default_path(buf, sizeof(buf)), 0);
+	T_STREQ(buf, "/cfg/pfs/client.conf");
 	unsetenv("XDG_CONFIG_HOME");
 	setenv("HOME", "/home/u", 1);
-	ck_assert_int_eq(config_default_path(buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "/home/u/.config/pfs/client.conf");
-	ck_assert_int_eq(config_default_path(buf, 5), -ENAMETOOLONG);
+	T_EQ(config_default_path(buf, sizeof(buf)), 0);
+	T_STREQ(buf, "/home/u/.config/pfs/client.conf");
+	T_EQ(config_default_path(buf, 5), -ENAMETOOLONG);
 }
-END_TEST
 
-START_TEST(missing_file)
+static void missing_file(void)
 {
 	struct pfs_config c;
 	char err[256];
 
-	ck_assert_int_eq(config_parse_file("/nonexistent/pfs.conf", &c, err, sizeof(err)), -ENOENT);
+	T_EQ(config_parse_file("/nonexistent/pfs.conf", &c, err, sizeof(err)), -ENOENT);
 }
-END_TEST
 
-START_TEST(hex_roundtrip)
+static void hex_roundtrip(void)
 {
 	unsigned char in[40], out[40];
 	char hex[81];
@@ -92,31 +88,22 @@ START_TEST(hex_roundtrip)
 
 	for (size_t i = 0; i < sizeof(in); i++)
 		in[i] = (unsigned char)(i * 37);
-	ck_assert_int_eq(config_hex_encode(in, sizeof(in), hex, sizeof(hex)), 0);
-	ck_assert_int_eq(config_hex_decode(hex, out, sizeof(out), &n), 0);
-	ck_assert_uint_eq(n, sizeof(in));
-	ck_assert_mem_eq(in, out, sizeof(in));
-	ck_assert_int_lt(config_hex_encode(in, sizeof(in), hex, 80), 0);
-	ck_assert_int_lt(config_hex_decode(hex, out, 10, &n), 0);
+	T_EQ(config_hex_encode(in, sizeof(in), hex, sizeof(hex)), 0);
+	T_EQ(config_hex_decode(hex, out, sizeof(out), &n), 0);
+	T_UEQ(n, sizeof(in));
+	T_MEMEQ(in, out, sizeof(in));
+	T_LT(config_hex_encode(in, sizeof(in), hex, 80), 0);
+	T_LT(config_hex_decode(hex, out, 10, &n), 0);
+	/* the bound exactly: one byte short of room is refused */
+	T_LT(config_hex_decode(hex, out, sizeof(in) - 1, &n), 0);
 }
-END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("parse");
-	SRunner *sr;
-	int failed;
-
-	tcase_add_test(tc, parse_good);
-	tcase_add_test(tc, parse_bad);
-	tcase_add_test(tc, default_path_order);
-	tcase_add_test(tc, missing_file);
-	tcase_add_test(tc, hex_roundtrip);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	t_run("parse_good", parse_good, 60);
+	t_run("parse_bad", parse_bad, 60);
+	t_run("default_path_order", default_path_order, 60);
+	t_run("missing_file", missing_file, 60);
+	t_run("hex_roundtrip", hex_roundtrip, 60);
+	return t_done();
 }

@@ -115,6 +115,10 @@ static pfs_file_t test_file;
 /* An open handle over the memory engine with both caches of mib MiB. */
 static pfs_file_t *open_cached(int mib)
 {
+	free(mem.data);         /* cases may run in one process (PFS_TEST_NOFORK) */
+	memset(&test_file, 0, sizeof(test_file));
+	mem.size = 0;
+	mem.writes = mem.reads = mem.fail_writes = 0;
 	mem.data = calloc(1, MEM_FILE_MAX);
 	T_ASSERT(mem.data != NULL);
 	pthread_mutex_init(&test_fs.lock, NULL);
@@ -187,6 +191,8 @@ static void own_writes_seen(void)
 	close_cached(f);
 	T_EQ(mem.size, size);
 	T_MEMEQ(mem.data, shadow, size);
+	free(shadow);
+	free(buf);
 }
 
 /* 4 KiB sequential writes reach the engine a unit at a time. */
@@ -243,9 +249,14 @@ static void read_ahead_dropped_by_write(void)
 
 int main(void)
 {
+	int rc;
+
+
 	t_run("own_writes_seen", own_writes_seen, 120);
 	t_run("small_writes_coalesce", small_writes_coalesce, 60);
 	t_run("failure_reported_once", failure_reported_once, 60);
 	t_run("read_ahead_dropped_by_write", read_ahead_dropped_by_write, 60);
-	return t_done();
+	rc = t_done();
+	free(mem.data);
+	return rc;
 }

@@ -1,7 +1,7 @@
 /* test_wire.c - the wire codec: every message survives encode -> decode ->
  * encode unchanged; every truncation, trailing byte and out-of-range field
  * is rejected; random bytes never crash a decoder. */
-#include <check.h>
+#include "pfs_test.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -282,42 +282,45 @@ static const struct codec codecs[] = {
 
 /* encode(decode(encode(x))) == encode(x); every shorter prefix and one
  * trailing byte are rejected. */
-START_TEST(roundtrip_and_truncation)
+static void roundtrip_one(const struct codec *c)
 {
-	const struct codec *c = &codecs[_i];
 	uint8_t *a = calloc(1, BUF + 1), *b = calloc(1, BUF);
 	void *m = calloc(1, c->size), *back = calloc(1, c->size);
 	int n, n2;
 
 	c->fill(m);
 	n = c->enc(a, BUF, m);
-	ck_assert_msg(n > 0, "%s: encode failed %d", c->name, n);
-	ck_assert_msg(c->dec(a, (size_t)n, back) == 0, "%s: decode failed", c->name);
+	T_CHECK(n > 0, "%s: encode failed %d", c->name, n);
+	T_CHECK(c->dec(a, (size_t)n, back) == 0, "%s: decode failed", c->name);
 	n2 = c->enc(b, BUF, back);
-	ck_assert_int_eq(n, n2);
-	ck_assert_msg(memcmp(a, b, (size_t)n) == 0, "%s: round trip differs", c->name);
+	T_EQ(n, n2);
+	T_CHECK(memcmp(a, b, (size_t)n) == 0, "%s: round trip differs", c->name);
 	for (int k = 0; k < n; k++)
-		ck_assert_msg(c->dec(a, (size_t)k, back) < 0, "%s: accepted %d of %d bytes",
+		T_CHECK(c->dec(a, (size_t)k, back) < 0, "%s: accepted %d of %d bytes",
 			      c->name, k, n);
-	ck_assert_msg(c->dec(a, (size_t)n + 1, back) < 0, "%s: accepted a trailing byte", c->name);
-	ck_assert_msg(c->enc(a, (size_t)n - 1, m) < 0, "%s: encoded into a short buffer", c->name);
+	T_CHECK(c->dec(a, (size_t)n + 1, back) < 0, "%s: accepted a trailing byte", c->name);
+	T_CHECK(c->enc(a, (size_t)n - 1, m) < 0, "%s: encoded into a short buffer", c->name);
 	free(a);
 	free(b);
 	free(m);
 	free(back);
 }
-END_TEST
+
+static void roundtrip_and_truncation(void)
+{
+	for (size_t i = 0; i < NCODECS; i++)
+		roundtrip_one(&codecs[i]);
+}
 
 /* Random bytes, and random corruptions of valid messages, never crash. */
-START_TEST(random_garbage)
+static void random_garbage(void)
 {
 	uint8_t *buf = malloc(4096);
 	void *m = malloc(sizeof(struct wire_target_list));
-	unsigned seed = 7;
 
 	for (int iter = 0; iter < 20000; iter++) {
 		const struct codec *c = &codecs[(size_t)iter % NCODECS];
-		size_t len = (size_t)rand_r(&seed) % 4096;
+		size_t len = (size_t)(t_rand() % 4096);
 
 		if (iter % 2) {
 			void *s = calloc(1, c->size);
@@ -327,24 +330,22 @@ START_TEST(random_garbage)
 			n = c->enc(buf, 4096, s);
 			free(s);
 			len = (size_t)n;
-			buf[(size_t)rand_r(&seed) % len] ^= (uint8_t)(1 + rand_r(&seed) % 255);
+			buf[t_rand() % len] ^= (uint8_t)(1 + t_rand() % 255);
 		} else {
-			for (size_t i = 0; i < len; i++)
-				buf[i] = (uint8_t)rand_r(&seed);
+			t_fill(buf, len);
 		}
 		c->dec(buf, len, m);
 	}
 	free(buf);
 	free(m);
 }
-END_TEST
 
 static int enc_reg_with(struct wire_target_register *m, uint8_t *buf)
 {
 	return wire_enc_target_register(buf, BUF, m);
 }
 
-START_TEST(out_of_range_fields)
+static void out_of_range_fields(void)
 {
 	uint8_t *buf = malloc(BUF);
 	struct wire_target_register reg;
@@ -357,38 +358,38 @@ START_TEST(out_of_range_fields)
 	fill_reg(&reg);
 	reg.free_bytes = reg.total_bytes + 1;
 	n = enc_reg_with(&reg, buf);
-	ck_assert_int_eq(wire_dec_target_register(buf, (size_t)n, &reg), -EINVAL);
+	T_EQ(wire_dec_target_register(buf, (size_t)n, &reg), -EINVAL);
 	fill_reg(&reg);
 	reg.target_id = WIRE_MAX_TARGETS;
 	n = enc_reg_with(&reg, buf);
-	ck_assert_int_lt(wire_dec_target_register(buf, (size_t)n, &reg), 0);
+	T_LT(wire_dec_target_register(buf, (size_t)n, &reg), 0);
 
 	/* extents longer than the data, too many bytes, offsets off the end */
 	memset(&io, 0, sizeof(io));
 	fill_obj_io(&io);
 	io.ext[1].len = 41;
 	n = wire_enc_obj_io(buf, BUF, &io);
-	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	T_EQ(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io_segs(&io);
 	io.seg[1].len = 71;
 	n = wire_enc_obj_io(buf, BUF, &io);
-	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	T_EQ(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io_segs(&io);
 	io.ext[0].off = 1ull << 62;
 	n = wire_enc_obj_io(buf, BUF, &io);
-	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	T_EQ(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io_segs(&io);
 	io.ext[0].len = WIRE_BULK_MAX;
 	io.seg[0].len = WIRE_BULK_MAX - 10;
 	n = wire_enc_obj_io(buf, BUF, &io);
-	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	T_EQ(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io_segs(&io);
 	io.stripe = PROTO_MAX_STRIPES;
 	n = wire_enc_obj_io(buf, BUF, &io);
-	ck_assert_int_eq(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
+	T_EQ(wire_dec_obj_io(buf, (size_t)n, &iob), -EINVAL);
 	fill_obj_io(&io);
 	io.next = WIRE_MAX_EXTENTS + 1;
-	ck_assert_int_lt(wire_enc_obj_io(buf, BUF, &io), 0);
+	T_LT(wire_enc_obj_io(buf, BUF, &io), 0);
 
 	/* lock ranges that wrap or are empty, leases out of range; a target
 	 * replaced by itself */
@@ -399,23 +400,23 @@ START_TEST(out_of_range_fields)
 		fill_lock(&lk);
 		lk.nrows = 0;
 		n = wire_enc_obj_lock(buf, BUF, &lk);
-		ck_assert_int_eq(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
+		T_EQ(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
 		fill_lock(&lk);
 		lk.row = UINT64_MAX;
 		n = wire_enc_obj_lock(buf, BUF, &lk);
-		ck_assert_int_eq(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
+		T_EQ(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
 		fill_lock(&lk);
 		lk.lease_ms = WIRE_LOCK_LEASE_MAX_MS + 1;
 		n = wire_enc_obj_lock(buf, BUF, &lk);
-		ck_assert_int_eq(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
+		T_EQ(wire_dec_obj_lock(buf, (size_t)n, &lkb), -EINVAL);
 		fill_replace(&rt);
 		rt.new_target = rt.old_target;
 		n = wire_enc_replace_target(buf, BUF, &rt);
-		ck_assert_int_eq(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
+		T_EQ(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
 		fill_replace(&rt);
 		rt.stripe = PROTO_MAX_STRIPES;
 		n = wire_enc_replace_target(buf, BUF, &rt);
-		ck_assert_int_eq(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
+		T_EQ(wire_dec_replace_target(buf, (size_t)n, &rtb), -EINVAL);
 	}
 
 	/* bad open flags, mode, layouts, relative paths */
@@ -423,63 +424,61 @@ START_TEST(out_of_range_fields)
 	fill_open(&op);
 	op.flags |= O_APPEND;
 	n = wire_enc_open(buf, BUF, &op);
-	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	T_EQ(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
 	fill_open(&op);
 	op.mode = 010000;
 	n = wire_enc_open(buf, BUF, &op);
-	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	T_EQ(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
 	fill_open(&op);
 	l->stripe_size = 12345;
 	n = wire_enc_open(buf, BUF, &op);
-	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	T_EQ(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
 	fill_open(&op);
 	l->pattern = 9;
 	n = wire_enc_open(buf, BUF, &op);
-	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	T_EQ(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
 	fill_open(&op);
 	strcpy(op.path, "relative");
 	n = wire_enc_open(buf, BUF, &op);
-	ck_assert_int_eq(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
+	T_EQ(wire_dec_open(buf, (size_t)n, &opb), -EINVAL);
 	free(buf);
 }
-END_TEST
 
-START_TEST(header)
+static void header(void)
 {
 	uint8_t buf[WIRE_HDR_LEN + 8];
 	struct wire_hdr h = { .magic = WIRE_MAGIC, .version = WIRE_VERSION, .opcode = WIRE_OP_PING,
 			      .reqid = 99, .payload_len = 4, .src_len = 4, .ttl_ms = 1500 }, d;
 
-	ck_assert_int_eq(wire_hdr_encode(&h, buf, sizeof(buf)), WIRE_HDR_LEN);
-	ck_assert_int_eq(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
-	ck_assert_uint_eq(d.reqid, 99);
-	ck_assert_uint_eq(d.ttl_ms, 1500);
-	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf) - 1), 0);   /* length mismatch */
-	ck_assert_int_lt(wire_hdr_decode(&d, buf, WIRE_HDR_LEN - 1), 0);
+	T_EQ(wire_hdr_encode(&h, buf, sizeof(buf)), WIRE_HDR_LEN);
+	T_EQ(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	T_UEQ(d.reqid, 99);
+	T_UEQ(d.ttl_ms, 1500);
+	T_LT(wire_hdr_decode(&d, buf, sizeof(buf) - 1), 0);   /* length mismatch */
+	T_LT(wire_hdr_decode(&d, buf, WIRE_HDR_LEN - 1), 0);
 	h.version = WIRE_VERSION + 1;
 	wire_hdr_encode(&h, buf, sizeof(buf));
-	ck_assert_int_eq(wire_hdr_decode(&d, buf, sizeof(buf)), -EPROTONOSUPPORT);
+	T_EQ(wire_hdr_decode(&d, buf, sizeof(buf)), -EPROTONOSUPPORT);
 	h.version = WIRE_VERSION;
 	h.magic = 0;
 	wire_hdr_encode(&h, buf, sizeof(buf));
-	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	T_LT(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
 	h.magic = WIRE_MAGIC;
 	h.flags = 0x80;
 	wire_hdr_encode(&h, buf, sizeof(buf));
-	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	T_LT(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
 	h.flags = 0;
 	h.status = 5;
 	wire_hdr_encode(&h, buf, sizeof(buf));
-	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	T_LT(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
 	h.status = 0;
 	h.src_len = WIRE_ADDR_MAX + 1;
 	h.payload_len = 0;
 	wire_hdr_encode(&h, buf, sizeof(buf));
-	ck_assert_int_lt(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
+	T_LT(wire_hdr_decode(&d, buf, sizeof(buf)), 0);
 }
-END_TEST
 
-START_TEST(strings)
+static void strings(void)
 {
 	uint8_t buf[64];
 	struct wire_buf b;
@@ -490,34 +489,23 @@ START_TEST(strings)
 	wire_put_bytes(&b, "a\0b", 3);
 	wire_buf_init(&b, buf, sizeof(buf));
 	wire_get_str(&b, out, sizeof(out));
-	ck_assert_int_ne(b.err, 0);            /* embedded NUL */
+	T_NE(b.err, 0);            /* embedded NUL */
 	wire_buf_init(&b, buf, sizeof(buf));
 	wire_put_str(&b, "12345678");
 	wire_buf_init(&b, buf, sizeof(buf));
 	wire_get_str(&b, out, sizeof(out));
-	ck_assert_int_ne(b.err, 0);            /* does not fit */
+	T_NE(b.err, 0);            /* does not fit */
 }
-END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("wire");
-	TCase *tc = tcase_create("codec");
-	SRunner *sr;
-	int failed;
-
 	for (size_t i = 0; i < sizeof(inline_bytes); i++)
 		inline_bytes[i] = (uint8_t)i;
-	tcase_add_loop_test(tc, roundtrip_and_truncation, 0, (int)NCODECS);
-	tcase_add_test(tc, random_garbage);
-	tcase_add_test(tc, out_of_range_fields);
-	tcase_add_test(tc, header);
-	tcase_add_test(tc, strings);
-	tcase_set_timeout(tc, 60);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	t_seed();
+	t_run("roundtrip_and_truncation", roundtrip_and_truncation, 60);
+	t_run("random_garbage", random_garbage, 60);
+	t_run("out_of_range_fields", out_of_range_fields, 60);
+	t_run("header", header, 60);
+	t_run("strings", strings, 60);
+	return t_done();
 }

@@ -2,7 +2,7 @@
  * (OBJ_SCRUB, OSS_LIST, OBJ_STAT, OBJ_WRITE_CHUNKS): round trips, every
  * truncation and trailing byte refused, out-of-range fields refused,
  * random bytes never crash a decoder. */
-#include <check.h>
+#include "pfs_test.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,64 +16,63 @@ static uint8_t buf[BUF], buf2[BUF];
 #define CHECK_CUTS(dec, len, type) do {                                      \
 		type *tmp_ = malloc(sizeof(type));                           \
 		for (int n_ = 0; n_ < (len); n_++)                           \
-			ck_assert_int_ne(dec(buf, (size_t)n_, tmp_), 0);     \
-		ck_assert_int_ne(dec(buf, (size_t)(len) + 1, tmp_), 0);      \
+			T_NE(dec(buf, (size_t)n_, tmp_), 0);     \
+		T_NE(dec(buf, (size_t)(len) + 1, tmp_), 0);      \
 		free(tmp_);                                                  \
 	} while (0)
 
-START_TEST(scrub)
+static void scrub(void)
 {
 	struct wire_obj_scrub m = { 7, 3, 8192, 1 << 20 }, d;
 	struct wire_obj_scrub_rep r = { 100000, 8192, 2, 1, 4096 }, rd;
 	int len;
 
 	len = wire_enc_obj_scrub(buf, BUF, &m);
-	ck_assert_int_gt(len, 0);
-	ck_assert_int_eq(wire_dec_obj_scrub(buf, (size_t)len, &d), 0);
-	ck_assert(d.fid == 7 && d.stripe == 3 && d.off == 8192 && d.budget == 1 << 20);
+	T_GT(len, 0);
+	T_EQ(wire_dec_obj_scrub(buf, (size_t)len, &d), 0);
+	T_ASSERT(d.fid == 7 && d.stripe == 3 && d.off == 8192 && d.budget == 1 << 20);
 	CHECK_CUTS(wire_dec_obj_scrub, len, struct wire_obj_scrub);
 	m.stripe = PROTO_MAX_STRIPES;
 	len = wire_enc_obj_scrub(buf, BUF, &m);
-	ck_assert_int_eq(wire_dec_obj_scrub(buf, (size_t)len, &d), -EINVAL);
+	T_EQ(wire_dec_obj_scrub(buf, (size_t)len, &d), -EINVAL);
 
 	len = wire_enc_obj_scrub_rep(buf, BUF, &r);
-	ck_assert_int_eq(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), 0);
-	ck_assert(rd.size == r.size && rd.next == r.next && rd.blocks == r.blocks &&
+	T_EQ(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), 0);
+	T_ASSERT(rd.size == r.size && rd.next == r.next && rd.blocks == r.blocks &&
 		  rd.bad == r.bad && rd.first_bad == r.first_bad);
 	CHECK_CUTS(wire_dec_obj_scrub_rep, len, struct wire_obj_scrub_rep);
 	r.bad = 3;              /* more bad than verified */
 	len = wire_enc_obj_scrub_rep(buf, BUF, &r);
-	ck_assert_int_eq(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), -EPROTO);
+	T_EQ(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), -EPROTO);
 	r.bad = 0;              /* no bad block but a first one */
 	len = wire_enc_obj_scrub_rep(buf, BUF, &r);
-	ck_assert_int_eq(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), -EPROTO);
+	T_EQ(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), -EPROTO);
 	r.first_bad = UINT64_MAX;
 	r.next = r.size + 1;    /* past the end */
 	len = wire_enc_obj_scrub_rep(buf, BUF, &r);
-	ck_assert_int_eq(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), -EPROTO);
+	T_EQ(wire_dec_obj_scrub_rep(buf, (size_t)len, &rd), -EPROTO);
 }
-END_TEST
 
-START_TEST(list)
+static void list(void)
 {
 	struct wire_oss_list m = { 17, 99, 2, 0, 100 }, d;
 	struct wire_oss_list_rep *r = calloc(1, sizeof(*r)), *rd = calloc(1, sizeof(*rd));
 	int len;
 
 	len = wire_enc_oss_list(buf, BUF, &m);
-	ck_assert_int_eq(wire_dec_oss_list(buf, (size_t)len, &d), 0);
-	ck_assert(d.bucket == 17 && d.fid == 99 && d.stripe == 2 && d.first == 0 && d.max == 100);
+	T_EQ(wire_dec_oss_list(buf, (size_t)len, &d), 0);
+	T_ASSERT(d.bucket == 17 && d.fid == 99 && d.stripe == 2 && d.first == 0 && d.max == 100);
 	CHECK_CUTS(wire_dec_oss_list, len, struct wire_oss_list);
 	m.max = 0;
 	len = wire_enc_oss_list(buf, BUF, &m);
-	ck_assert_int_eq(wire_dec_oss_list(buf, (size_t)len, &d), -EINVAL);
+	T_EQ(wire_dec_oss_list(buf, (size_t)len, &d), -EINVAL);
 	m.max = WIRE_OSS_LIST_MAX + 1;
 	len = wire_enc_oss_list(buf, BUF, &m);
-	ck_assert_int_eq(wire_dec_oss_list(buf, (size_t)len, &d), -EINVAL);
+	T_EQ(wire_dec_oss_list(buf, (size_t)len, &d), -EINVAL);
 	m.max = 1;
 	m.bucket = 256;
 	len = wire_enc_oss_list(buf, BUF, &m);
-	ck_assert_int_eq(wire_dec_oss_list(buf, (size_t)len, &d), -EINVAL);
+	T_EQ(wire_dec_oss_list(buf, (size_t)len, &d), -EINVAL);
 
 	r->bucket = 255;
 	r->fid = 5;
@@ -83,30 +82,28 @@ START_TEST(list)
 	for (uint32_t i = 0; i < r->count; i++)
 		r->obj[i] = (struct wire_obj){ 1000 + i, i % PROTO_MAX_STRIPES };
 	len = wire_enc_oss_list_rep(buf, BUF, r);
-	ck_assert_int_gt(len, 0);
-	ck_assert_int_eq(wire_dec_oss_list_rep(buf, (size_t)len, rd), 0);
-	ck_assert_int_eq(rd->count, r->count);
+	T_GT(len, 0);
+	T_EQ(wire_dec_oss_list_rep(buf, (size_t)len, rd), 0);
+	T_EQ(rd->count, r->count);
 	for (uint32_t i = 0; i < r->count; i++)
-		ck_assert(rd->obj[i].fid == r->obj[i].fid && rd->obj[i].stripe == r->obj[i].stripe);
-	ck_assert_int_ne(wire_dec_oss_list_rep(buf, (size_t)len - 1, rd), 0);
-	ck_assert_int_ne(wire_dec_oss_list_rep(buf, (size_t)len + 1, rd), 0);
+		T_ASSERT(rd->obj[i].fid == r->obj[i].fid && rd->obj[i].stripe == r->obj[i].stripe);
+	T_NE(wire_dec_oss_list_rep(buf, (size_t)len - 1, rd), 0);
+	T_NE(wire_dec_oss_list_rep(buf, (size_t)len + 1, rd), 0);
 	r->count = WIRE_OSS_LIST_MAX + 1;
-	ck_assert_int_eq(wire_enc_oss_list_rep(buf, BUF, r), -EINVAL);
+	T_EQ(wire_enc_oss_list_rep(buf, BUF, r), -EINVAL);
 	free(r);
 	free(rd);
 }
-END_TEST
 
-START_TEST(stat)
+static void stat(void)
 {
 	struct wire_obj_stat m = { 12345, 8192 }, d;
 	int len = wire_enc_obj_stat(buf, BUF, &m);
 
-	ck_assert_int_eq(wire_dec_obj_stat(buf, (size_t)len, &d), 0);
-	ck_assert(d.size == m.size && d.stored == m.stored);
+	T_EQ(wire_dec_obj_stat(buf, (size_t)len, &d), 0);
+	T_ASSERT(d.size == m.size && d.stored == m.stored);
 	CHECK_CUTS(wire_dec_obj_stat, len, struct wire_obj_stat);
 }
-END_TEST
 
 static int chunks_msg(struct wire_obj_chunks *m, uint32_t n)
 {
@@ -126,14 +123,14 @@ static int chunks_msg(struct wire_obj_chunks *m, uint32_t n)
 	return wire_enc_obj_chunks(buf, BUF, m);
 }
 
-START_TEST(chunks)
+static void chunks(void)
 {
 	struct wire_obj_chunks *m = malloc(sizeof(*m)), *d = malloc(sizeof(*d));
 	int len;
 
 	/* Too big inline for a real request, but the codec does not care. */
 	len = chunks_msg(m, 1);
-	ck_assert_int_eq(len, -EINVAL);        /* inline over WIRE_INLINE_MAX */
+	T_EQ(len, -EINVAL);        /* inline over WIRE_INLINE_MAX */
 	m->io.inline_len = 0;
 	m->io.inline_data = NULL;
 	m->io.nseg = 1;
@@ -144,39 +141,38 @@ START_TEST(chunks)
 		m->codec[i] = i ? PROTO_COMPRESS_LZ4 : PROTO_COMPRESS_NONE;
 	}
 	len = wire_enc_obj_chunks(buf, BUF, m);
-	ck_assert_int_gt(len, 0);
-	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), 0);
-	ck_assert_int_eq(d->chunk_size, 65536);
-	ck_assert_int_eq(d->io.next, 3);
-	ck_assert_int_eq(d->codec[1], PROTO_COMPRESS_LZ4);
-	ck_assert_int_eq(wire_enc_obj_chunks(buf2, BUF, d), len);
-	ck_assert(!memcmp(buf, buf2, (size_t)len));
+	T_GT(len, 0);
+	T_EQ(wire_dec_obj_chunks(buf, (size_t)len, d), 0);
+	T_EQ(d->chunk_size, 65536);
+	T_EQ(d->io.next, 3);
+	T_EQ(d->codec[1], PROTO_COMPRESS_LZ4);
+	T_EQ(wire_enc_obj_chunks(buf2, BUF, d), len);
+	T_ASSERT(!memcmp(buf, buf2, (size_t)len));
 	for (int n = 0; n < len; n++)
-		ck_assert_int_ne(wire_dec_obj_chunks(buf, (size_t)n, d), 0);
+		T_NE(wire_dec_obj_chunks(buf, (size_t)n, d), 0);
 	/* Refused: raw chunk not whole, unaligned slot, bad codec, bad size. */
 	m->io.ext[0].len = 4096;
 	m->io.seg[0].len = 4096 + 2000;
 	len = wire_enc_obj_chunks(buf, BUF, m);
-	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
+	T_EQ(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
 	m->io.ext[0].len = 65536;
 	m->io.seg[0].len = 65536 + 2000;
 	m->io.ext[1].off = 65536 + 4096;
 	len = wire_enc_obj_chunks(buf, BUF, m);
-	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
+	T_EQ(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
 	m->io.ext[1].off = 65536;
 	m->codec[2] = 99;
 	len = wire_enc_obj_chunks(buf, BUF, m);
-	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
+	T_EQ(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
 	m->codec[2] = PROTO_COMPRESS_ZSTD;
 	m->chunk_size = 65536 + 4096;
 	len = wire_enc_obj_chunks(buf, BUF, m);
-	ck_assert_int_eq(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
+	T_EQ(wire_dec_obj_chunks(buf, (size_t)len, d), -EINVAL);
 	free(m);
 	free(d);
 }
-END_TEST
 
-START_TEST(garbage)
+static void garbage(void)
 {
 	union {
 		struct wire_obj_scrub a;
@@ -186,13 +182,11 @@ START_TEST(garbage)
 		struct wire_obj_stat e;
 		struct wire_obj_chunks f;
 	} *u = malloc(sizeof(*u));
-	unsigned seed = 1;
 
 	for (int i = 0; i < 20000; i++) {
-		size_t n = (size_t)rand_r(&seed) % 2048;
+		size_t n = (size_t)(t_rand() % 2048);
 
-		for (size_t k = 0; k < n; k++)
-			buf[k] = (uint8_t)rand_r(&seed);
+		t_fill(buf, n);
 		(void)wire_dec_obj_scrub(buf, n, &u->a);
 		(void)wire_dec_obj_scrub_rep(buf, n, &u->b);
 		(void)wire_dec_oss_list(buf, n, &u->c);
@@ -202,25 +196,14 @@ START_TEST(garbage)
 	}
 	free(u);
 }
-END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("wire-atrest");
-	TCase *tc = tcase_create("codecs");
-	SRunner *sr;
-	int failed;
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, scrub);
-	tcase_add_test(tc, list);
-	tcase_add_test(tc, stat);
-	tcase_add_test(tc, chunks);
-	tcase_add_test(tc, garbage);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	t_seed();
+	t_run("scrub", scrub, 60);
+	t_run("list", list, 60);
+	t_run("stat", stat, 60);
+	t_run("chunks", chunks, 60);
+	t_run("garbage", garbage, 60);
+	return t_done();
 }
