@@ -4,6 +4,7 @@
 # (about a minute); `make check` runs only a seconds-long smoke of it.
 check_PROGRAMS += tests/bench/pfs_bench
 tests_bench_pfs_bench_SOURCES = tests/bench/pfs_bench.c tests/bench/bench.h \
+	tests/bench/bench_suite.h tests/bench/bench_table.c tests/bench/bench_work.c \
 	tests/bench/bench_util.c tests/bench/bench_fabric.c \
 	tests/integration/cluster.c tests/integration/cluster.h
 tests_bench_pfs_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/integration
