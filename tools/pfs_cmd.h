@@ -18,7 +18,21 @@
 
 #define TOOL_PREFIX "pfs:"
 
-/* ---- arguments (pfs.c) ---- */
+/* ---- the command table (pfs.c registers it, pfs_util.c reads it) ---- */
+
+struct tool_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;   /* after "pfs NAME " */
+	const char *summary;    /* one line for pfs --help */
+	const char *help;       /* option details for pfs NAME --help */
+};
+
+void tool_register(const struct tool_cmd *cmds, size_t n);
+/* The registered command called name, or NULL. */
+const struct tool_cmd *tool_cmd_find(const char *name);
+
+/* ---- arguments (pfs_util.c) ---- */
 
 /* True when arg names a path in the file system ("pfs:..."). */
 bool tool_is_pfs(const char *arg);
@@ -46,7 +60,7 @@ void tool_human(uint64_t n, char *buf, size_t len);
  * targets' disks, after indent, with the logical/stored ratio. */
 void tool_print_stored(const char *indent, uint64_t size, uint64_t stored);
 
-/* ---- reporting (pfs.c) ---- */
+/* ---- reporting (pfs_util.c) ---- */
 
 /* "pfs: <cmd>: <what>: <pfs_strerror(err)>" on stderr. Returns TOOL_EXIT_FAIL. */
 int tool_err(const char *cmd, const char *what, int err);
@@ -58,7 +72,7 @@ int tool_help(const char *cmd);
 /* pfs_connect(NULL), reporting failure. 0 or TOOL_EXIT_FAIL. */
 int tool_connect(const char *cmd, pfs_fs_t **fs);
 
-/* ---- option handling (pfs.c) ---- */
+/* ---- option handling (pfs_util.c) ---- */
 
 /* What getopt_long returned for an option the command does not handle
  * itself: --help prints the help (TOOL_EXIT_OK), anything else is a usage

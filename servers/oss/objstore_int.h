@@ -1,12 +1,12 @@
 /* objstore_int.h - internals of the OSS object store shared by its files:
  * objstore.c (operations), objstore_open.c (open/close, format record,
- * recovery), objstore_chunks.c (compressed chunks), objstore_fd.c (object
- * files, fd cache, range locks), objstore_crc.c (CRCs, sidecar records) and
- * objstore_io.c (names, I/O helpers). Calls go down that list: open -> fd,
- * crc, io; fd -> crc (a lost sidecar is rebuilt), io; crc -> io; io calls
- * none. The one pair calling both ways is objstore.c and objstore_chunks.c
- * (a read of a compressed object; a raw read inside a chunk); chunks also
- * calls fd, crc and io. */
+ * recovery), objstore_chunks.c (compressed chunks), objstore_verify.c
+ * (verified block reads), objstore_fd.c (object files, fd cache, range
+ * locks), objstore_crc.c (CRCs, sidecar records) and objstore_io.c (names,
+ * I/O helpers). Calls go down that list, never up: objstore.c -> chunks,
+ * verify, fd, crc, io; open -> fd, crc, io; chunks -> verify, fd, crc, io;
+ * verify -> fd, crc, io; fd -> crc (a lost sidecar is rebuilt), io;
+ * crc -> io; io calls none. */
 #ifndef PFS_OBJSTORE_INT_H
 #define PFS_OBJSTORE_INT_H
 
@@ -143,8 +143,15 @@ void os_cache_free(struct objstore *os);
 int os_rl_take(struct os_ent *e, uint64_t lo, uint64_t hi);
 void os_rl_drop(struct os_ent *e, int slot);
 
-/* ---- objstore.c: block reads ---- */
+/* ---- objstore_verify.c: verified block reads ---- */
 
+#define OS_CHUNK 128           /* blocks verified per batch in a read or scrub */
+
+/* Block blk read again (into buf, its CRC into *c) under its range lock
+ * unless locked: 0 when it verifies, -EIO (logged) when not. */
+int os_recheck(struct objstore *os, struct os_ent *e, uint64_t blk, uint8_t *buf,
+	       uint32_t *c, const char *what, int locked);
+/* One extent: verified blocks below size, zeros for the rest. */
 int os_read_extent(struct objstore *os, struct os_ent *e, uint64_t size,
 		   uint64_t off, uint64_t len, uint8_t *p, uint32_t *crc, int locked);
 

@@ -147,3 +147,19 @@ int os_fsync_dirat(int dfd, const char *sub)
 	close(fd);
 	return rc;
 }
+
+int objstore_extents_check(const struct wire_extent *ext, uint32_t next, uint64_t *total)
+{
+	uint64_t sum = 0;
+	uint32_t i;
+
+	for (i = 0; i < next; i++) {
+		if (ext[i].off >= OBJSTORE_OFF_MAX || ext[i].len > OBJSTORE_OFF_MAX - ext[i].off)
+			return -EINVAL;
+		sum += ext[i].len;
+		if (sum > OBJSTORE_OFF_MAX)
+			return -EINVAL;
+	}
+	*total = sum;
+	return 0;
+}
